@@ -1,0 +1,40 @@
+//! `ccproxy serve`: load the configuration, start the server in the foreground, stop
+//! gracefully on SIGINT/SIGTERM.
+
+use crate::cli::ServerArgs;
+use crate::commands::{complain, exit};
+use crate::config::{self, Env, Overrides};
+use crate::server;
+
+pub fn run(args: &ServerArgs) -> u8 {
+    let overrides = Overrides {
+        config_path: args.config.clone(),
+        host: args.host.clone(),
+        port: args.port,
+    };
+    let config = match config::load(&overrides, &Env::from_process()) {
+        Ok(config) => config,
+        Err(error) => {
+            complain(&format!("ccproxy: {error}"));
+            return exit::FAILURE;
+        }
+    };
+    crate::logging::init(&config.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            complain(&format!("ccproxy: cannot start the async runtime: {error}"));
+            return exit::FAILURE;
+        }
+    };
+    match runtime.block_on(server::run(config, server::shutdown_signal())) {
+        Ok(()) => exit::SUCCESS,
+        Err(error) => {
+            complain(&format!("ccproxy: {error}"));
+            exit::FAILURE
+        }
+    }
+}

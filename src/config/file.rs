@@ -1,0 +1,467 @@
+//! The JSON configuration file: read strictly (unknown keys, wrong types, routes naming a
+//! missing provider and bad URLs are all problems, each with its JSON path), with `${VAR}`
+//! references read from the environment.
+
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use super::catalog::{self, CatalogEntry};
+use super::env::{expand, Env};
+use super::{
+    check_base_url, default_log, log_format_problem, log_level_problem, parse_log_format,
+    parse_log_level, Config, ConfigError, ConfigSource, Problem, ProviderConfig, ProviderKind,
+    Routes, Target, DEFAULT_HOST, DEFAULT_LONG_CONTEXT_THRESHOLD, DEFAULT_MAX_REQUEST_BYTES,
+    DEFAULT_PORT,
+};
+use crate::secret::Secret;
+
+const TOP_KEYS: &[&str] = &[
+    "host",
+    "port",
+    "api_key",
+    "log_level",
+    "log_format",
+    "max_request_bytes",
+    "providers",
+    "routes",
+];
+const PROVIDER_KEYS: &[&str] = &["name", "type", "base_url", "api_key", "models", "enabled"];
+const ROUTE_KEYS: &[&str] = &[
+    "default",
+    "background",
+    "think",
+    "long_context",
+    "long_context_threshold",
+    "web_search",
+    "image",
+];
+
+pub(super) fn load(path: &Path, env: &Env) -> Result<Config, ConfigError> {
+    let source = path.display().to_string();
+    let fail = |message: String| ConfigError::new(&source, vec![Problem::new("(file)", message)]);
+    let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read it: {e}")))?;
+    let value: Value =
+        serde_json::from_str(&text).map_err(|e| fail(format!("not valid JSON: {e}")))?;
+    let mut reader = Reader {
+        env,
+        problems: Vec::new(),
+    };
+    let config = reader.config(&value, ConfigSource::File(path.to_path_buf()));
+    match config {
+        Some(config) if reader.problems.is_empty() => Ok(config),
+        _ => Err(ConfigError::new(source, reader.problems)),
+    }
+}
+
+/// Walks the JSON tree, collecting every problem instead of stopping at the first.
+struct Reader<'a> {
+    env: &'a Env,
+    problems: Vec<Problem>,
+}
+
+impl Reader<'_> {
+    fn config(&mut self, value: &Value, source: ConfigSource) -> Option<Config> {
+        let top = self.object("", value, TOP_KEYS)?;
+        let mut log = default_log();
+        if let Some(level) = self.string("", top, "log_level") {
+            match parse_log_level(&level) {
+                Some(level) => log.level = level,
+                None => self.problem("log_level", log_level_problem(&level)),
+            }
+        }
+        if let Some(format) = self.string("", top, "log_format") {
+            match parse_log_format(&format) {
+                Some(json) => log.json = json,
+                None => self.problem("log_format", log_format_problem(&format)),
+            }
+        }
+        let providers = self.providers(top.get("providers"));
+        let routes = self.routes(top.get("routes"), &providers);
+        Some(Config {
+            host: self
+                .string("", top, "host")
+                .unwrap_or_else(|| DEFAULT_HOST.to_string()),
+            port: self.port(top).unwrap_or(DEFAULT_PORT),
+            api_key: self.string("", top, "api_key").map(Secret::new),
+            providers,
+            routes,
+            max_request_bytes: self
+                .integer("", top, "max_request_bytes", 1)
+                .map_or(DEFAULT_MAX_REQUEST_BYTES, |n| n as usize),
+            log,
+            source,
+            unconfigured: false,
+        })
+    }
+
+    fn providers(&mut self, value: Option<&Value>) -> Vec<ProviderConfig> {
+        let Some(Value::Array(items)) = value else {
+            let message = match value {
+                None => "required: at least one provider",
+                Some(_) => "expected a list of providers",
+            };
+            self.problem("providers", message);
+            return Vec::new();
+        };
+        if items.is_empty() {
+            self.problem("providers", "required: at least one provider");
+        }
+        let mut providers: Vec<ProviderConfig> = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let path = format!("providers[{i}]");
+            let Some(provider) = self.provider(&path, item) else {
+                continue;
+            };
+            if providers.iter().any(|p| p.name == provider.name) {
+                self.problem(
+                    format!("{path}.name"),
+                    format!("'{}' is used by an earlier provider", provider.name),
+                );
+                continue;
+            }
+            providers.push(provider);
+        }
+        providers
+    }
+
+    fn provider(&mut self, path: &str, value: &Value) -> Option<ProviderConfig> {
+        let object = self.object(path, value, PROVIDER_KEYS)?;
+        let Some(name) = self.string(path, object, "name") else {
+            if !object.contains_key("name") {
+                self.problem(format!("{path}.name"), "required");
+            }
+            return None;
+        };
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        {
+            self.problem(
+                format!("{path}.name"),
+                format!("'{name}' must be lowercase letters, digits, '-' or '_'"),
+            );
+        }
+        let entry = catalog::lookup(&name);
+        let kind = self.kind(path, object, entry);
+        let base_url = self.base_url(path, object, entry);
+        let (api_key, key_var, key_in_file) = self.api_key(path, object, &name);
+        let models = self.models(path, object, entry);
+        let enabled = self.boolean(path, object, "enabled").unwrap_or(true);
+        Some(ProviderConfig {
+            key_required: entry.map_or(object.contains_key("api_key"), |e| e.key_required),
+            name,
+            kind: kind?,
+            base_url: base_url?,
+            api_key,
+            key_var,
+            key_in_file,
+            models,
+            enabled,
+        })
+    }
+
+    fn kind(
+        &mut self,
+        path: &str,
+        object: &Map<String, Value>,
+        entry: Option<&CatalogEntry>,
+    ) -> Option<ProviderKind> {
+        match (self.string(path, object, "type"), entry) {
+            (Some(text), _) => {
+                let kind = ProviderKind::parse(&text);
+                if kind.is_none() {
+                    self.problem(
+                        format!("{path}.type"),
+                        format!("'{text}' is not a provider type (openai, anthropic, gemini)"),
+                    );
+                }
+                kind
+            }
+            (None, Some(entry)) => Some(entry.kind),
+            (None, None) => {
+                if !object.contains_key("type") {
+                    self.problem(
+                        format!("{path}.type"),
+                        "required for a provider that is not built in (openai, anthropic, gemini)",
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    fn base_url(
+        &mut self,
+        path: &str,
+        object: &Map<String, Value>,
+        entry: Option<&CatalogEntry>,
+    ) -> Option<String> {
+        match (self.string(path, object, "base_url"), entry) {
+            (Some(url), _) => check_base_url(&url)
+                .map_err(|message| self.problem(format!("{path}.base_url"), message))
+                .ok(),
+            (None, Some(entry)) => Some(entry.base_url.to_string()),
+            (None, None) => {
+                if !object.contains_key("base_url") {
+                    self.problem(
+                        format!("{path}.base_url"),
+                        "required for a provider that is not built in",
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    /// The key, the variable it comes from, and whether it is written in the file. A key
+    /// whose variable is unset is not a problem: requests to that provider say so.
+    fn api_key(
+        &mut self,
+        path: &str,
+        object: &Map<String, Value>,
+        name: &str,
+    ) -> (Option<Secret>, String, bool) {
+        let default_var = format!("{}_API_KEY", catalog::env_prefix(name));
+        let Some(value) = object.get("api_key") else {
+            let key = self.env.get(&default_var).map(Secret::new);
+            return (key, default_var, false);
+        };
+        let Value::String(text) = value else {
+            self.problem(format!("{path}.api_key"), "expected a string");
+            return (None, default_var, false);
+        };
+        let expanded = expand(text, self.env);
+        let key = (!expanded.value.is_empty() && expanded.missing.is_empty())
+            .then(|| Secret::new(expanded.value));
+        match expanded.referenced.into_iter().next() {
+            Some(var) => (key, var, false),
+            None => (key, default_var, true),
+        }
+    }
+
+    fn models(
+        &mut self,
+        path: &str,
+        object: &Map<String, Value>,
+        entry: Option<&CatalogEntry>,
+    ) -> Vec<String> {
+        let fallback = || {
+            entry
+                .map(|e| vec![e.default_model.to_string()])
+                .unwrap_or_default()
+        };
+        let Some(value) = object.get("models") else {
+            return fallback();
+        };
+        let Value::Array(items) = value else {
+            self.problem(format!("{path}.models"), "expected a list of model names");
+            return fallback();
+        };
+        let mut models = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            match item.as_str().map(str::trim) {
+                Some(model) if !model.is_empty() => models.push(model.to_string()),
+                _ => self.problem(format!("{path}.models[{i}]"), "expected a model name"),
+            }
+        }
+        models
+    }
+
+    fn routes(&mut self, value: Option<&Value>, providers: &[ProviderConfig]) -> Routes {
+        let mut routes = Routes {
+            long_context_threshold: DEFAULT_LONG_CONTEXT_THRESHOLD,
+            ..Routes::default()
+        };
+        if let Some(value) = value {
+            if let Some(object) = self.object("routes", value, ROUTE_KEYS) {
+                routes.default = self.route(object, "default", providers);
+                routes.background = self.route(object, "background", providers);
+                routes.think = self.route(object, "think", providers);
+                routes.long_context = self.route(object, "long_context", providers);
+                routes.web_search = self.route(object, "web_search", providers);
+                routes.image = self.route(object, "image", providers);
+                if let Some(n) = self.integer("routes", object, "long_context_threshold", 1) {
+                    routes.long_context_threshold = n;
+                }
+            }
+        }
+        if routes.default.is_empty() {
+            let first = providers.iter().find_map(|p| Some((p, p.default_model()?)));
+            match first {
+                Some((provider, model)) => routes.default.push(Target {
+                    provider: provider.name.clone(),
+                    model: model.to_string(),
+                }),
+                None if !providers.is_empty() => self.problem(
+                    "routes.default",
+                    "required: no provider lists a model to use by default",
+                ),
+                None => {}
+            }
+        }
+        routes
+    }
+
+    fn route(
+        &mut self,
+        object: &Map<String, Value>,
+        key: &str,
+        providers: &[ProviderConfig],
+    ) -> Vec<Target> {
+        let path = format!("routes.{key}");
+        let items: Vec<(String, &Value)> = match object.get(key) {
+            None => return Vec::new(),
+            Some(Value::Array(items)) if !items.is_empty() => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (format!("{path}[{i}]"), v))
+                .collect(),
+            Some(value @ Value::String(_)) => vec![(path.clone(), value)],
+            Some(_) => {
+                self.problem(
+                    path,
+                    "expected \"provider,model\" or a non-empty list of them",
+                );
+                return Vec::new();
+            }
+        };
+        let mut targets = Vec::new();
+        for (item_path, value) in items {
+            let text = value.as_str().map(|s| expand(s, self.env).value);
+            let Some(target) = text.as_deref().and_then(Target::parse) else {
+                self.problem(item_path, "expected \"provider,model\"");
+                continue;
+            };
+            if providers.iter().all(|p| p.name != target.provider) {
+                let names: Vec<&str> = providers.iter().map(|p| p.name.as_str()).collect();
+                self.problem(
+                    item_path,
+                    format!(
+                        "provider '{}' is not configured (configured: {})",
+                        target.provider,
+                        names.join(", ")
+                    ),
+                );
+                continue;
+            }
+            targets.push(target);
+        }
+        targets
+    }
+
+    fn port(&mut self, top: &Map<String, Value>) -> Option<u16> {
+        let port = self.integer("", top, "port", 0)?;
+        match u16::try_from(port) {
+            Ok(port) => Some(port),
+            Err(_) => {
+                self.problem("port", format!("{port} is not a port number (0-65535)"));
+                None
+            }
+        }
+    }
+
+    /// An object at `path`; unknown keys are reported (with a close known key, if any).
+    fn object<'v>(
+        &mut self,
+        path: &str,
+        value: &'v Value,
+        known: &[&str],
+    ) -> Option<&'v Map<String, Value>> {
+        let Value::Object(object) = value else {
+            let at = if path.is_empty() { "(file)" } else { path };
+            self.problem(at, "expected an object");
+            return None;
+        };
+        for key in object.keys().filter(|k| !known.contains(&k.as_str())) {
+            let message = match closest(key, known) {
+                Some(near) => format!("unknown field (did you mean '{near}'?)"),
+                None => format!("unknown field (known: {})", known.join(", ")),
+            };
+            self.problem(join(path, key), message);
+        }
+        Some(object)
+    }
+
+    /// A string field, with `${VAR}` expanded; an unset variable is a problem.
+    fn string(&mut self, path: &str, object: &Map<String, Value>, key: &str) -> Option<String> {
+        match object.get(key)? {
+            Value::String(text) => {
+                let expanded = expand(text, self.env);
+                for var in &expanded.missing {
+                    self.problem(
+                        join(path, key),
+                        format!("environment variable {var} is not set"),
+                    );
+                }
+                expanded.missing.is_empty().then_some(expanded.value)
+            }
+            _ => {
+                self.problem(join(path, key), "expected a string");
+                None
+            }
+        }
+    }
+
+    fn integer(
+        &mut self,
+        path: &str,
+        object: &Map<String, Value>,
+        key: &str,
+        min: u64,
+    ) -> Option<u64> {
+        match object.get(key)?.as_u64() {
+            Some(n) if n >= min => Some(n),
+            _ => {
+                self.problem(join(path, key), format!("expected a whole number ≥ {min}"));
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, path: &str, object: &Map<String, Value>, key: &str) -> Option<bool> {
+        let value = object.get(key)?;
+        let flag = value.as_bool();
+        if flag.is_none() {
+            self.problem(join(path, key), "expected true or false");
+        }
+        flag
+    }
+
+    fn problem(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem::new(path, message));
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// The known key closest to a misspelt one (edit distance ≤ 2).
+fn closest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
+    known
+        .iter()
+        .map(|k| (edit_distance(key, k), *k))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}

@@ -1,0 +1,307 @@
+//! Configuration: the validated [`Config`] every other module reads, and how it is loaded
+//! (environment-only mode, or a JSON file with `${VAR}` references, then environment and
+//! command-line overrides). Everything is checked once, at start-up; problems are reported
+//! all together, each with its JSON path.
+
+pub mod catalog;
+pub mod env;
+mod env_mode;
+mod file;
+mod problems;
+
+use std::path::{Path, PathBuf};
+
+pub use env::Env;
+pub use problems::{ConfigError, Problem};
+
+use crate::secret::Secret;
+
+pub const DEFAULT_HOST: &str = "127.0.0.1";
+pub const DEFAULT_PORT: u16 = 3456;
+pub const DEFAULT_MAX_REQUEST_BYTES: usize = 32 * 1024 * 1024;
+pub const DEFAULT_LONG_CONTEXT_THRESHOLD: u64 = 60_000;
+
+/// The wire protocol a provider speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderKind {
+    /// OpenAI Chat Completions (`POST {base_url}/chat/completions`).
+    OpenAi,
+    /// Anthropic Messages, passed through.
+    Anthropic,
+    /// Google Gemini `generateContent`.
+    Gemini,
+}
+
+impl ProviderKind {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "openai" => Some(Self::OpenAi),
+            "anthropic" => Some(Self::Anthropic),
+            "gemini" => Some(Self::Gemini),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OpenAi => "openai",
+            Self::Anthropic => "anthropic",
+            Self::Gemini => "gemini",
+        }
+    }
+}
+
+/// One upstream provider.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderConfig {
+    pub name: String,
+    pub kind: ProviderKind,
+    /// Without a trailing slash.
+    pub base_url: String,
+    pub api_key: Option<Secret>,
+    /// The environment variable the key comes from (or would come from).
+    pub key_var: String,
+    /// True when the key is written literally in the config file.
+    pub key_in_file: bool,
+    pub key_required: bool,
+    /// Models this provider serves; the first is its default.
+    pub models: Vec<String>,
+    pub enabled: bool,
+}
+
+impl ProviderConfig {
+    /// Where the user should look when this provider's key is rejected.
+    pub fn key_hint(&self) -> String {
+        if self.key_in_file {
+            format!("the api_key of provider '{}' in the config file", self.name)
+        } else {
+            format!("your {} environment variable", self.key_var)
+        }
+    }
+
+    pub fn default_model(&self) -> Option<&str> {
+        self.models.first().map(String::as_str)
+    }
+}
+
+/// A `provider,model` pair a request can be sent to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub provider: String,
+    pub model: String,
+}
+
+impl Target {
+    /// Parses `"provider,model"`; the model may itself contain commas-free slashes and colons.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (provider, model) = text.split_once(',')?;
+        let (provider, model) = (provider.trim(), model.trim());
+        (!provider.is_empty() && !model.is_empty()).then(|| Self {
+            provider: provider.to_string(),
+            model: model.to_string(),
+        })
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{},{}", self.provider, self.model)
+    }
+}
+
+/// The routes of the config. Each is a list of targets: the first is used, the rest are
+/// fallbacks. An empty list means the route is not configured.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Routes {
+    pub default: Vec<Target>,
+    pub background: Vec<Target>,
+    pub think: Vec<Target>,
+    pub long_context: Vec<Target>,
+    pub web_search: Vec<Target>,
+    pub image: Vec<Target>,
+    pub long_context_threshold: u64,
+}
+
+/// Log output settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogSettings {
+    pub level: String,
+    pub json: bool,
+}
+
+/// Where the configuration came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigSource {
+    Environment,
+    File(PathBuf),
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub host: String,
+    pub port: u16,
+    pub api_key: Option<Secret>,
+    pub providers: Vec<ProviderConfig>,
+    pub routes: Routes,
+    pub max_request_bytes: usize,
+    pub log: LogSettings,
+    pub source: ConfigSource,
+    /// True when nothing at all was configured (no file, no provider key, no PROVIDER):
+    /// errors then also explain how to choose a provider.
+    pub unconfigured: bool,
+}
+
+impl Config {
+    pub fn provider(&self, name: &str) -> Option<&ProviderConfig> {
+        self.providers.iter().find(|p| p.name == name)
+    }
+
+    pub fn provider_names(&self) -> Vec<String> {
+        self.providers.iter().map(|p| p.name.clone()).collect()
+    }
+}
+
+/// What the command line adds to the environment and the file (flags win).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub config_path: Option<PathBuf>,
+    pub host: Option<String>,
+    pub port: Option<u16>,
+}
+
+/// Loads and validates the configuration: the file named by `--config`, `CCPROXY_CONFIG` or
+/// `~/.ccproxy/config.json` when it exists (never the current directory), else the
+/// environment alone; then `CCPROXY_HOST`/`CCPROXY_PORT`/`CCPROXY_API_KEY`, then flags.
+pub fn load(overrides: &Overrides, env: &Env) -> Result<Config, ConfigError> {
+    let mut config = match config_path(overrides, env) {
+        Some(path) => file::load(&path, env)?,
+        None => env_mode::load(env)?,
+    };
+    let mut problems = Vec::new();
+    apply_overrides(&mut config, overrides, env, &mut problems);
+    if config.api_key.is_none() && !is_loopback(&config.host) {
+        problems.push(Problem::new(
+            "host",
+            format!(
+                "binding {} would expose the proxy to other machines without a key; \
+                 set CCPROXY_API_KEY (or api_key) first, or use 127.0.0.1",
+                config.host
+            ),
+        ));
+    }
+    if problems.is_empty() {
+        Ok(config)
+    } else {
+        Err(ConfigError::new(source_name(&config.source), problems))
+    }
+}
+
+fn config_path(overrides: &Overrides, env: &Env) -> Option<PathBuf> {
+    if let Some(path) = &overrides.config_path {
+        return Some(path.clone());
+    }
+    if let Some(path) = env.get("CCPROXY_CONFIG") {
+        return Some(PathBuf::from(path));
+    }
+    let home_file = Path::new(env.get("HOME")?).join(".ccproxy/config.json");
+    home_file.is_file().then_some(home_file)
+}
+
+fn apply_overrides(
+    config: &mut Config,
+    overrides: &Overrides,
+    env: &Env,
+    problems: &mut Vec<Problem>,
+) {
+    if let Some(host) = env.get("CCPROXY_HOST") {
+        config.host = host.to_string();
+    }
+    if let Some(port) = env.get("CCPROXY_PORT") {
+        match port.parse() {
+            Ok(port) => config.port = port,
+            Err(_) => problems.push(Problem::new(
+                "CCPROXY_PORT",
+                format!("'{port}' is not a port number"),
+            )),
+        }
+    }
+    if let Some(key) = env.get("CCPROXY_API_KEY") {
+        config.api_key = Some(Secret::new(key));
+    }
+    if let Some(host) = &overrides.host {
+        config.host = host.clone();
+    }
+    if let Some(port) = overrides.port {
+        config.port = port;
+    }
+    if let Some(level) = env.get("LOG_LEVEL") {
+        match parse_log_level(level) {
+            Some(level) => config.log.level = level,
+            None => problems.push(Problem::new("LOG_LEVEL", log_level_problem(level))),
+        }
+    }
+    if let Some(format) = env.get("LOG_FORMAT") {
+        match parse_log_format(format) {
+            Some(json) => config.log.json = json,
+            None => problems.push(Problem::new("LOG_FORMAT", log_format_problem(format))),
+        }
+    }
+}
+
+pub(crate) fn parse_log_level(text: &str) -> Option<String> {
+    let level = text.to_ascii_lowercase();
+    ["error", "warn", "info", "debug", "trace"]
+        .contains(&level.as_str())
+        .then_some(level)
+}
+
+pub(crate) fn log_level_problem(text: &str) -> String {
+    format!("'{text}' is not a log level (error, warn, info, debug, trace)")
+}
+
+pub(crate) fn parse_log_format(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "text" => Some(false),
+        "json" => Some(true),
+        _ => None,
+    }
+}
+
+pub(crate) fn log_format_problem(text: &str) -> String {
+    format!("'{text}' is not a log format (text, json)")
+}
+
+pub fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn source_name(source: &ConfigSource) -> String {
+    match source {
+        ConfigSource::Environment => "environment".to_string(),
+        ConfigSource::File(path) => path.display().to_string(),
+    }
+}
+
+/// Checks a base URL: absolute http(s), returned without a trailing slash.
+pub(crate) fn check_base_url(text: &str) -> Result<String, String> {
+    let url =
+        reqwest::Url::parse(text).map_err(|e| format!("'{text}' is not a valid URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("'{text}' must start with http:// or https://"));
+    }
+    Ok(text.trim_end_matches('/').to_string())
+}
+
+fn default_log() -> LogSettings {
+    LogSettings {
+        level: "info".to_string(),
+        json: false,
+    }
+}
+
+#[cfg(test)]
+mod tests;

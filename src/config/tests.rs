@@ -1,0 +1,294 @@
+use std::io::Write;
+
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> Env {
+    Env::from_pairs(pairs.iter().copied())
+}
+
+fn load_env(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    load(&Overrides::default(), &env(pairs))
+}
+
+fn write_config(json: &str) -> tempfile_path::TempFile {
+    tempfile_path::TempFile::with_contents(json)
+}
+
+fn load_file(json: &str, pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let file = write_config(json);
+    let overrides = Overrides {
+        config_path: Some(file.path().to_path_buf()),
+        ..Overrides::default()
+    };
+    load(&overrides, &env(pairs))
+}
+
+fn paths(error: &ConfigError) -> Vec<&str> {
+    error.problems.iter().map(|p| p.path.as_str()).collect()
+}
+
+/// A file in the system temp dir, removed on drop (no extra crate for one helper).
+mod tempfile_path {
+    use std::path::{Path, PathBuf};
+
+    pub struct TempFile(PathBuf);
+
+    impl TempFile {
+        pub fn with_contents(text: &str) -> Self {
+            let path = std::env::temp_dir().join(format!(
+                "ccproxy-test-{}-{}.json",
+                std::process::id(),
+                fastrand::u64(..)
+            ));
+            let mut file = std::fs::File::create(&path).expect("create temp file");
+            super::Write::write_all(&mut file, text.as_bytes()).expect("write temp file");
+            Self(path)
+        }
+
+        pub fn path(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+}
+
+#[test]
+fn nothing_configured_defaults_to_groq_without_a_key() {
+    let config = load_env(&[]).expect("starts with no config");
+    assert!(config.unconfigured);
+    assert_eq!(config.host, "127.0.0.1");
+    assert_eq!(config.port, 3456);
+    let groq = config.provider("groq").expect("groq is the default");
+    assert!(groq.api_key.is_none());
+    assert_eq!(groq.key_var, "GROQ_API_KEY");
+    assert_eq!(
+        config.routes.default,
+        vec![Target {
+            provider: "groq".into(),
+            model: "moonshotai/kimi-k2-instruct".into()
+        }]
+    );
+}
+
+#[test]
+fn provider_and_key_from_environment() {
+    let config = load_env(&[
+        ("PROVIDER", "openai"),
+        ("OPENAI_API_KEY", "sk-test"),
+        ("OPENAI_BASE_URL", "http://127.0.0.1:9999/v1/"),
+        ("OPENAI_MODEL", "gpt-test"),
+    ])
+    .expect("valid");
+    assert!(!config.unconfigured);
+    let openai = config.provider("openai").expect("configured");
+    assert_eq!(openai.base_url, "http://127.0.0.1:9999/v1");
+    assert_eq!(openai.api_key.as_ref().map(|k| k.expose()), Some("sk-test"));
+    assert_eq!(config.routes.default[0].to_string(), "openai,gpt-test");
+}
+
+#[test]
+fn single_key_without_provider_picks_that_provider() {
+    let config = load_env(&[("DEEPSEEK_API_KEY", "sk-x")]).expect("valid");
+    assert_eq!(config.routes.default[0].provider, "deepseek");
+    assert!(!config.unconfigured);
+}
+
+#[test]
+fn custom_openai_compatible_provider_needs_base_url_and_model() {
+    let config = load_env(&[
+        ("PROVIDER", "mylab"),
+        ("MYLAB_BASE_URL", "http://127.0.0.1:8000/v1"),
+        ("MYLAB_MODEL", "qwen"),
+    ])
+    .expect("valid");
+    let lab = config.provider("mylab").expect("configured");
+    assert_eq!(lab.kind, ProviderKind::OpenAi);
+    assert!(!lab.key_required);
+    let error = load_env(&[("PROVIDER", "nosuch")]).expect_err("unknown provider");
+    assert_eq!(paths(&error), vec!["PROVIDER"]);
+    assert!(error.to_string().contains("NOSUCH_BASE_URL"), "{error}");
+}
+
+#[test]
+fn bad_environment_values_are_all_reported() {
+    let error = load_env(&[
+        ("GROQ_BASE_URL", "ftp://x"),
+        ("CCPROXY_PORT", "eighty"),
+        ("LOG_LEVEL", "loud"),
+    ])
+    .expect_err("invalid");
+    assert_eq!(paths(&error), vec!["GROQ_BASE_URL"]);
+    let error = load_env(&[("CCPROXY_PORT", "eighty"), ("LOG_LEVEL", "loud")]).expect_err("bad");
+    assert_eq!(paths(&error), vec!["CCPROXY_PORT", "LOG_LEVEL"]);
+}
+
+#[test]
+fn flags_win_over_environment() {
+    let overrides = Overrides {
+        port: Some(4000),
+        host: Some("localhost".into()),
+        ..Overrides::default()
+    };
+    let config = load(&overrides, &env(&[("CCPROXY_PORT", "5000")])).expect("valid");
+    assert_eq!((config.host.as_str(), config.port), ("localhost", 4000));
+}
+
+#[test]
+fn non_loopback_host_requires_a_proxy_key() {
+    let error = load_env(&[("CCPROXY_HOST", "0.0.0.0")]).expect_err("exposed without a key");
+    assert_eq!(paths(&error), vec!["host"]);
+    let config = load_env(&[("CCPROXY_HOST", "0.0.0.0"), ("CCPROXY_API_KEY", "k")]);
+    assert!(config.is_ok());
+}
+
+#[test]
+fn file_with_providers_routes_and_env_references() {
+    let config = load_file(
+        r#"{
+          "host": "127.0.0.1", "port": 4567, "api_key": "${PROXY_KEY}",
+          "providers": [
+            {"name": "groq", "type": "openai", "base_url": "https://api.groq.com/openai/v1",
+             "api_key": "${GROQ_API_KEY}", "models": ["moonshotai/kimi-k2-instruct"]},
+            {"name": "lab", "type": "openai", "base_url": "http://127.0.0.1:8000/v1"}
+          ],
+          "routes": {
+            "default": "groq,moonshotai/kimi-k2-instruct",
+            "background": ["groq,llama-3.1-8b-instant", "lab,small"],
+            "long_context_threshold": 90000
+          }
+        }"#,
+        &[("PROXY_KEY", "proxy-secret"), ("GROQ_API_KEY", "gsk_x")],
+    )
+    .expect("valid");
+    assert_eq!(config.port, 4567);
+    assert_eq!(
+        config.api_key.as_ref().map(|k| k.expose()),
+        Some("proxy-secret")
+    );
+    assert_eq!(config.routes.background.len(), 2);
+    assert_eq!(config.routes.long_context_threshold, 90000);
+    assert_eq!(
+        config
+            .provider("groq")
+            .and_then(|p| p.api_key.clone())
+            .map(|k| k.expose().to_string()),
+        Some("gsk_x".into())
+    );
+    assert!(matches!(config.source, ConfigSource::File(_)));
+}
+
+#[test]
+fn unset_key_variable_is_not_a_startup_error() {
+    let config = load_file(
+        r#"{"providers": [{"name": "groq", "api_key": "${GROQ_API_KEY}"}]}"#,
+        &[],
+    )
+    .expect("valid without the key");
+    let groq = config.provider("groq").expect("configured");
+    assert!(groq.api_key.is_none());
+    assert_eq!(groq.key_var, "GROQ_API_KEY");
+    assert_eq!(
+        config.routes.default[0].model,
+        "moonshotai/kimi-k2-instruct"
+    );
+}
+
+#[test]
+fn every_file_problem_is_listed_with_its_path() {
+    let error = load_file(
+        r#"{
+          "prot": 1,
+          "port": 70000,
+          "log_level": "chatty",
+          "providers": [
+            {"name": "groq", "bsae_url": "https://x"},
+            {"name": "lab", "type": "openai"},
+            {"name": "odd", "type": "soap", "base_url": "not a url"},
+            {"name": "groq"}
+          ],
+          "routes": {"default": "missing,model", "think": 5, "image": "nocomma", "web": "x"}
+        }"#,
+        &[],
+    )
+    .expect_err("invalid");
+    assert_eq!(
+        paths(&error),
+        vec![
+            "prot",
+            "log_level",
+            "providers[0].bsae_url",
+            "providers[1].base_url",
+            "providers[2].type",
+            "providers[2].base_url",
+            "providers[3].name",
+            "routes.web",
+            "routes.default",
+            "routes.think",
+            "routes.image",
+            "port",
+        ]
+    );
+    let text = error.to_string();
+    assert!(
+        text.contains("providers[0].bsae_url: unknown field (did you mean 'base_url'?)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("provider 'missing' is not configured"),
+        "{text}"
+    );
+}
+
+#[test]
+fn unknown_file_and_bad_json_are_reported() {
+    let overrides = Overrides {
+        config_path: Some("/nonexistent/ccproxy.json".into()),
+        ..Overrides::default()
+    };
+    let error = load(&overrides, &Env::default()).expect_err("missing file");
+    assert!(error.to_string().contains("cannot read it"), "{error}");
+    let error = load_file("{ not json", &[]).expect_err("bad json");
+    assert!(error.to_string().contains("not valid JSON"), "{error}");
+}
+
+#[test]
+fn missing_env_reference_in_a_plain_field_is_a_problem() {
+    let error = load_file(
+        r#"{"host": "${NO_SUCH_HOST}", "providers": [{"name": "groq"}]}"#,
+        &[],
+    )
+    .expect_err("unset variable");
+    assert_eq!(paths(&error), vec!["host"]);
+    assert!(error.to_string().contains("NO_SUCH_HOST is not set"));
+}
+
+#[test]
+fn config_is_found_through_ccproxy_config_and_home_but_never_cwd() {
+    let file = write_config(r#"{"providers": [{"name": "ollama"}]}"#);
+    let path = file.path().to_str().expect("utf-8 path");
+    let config = load(&Overrides::default(), &env(&[("CCPROXY_CONFIG", path)])).expect("valid");
+    assert_eq!(config.routes.default[0].provider, "ollama");
+    let config = load(
+        &Overrides::default(),
+        &env(&[("HOME", "/nonexistent-home")]),
+    )
+    .expect("env mode");
+    assert_eq!(config.source, ConfigSource::Environment);
+}
+
+#[test]
+fn log_settings_from_environment() {
+    let config = load_env(&[("LOG_LEVEL", "DEBUG"), ("LOG_FORMAT", "json")]).expect("valid");
+    assert_eq!(
+        config.log,
+        LogSettings {
+            level: "debug".into(),
+            json: true
+        }
+    );
+}

@@ -1,0 +1,386 @@
+//! The one error type of the request path, and the one place where a failure becomes an
+//! HTTP status, an error `type`, a `code` and `details`: the contract of
+//! `shared/seed/error-handling.md`, inside Anthropic's envelope
+//! (`{"type":"error","error":{...}}`, protocols.md §4.1) so the official SDKs classify it.
+//!
+//! Who is at fault decides the status: the client (4xx), the provider (401/403/429 about the
+//! provider key or quota, 502/503/504 for provider failures), or ccproxy itself (500).
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Map, Value};
+
+/// Every way a request can fail. Variants carry what the message and details need.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProxyError {
+    #[error("{message}")]
+    InvalidJson { message: String },
+    #[error("missing required field `{field}`")]
+    MissingField { field: String },
+    #[error("invalid field `{field}`: {reason}")]
+    InvalidField { field: String, reason: String },
+    #[error("request body is larger than the limit of {limit} bytes")]
+    RequestTooLarge { limit: usize },
+    #[error("no route for {method} {path}")]
+    NotFound { method: String, path: String },
+    #[error("method {method} is not allowed on {path}")]
+    MethodNotAllowed { method: String, path: String },
+    #[error("{reason}")]
+    ProxyAuth { reason: &'static str },
+    #[error("this ccproxy has no api_key configured, so it serves only clients on this machine")]
+    RemoteClientForbidden,
+    #[error("unknown provider '{provider}' in model '{model}'")]
+    UnknownProvider {
+        provider: String,
+        model: String,
+        available: Vec<String>,
+    },
+    #[error("API key not configured for provider '{provider}'")]
+    MissingApiKey {
+        provider: String,
+        env_var: String,
+        /// True when nothing was configured at all: the suggestion then also says how to
+        /// pick another provider.
+        suggest_provider_choice: bool,
+    },
+    #[error("Invalid API key for provider '{provider}'")]
+    InvalidApiKey {
+        provider: String,
+        /// Where the key comes from, e.g. "your GROQ_API_KEY environment variable".
+        key_hint: String,
+    },
+    #[error("The API key for provider '{provider}' lacks permission: {message}")]
+    PermissionDenied { provider: String, message: String },
+    #[error("Rate limit exceeded for provider '{provider}'")]
+    RateLimited {
+        provider: String,
+        retry_after: Option<u64>,
+        limit: Option<u64>,
+        remaining: Option<u64>,
+    },
+    #[error("Model '{model}' not found")]
+    ModelNotFound {
+        provider: String,
+        model: String,
+        available: Vec<String>,
+    },
+    #[error("Provider '{provider}' is temporarily unavailable: {reason}")]
+    ProviderUnavailable {
+        provider: String,
+        reason: String,
+        retry_after: Option<u64>,
+    },
+    #[error("Provider '{provider}' returned an error: {message}")]
+    ProviderFailed {
+        provider: String,
+        /// `upstream_error` (a 5xx) or `invalid_upstream_response` (a body we cannot read).
+        code: &'static str,
+        message: String,
+    },
+    #[error("Provider '{provider}' did not answer within {seconds}s ({what})")]
+    ProviderTimeout {
+        provider: String,
+        what: &'static str,
+        seconds: u64,
+        setting: &'static str,
+    },
+    #[error("Provider '{provider}' rejected the request: {message}")]
+    ProviderRejected { provider: String, message: String },
+    #[error("internal error: {message}")]
+    Internal { message: String },
+}
+
+impl ProxyError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::InvalidJson { .. }
+            | Self::MissingField { .. }
+            | Self::InvalidField { .. }
+            | Self::UnknownProvider { .. }
+            | Self::ProviderRejected { .. } => StatusCode::BAD_REQUEST,
+            Self::RequestTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NotFound { .. } | Self::ModelNotFound { .. } => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::ProxyAuth { .. } | Self::MissingApiKey { .. } | Self::InvalidApiKey { .. } => {
+                StatusCode::UNAUTHORIZED
+            }
+            Self::RemoteClientForbidden | Self::PermissionDenied { .. } => StatusCode::FORBIDDEN,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::ProviderUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::ProviderFailed { .. } => StatusCode::BAD_GATEWAY,
+            Self::ProviderTimeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+            Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The `error.type` field.
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            Self::InvalidJson { .. }
+            | Self::MissingField { .. }
+            | Self::InvalidField { .. }
+            | Self::MethodNotAllowed { .. }
+            | Self::UnknownProvider { .. }
+            | Self::ProviderRejected { .. } => "invalid_request_error",
+            Self::RequestTooLarge { .. } => "request_too_large",
+            Self::NotFound { .. } => "not_found_error",
+            Self::ProxyAuth { .. } | Self::MissingApiKey { .. } | Self::InvalidApiKey { .. } => {
+                "authentication_error"
+            }
+            Self::RemoteClientForbidden | Self::PermissionDenied { .. } => "permission_error",
+            Self::RateLimited { .. } => "rate_limit_error",
+            Self::ModelNotFound { .. }
+            | Self::ProviderUnavailable { .. }
+            | Self::ProviderFailed { .. }
+            | Self::ProviderTimeout { .. } => "provider_error",
+            Self::Internal { .. } => "api_error",
+        }
+    }
+
+    /// The `error.code` field.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidJson { .. } => "invalid_json",
+            Self::MissingField { .. } => "missing_field",
+            Self::InvalidField { .. } => "invalid_field",
+            Self::RequestTooLarge { .. } => "request_too_large",
+            Self::NotFound { .. } => "not_found",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::ProxyAuth { .. } | Self::InvalidApiKey { .. } => "invalid_api_key",
+            Self::RemoteClientForbidden => "remote_client_forbidden",
+            Self::UnknownProvider { .. } => "unknown_provider",
+            Self::MissingApiKey { .. } => "missing_api_key",
+            Self::PermissionDenied { .. } => "insufficient_permissions",
+            Self::RateLimited { .. } => "rate_limit_exceeded",
+            Self::ModelNotFound { .. } => "model_not_found",
+            Self::ProviderUnavailable { .. } => "provider_unavailable",
+            Self::ProviderFailed { code, .. } => code,
+            Self::ProviderTimeout { .. } => "provider_timeout",
+            Self::ProviderRejected { .. } => "provider_rejected_request",
+            Self::Internal { .. } => "internal_error",
+        }
+    }
+
+    /// Seconds the client should wait, when known (429 and 503).
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after, .. }
+            | Self::ProviderUnavailable { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// The `error.details` object: provider, suggestion, retry_after, limit, remaining,
+    /// available_models, as the seed documents them. `None` when there is nothing to add.
+    pub fn details(&self) -> Option<Value> {
+        let mut details = Map::new();
+        if let Some(provider) = self.provider() {
+            details.insert("provider".into(), json!(provider));
+        }
+        if let Some(suggestion) = self.suggestion() {
+            details.insert("suggestion".into(), json!(suggestion));
+        }
+        if let Some(retry_after) = self.retry_after() {
+            details.insert("retry_after".into(), json!(retry_after));
+        }
+        match self {
+            Self::RateLimited {
+                limit, remaining, ..
+            } => {
+                if let Some(limit) = limit {
+                    details.insert("limit".into(), json!(limit));
+                }
+                if let Some(remaining) = remaining {
+                    details.insert("remaining".into(), json!(remaining));
+                }
+            }
+            Self::ModelNotFound { available, .. } if !available.is_empty() => {
+                details.insert("available_models".into(), json!(available));
+            }
+            Self::UnknownProvider { available, .. } => {
+                details.insert("available_providers".into(), json!(available));
+            }
+            _ => {}
+        }
+        (!details.is_empty()).then_some(Value::Object(details))
+    }
+
+    fn provider(&self) -> Option<&str> {
+        match self {
+            Self::MissingApiKey { provider, .. }
+            | Self::InvalidApiKey { provider, .. }
+            | Self::PermissionDenied { provider, .. }
+            | Self::RateLimited { provider, .. }
+            | Self::ModelNotFound { provider, .. }
+            | Self::ProviderUnavailable { provider, .. }
+            | Self::ProviderFailed { provider, .. }
+            | Self::ProviderTimeout { provider, .. }
+            | Self::ProviderRejected { provider, .. } => Some(provider),
+            _ => None,
+        }
+    }
+
+    fn suggestion(&self) -> Option<String> {
+        Some(match self {
+            Self::MissingApiKey {
+                env_var,
+                suggest_provider_choice: true,
+                ..
+            } => format!(
+                "Set the {env_var} environment variable, or choose another provider with \
+                 PROVIDER=openai (or anthropic, gemini, openrouter, deepseek, mistral, xai, \
+                 ollama) and its key variable, e.g. OPENAI_API_KEY"
+            ),
+            Self::MissingApiKey { env_var, .. } => {
+                format!("Set the {env_var} environment variable")
+            }
+            Self::InvalidApiKey { key_hint, .. } => format!("Check {key_hint}"),
+            Self::ProxyAuth { .. } => "Send the proxy key (CCPROXY_API_KEY) as the x-api-key \
+                 header or as Authorization: Bearer <key>"
+                .to_string(),
+            Self::RemoteClientForbidden => "Set CCPROXY_API_KEY (or api_key in the config) to \
+                 serve other machines, and send it as x-api-key"
+                .to_string(),
+            Self::ProviderTimeout { setting, .. } => {
+                format!("Raise the timeout with {setting} if the provider is slow")
+            }
+            Self::RateLimited { .. } => {
+                "Wait retry_after seconds, or add a fallback target to the route".to_string()
+            }
+            Self::ModelNotFound { .. } => {
+                "Use one of available_models in the route or the request's model".to_string()
+            }
+            Self::UnknownProvider { .. } => {
+                "Use \"provider,model\" with one of available_providers".to_string()
+            }
+            _ => return None,
+        })
+    }
+
+    /// Errors that retrying cannot fix tell the SDKs so (protocols.md §4.4).
+    fn should_retry(&self) -> Option<bool> {
+        let status = self.status();
+        if status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    /// The error body: Anthropic's envelope around the seed's error object.
+    pub fn body(&self) -> Value {
+        let mut error = Map::new();
+        error.insert("type".into(), json!(self.error_type()));
+        error.insert("message".into(), json!(self.to_string()));
+        error.insert("code".into(), json!(self.code()));
+        if let Some(details) = self.details() {
+            error.insert("details".into(), details);
+        }
+        json!({"type": "error", "error": error})
+    }
+}
+
+impl IntoResponse for ProxyError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::warn!(code = self.code(), status = status.as_u16(), "{self}");
+        } else {
+            tracing::debug!(code = self.code(), status = status.as_u16(), "{self}");
+        }
+        let mut response = (status, axum::Json(self.body())).into_response();
+        let headers = response.headers_mut();
+        if let Some(retry) = self.should_retry() {
+            headers.insert("x-should-retry", HeaderValue::from_static(bool_str(retry)));
+        }
+        if let Some(seconds) = self.retry_after() {
+            headers.insert("retry-after", HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+fn bool_str(value: bool) -> &'static str {
+    if value {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_api_key_matches_the_seed() {
+        let error = ProxyError::MissingApiKey {
+            provider: "groq".into(),
+            env_var: "GROQ_API_KEY".into(),
+            suggest_provider_choice: false,
+        };
+        assert_eq!(error.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            error.body(),
+            json!({"type": "error", "error": {
+                "type": "authentication_error",
+                "message": "API key not configured for provider 'groq'",
+                "code": "missing_api_key",
+                "details": {"provider": "groq", "suggestion": "Set the GROQ_API_KEY environment variable"}
+            }})
+        );
+    }
+
+    #[test]
+    fn rate_limit_carries_retry_after_limit_and_remaining() {
+        let error = ProxyError::RateLimited {
+            provider: "groq".into(),
+            retry_after: Some(60),
+            limit: Some(5000),
+            remaining: Some(0),
+        };
+        let body = error.body();
+        assert_eq!(body["error"]["code"], "rate_limit_exceeded");
+        assert_eq!(body["error"]["type"], "rate_limit_error");
+        assert_eq!(body["error"]["details"]["retry_after"], 60);
+        assert_eq!(body["error"]["details"]["limit"], 5000);
+        assert_eq!(body["error"]["details"]["remaining"], 0);
+        let response = error.into_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()["retry-after"], "60");
+        assert!(response.headers().get("x-should-retry").is_none());
+    }
+
+    #[test]
+    fn client_errors_tell_sdks_not_to_retry() {
+        let response = ProxyError::MissingField {
+            field: "model".into(),
+        }
+        .into_response();
+        assert_eq!(response.headers()["x-should-retry"], "false");
+        let response = ProxyError::ProviderUnavailable {
+            provider: "groq".into(),
+            reason: "connection refused".into(),
+            retry_after: None,
+        }
+        .into_response();
+        assert!(response.headers().get("x-should-retry").is_none());
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    #[test]
+    fn model_not_found_lists_available_models() {
+        let error = ProxyError::ModelNotFound {
+            provider: "groq".into(),
+            model: "invalid-model".into(),
+            available: vec!["moonshotai/kimi-k2-instruct".into()],
+        };
+        let body = error.body();
+        assert_eq!(body["error"]["message"], "Model 'invalid-model' not found");
+        assert_eq!(body["error"]["type"], "provider_error");
+        assert_eq!(
+            body["error"]["details"]["available_models"],
+            json!(["moonshotai/kimi-k2-instruct"])
+        );
+    }
+}

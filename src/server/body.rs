@@ -1,0 +1,152 @@
+//! Reading and validating a request body: the size limit (413), JSON syntax, the shape of an
+//! Anthropic Messages request, each failure mapped to a 400 that names the field.
+
+use axum::body::{Body, Bytes};
+use axum::http::HeaderMap;
+use serde::de::DeserializeOwned;
+
+use crate::error::ProxyError;
+use crate::wire::anthropic;
+
+/// Reads the whole body, refusing anything above `limit` bytes (by its declared length
+/// first, so an oversized upload is refused before it is read).
+pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ProxyError> {
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(ProxyError::RequestTooLarge { limit });
+    }
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| ProxyError::RequestTooLarge { limit })
+}
+
+/// Parses and checks a `POST /v1/messages` body.
+pub fn messages_request(bytes: &[u8]) -> Result<anthropic::MessagesRequest, ProxyError> {
+    let request: anthropic::MessagesRequest = parse(bytes)?;
+    if request.messages.is_empty() {
+        return Err(ProxyError::InvalidField {
+            field: "messages".into(),
+            reason: "must contain at least one message".into(),
+        });
+    }
+    Ok(request)
+}
+
+/// Deserialises JSON, turning serde's error into the error contract: syntax → `invalid_json`,
+/// a missing field → `missing_field`, anything else → `invalid_field`, each with its path.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ProxyError> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{') {
+        return Err(ProxyError::InvalidJson {
+            message: "request body must be a JSON object".into(),
+        });
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return ProxyError::InvalidJson {
+                message: format!("request body is not valid JSON: {inner}"),
+            };
+        }
+        let text = inner.to_string();
+        let text = text.split(" at line ").next().unwrap_or(&text);
+        match missing_field_name(text) {
+            Some(field) => ProxyError::MissingField {
+                field: join_path(&path, field),
+            },
+            None => ProxyError::InvalidField {
+                field: if path == "." { "body".into() } else { path },
+                reason: text.to_string(),
+            },
+        }
+    })
+}
+
+fn missing_field_name(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.strip_suffix('`')
+}
+
+fn join_path(path: &str, field: &str) -> String {
+    if path == "." || path.is_empty() {
+        field.to_string()
+    } else {
+        format!("{path}.{field}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(body: &str) -> ProxyError {
+        messages_request(body.as_bytes()).expect_err("should be rejected")
+    }
+
+    #[test]
+    fn not_json_is_invalid_json() {
+        assert_eq!(error_of("{\"model\": ").code(), "invalid_json");
+        assert_eq!(error_of("hello").code(), "invalid_json");
+    }
+
+    #[test]
+    fn not_an_object_is_invalid_json() {
+        let error = error_of("[1, 2]");
+        assert_eq!(error.code(), "invalid_json");
+        assert!(error.to_string().contains("JSON object"));
+    }
+
+    #[test]
+    fn missing_model_names_the_field() {
+        let error = error_of(r#"{"messages": [{"role": "user", "content": "hi"}]}"#);
+        assert_eq!(
+            error,
+            ProxyError::MissingField {
+                field: "model".into()
+            }
+        );
+    }
+
+    #[test]
+    fn empty_messages_is_invalid() {
+        let error = error_of(r#"{"model": "m", "messages": []}"#);
+        assert_eq!(error.code(), "invalid_field");
+        assert!(error.to_string().contains("messages"));
+    }
+
+    #[test]
+    fn message_without_role_or_content_names_its_path() {
+        let error = error_of(r#"{"model": "m", "messages": [{"content": "hi"}]}"#);
+        assert_eq!(
+            error,
+            ProxyError::MissingField {
+                field: "messages[0].role".into()
+            }
+        );
+        let error = error_of(r#"{"model": "m", "messages": [{"role": "user"}]}"#);
+        assert_eq!(
+            error,
+            ProxyError::MissingField {
+                field: "messages[0].content".into()
+            }
+        );
+    }
+
+    #[test]
+    fn wrong_type_is_invalid_field_with_path() {
+        let error = error_of(r#"{"model": 5, "messages": [{"role": "user", "content": "hi"}]}"#);
+        assert_eq!(error.code(), "invalid_field");
+        assert!(error.to_string().contains("`model`"), "{error}");
+    }
+
+    #[test]
+    fn unknown_fields_are_tolerated() {
+        let body = r#"{"model": "m", "max_tokens": 5, "brand_new_field": {"x": 1},
+            "messages": [{"role": "user", "content": "hi", "extra": true}]}"#;
+        assert!(messages_request(body.as_bytes()).is_ok());
+    }
+}

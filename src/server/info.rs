@@ -1,0 +1,44 @@
+//! The informational endpoints: `GET /`, the probes (`HEAD /`, `/api/hello`), `GET /health`
+//! (cheap, never calls a provider) and `GET /status`.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::AppState;
+
+pub async fn root() -> Json<Value> {
+    Json(json!({
+        "service": "ccproxy",
+        "version": env!("CARGO_PKG_VERSION"),
+        "endpoints": ["POST /v1/messages", "GET /health", "GET /status"],
+    }))
+}
+
+/// Claude Code probes the base URL with `HEAD /api/hello` (protocols.md §11).
+pub async fn hello() -> Json<Value> {
+    Json(json!({"service": "ccproxy"}))
+}
+
+pub async fn health() -> Json<Value> {
+    Json(json!({"status": "healthy"}))
+}
+
+pub async fn status(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let config = state.config();
+    let names = config.provider_names();
+    Json(json!({
+        "service": "ccproxy",
+        "version": env!("CARGO_PKG_VERSION"),
+        "status": "running",
+        "uptime_seconds": state.started.elapsed().as_secs(),
+        "pid": std::process::id(),
+        "host": state.local_addr.ip().to_string(),
+        "port": state.local_addr.port(),
+        "api_key_configured": config.api_key.is_some(),
+        "providers": {"count": names.len(), "names": names},
+        "default_route": config.routes.default.first().map(ToString::to_string),
+    }))
+}

@@ -1,0 +1,69 @@
+//! `POST /v1/messages`: read and check the body, route it, send it to the chosen provider
+//! and answer in Anthropic's shape, with headers saying who served it.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use super::{body, AppState};
+use crate::config::Target;
+use crate::error::ProxyError;
+use crate::{providers, router};
+
+pub async fn create(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    match handle(&state, request).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle(state: &AppState, request: Request) -> Result<Response, ProxyError> {
+    let config = state.config();
+    let (parts, body) = request.into_parts();
+    let bytes = body::read(&parts.headers, body, config.max_request_bytes).await?;
+    let request = body::messages_request(&bytes)?;
+    let decision = router::route(&config, &request)?;
+    let target = decision
+        .targets
+        .first()
+        .ok_or_else(|| ProxyError::Internal {
+            message: "the route has no target".into(),
+        })?;
+    let provider = config
+        .provider(&target.provider)
+        .ok_or_else(|| ProxyError::Internal {
+            message: format!("route names unknown provider '{}'", target.provider),
+        })?;
+    if provider.key_required && provider.api_key.is_none() {
+        return Err(ProxyError::MissingApiKey {
+            provider: provider.name.clone(),
+            env_var: provider.key_var.clone(),
+            suggest_provider_choice: config.unconfigured,
+        });
+    }
+    if request.stream {
+        return Err(ProxyError::InvalidField {
+            field: "stream".into(),
+            reason: "streaming is not available in this build yet".into(),
+        });
+    }
+    let message = providers::complete(&state.http, provider, &target.model, &request).await?;
+    let mut response = Json(message).into_response();
+    served_by(&mut response, target, decision.rule);
+    Ok(response)
+}
+
+/// Headers that say which provider, model and routing rule served the request.
+fn served_by(response: &mut Response, target: &Target, rule: router::Rule) {
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&target.provider) {
+        headers.insert("x-ccproxy-provider", value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&target.model) {
+        headers.insert("x-ccproxy-model", value);
+    }
+    headers.insert("x-ccproxy-route", HeaderValue::from_static(rule.as_str()));
+}

@@ -1,0 +1,140 @@
+//! Middleware: a request id on every response, and authentication (the proxy key when one
+//! is configured, otherwise loopback clients only). The client's own key is never passed on.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use subtle::ConstantTimeEq;
+
+use super::AppState;
+use crate::error::ProxyError;
+
+/// The id of one request, as sent back in `request-id` and `x-request-id`.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+impl RequestId {
+    fn generate() -> Self {
+        const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        let mut id = String::with_capacity(28);
+        id.push_str("req_");
+        for _ in 0..24 {
+            id.push(ALPHABET[fastrand::usize(..ALPHABET.len())] as char);
+        }
+        Self(id)
+    }
+}
+
+pub async fn request_id(mut request: Request, next: Next) -> Response {
+    let id = RequestId::generate();
+    request.extensions_mut().insert(id.clone());
+    let mut response = next.run(request).await;
+    if let Ok(value) = HeaderValue::from_str(&id.0) {
+        response.headers_mut().insert("request-id", value.clone());
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+/// Paths anyone may reach: the basic info, the basic health check, and the probes Claude
+/// Code sends to the base URL (protocols.md §11).
+fn is_public(method: &Method, path: &str) -> bool {
+    (method == Method::GET || method == Method::HEAD)
+        && matches!(path, "/" | "/health" | "/api/hello")
+}
+
+pub async fn authenticate(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if is_public(request.method(), request.uri().path()) {
+        return next.run(request).await;
+    }
+    let config = state.config();
+    let verdict = match &config.api_key {
+        Some(key) => check_key(request.headers(), key.expose()),
+        None => check_loopback(request.extensions().get::<ConnectInfo<SocketAddr>>()),
+    };
+    match verdict {
+        Ok(()) => next.run(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+fn check_key(headers: &HeaderMap, expected: &str) -> Result<(), ProxyError> {
+    let presented = headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| {
+            headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| {
+                    v.strip_prefix("Bearer ")
+                        .or_else(|| v.strip_prefix("bearer "))
+                })
+        });
+    let Some(presented) = presented else {
+        return Err(ProxyError::ProxyAuth {
+            reason: "No API key provided: this ccproxy requires its key",
+        });
+    };
+    if bool::from(presented.trim().as_bytes().ct_eq(expected.as_bytes())) {
+        Ok(())
+    } else {
+        Err(ProxyError::ProxyAuth {
+            reason: "Invalid API key provided",
+        })
+    }
+}
+
+fn check_loopback(peer: Option<&ConnectInfo<SocketAddr>>) -> Result<(), ProxyError> {
+    match peer {
+        Some(ConnectInfo(addr)) if addr.ip().is_loopback() => Ok(()),
+        _ => Err(ProxyError::RemoteClientForbidden),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_str(value).expect("valid header"));
+        }
+        map
+    }
+
+    #[test]
+    fn key_accepted_as_x_api_key_or_bearer() {
+        assert!(check_key(&headers(&[("x-api-key", "secret-key")]), "secret-key").is_ok());
+        let bearer = headers(&[("authorization", "Bearer secret-key")]);
+        assert!(check_key(&bearer, "secret-key").is_ok());
+    }
+
+    #[test]
+    fn wrong_or_missing_key_is_refused() {
+        let wrong = check_key(&headers(&[("x-api-key", "nope")]), "secret-key");
+        assert_eq!(wrong.map_err(|e| e.code()), Err("invalid_api_key"));
+        assert!(check_key(&HeaderMap::new(), "secret-key").is_err());
+    }
+
+    #[test]
+    fn only_loopback_peers_without_a_key() {
+        let local = ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 5000)));
+        let remote = ConnectInfo(SocketAddr::from(([192, 0, 2, 7], 5000)));
+        assert!(check_loopback(Some(&local)).is_ok());
+        assert_eq!(
+            check_loopback(Some(&remote)),
+            Err(ProxyError::RemoteClientForbidden)
+        );
+        assert!(check_loopback(None).is_err());
+    }
+}

@@ -1,0 +1,218 @@
+//! The HTTP server: the axum application (routes and middleware), binding with a clear
+//! error when the port is taken, and graceful shutdown. Handlers live in the submodules and
+//! stay thin: they parse, call the router, providers and translators, and answer.
+
+mod body;
+mod info;
+mod messages;
+mod middleware;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwap;
+use axum::extract::Request;
+use axum::routing::{get, post};
+use axum::serve::ListenerExt;
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::error::ProxyError;
+use crate::providers;
+
+/// How long in-flight requests may run on after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// What every handler shares.
+pub struct AppState {
+    config: ArcSwap<Config>,
+    pub http: providers::HttpClient,
+    pub started: Instant,
+    pub local_addr: SocketAddr,
+}
+
+impl AppState {
+    pub fn new(config: Config, local_addr: SocketAddr) -> Self {
+        Self {
+            config: ArcSwap::from_pointee(config),
+            http: providers::HttpClient::new(),
+            started: Instant::now(),
+            local_addr,
+        }
+    }
+
+    /// The configuration in force now (cheap; a request keeps the one it started with).
+    pub fn config(&self) -> Arc<Config> {
+        self.config.load_full()
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(
+        "port {port} on {host} is already in use. Is ccproxy already running? Check with \
+         `ccproxy status` or `lsof -i :{port}`, or pick another port with --port or CCPROXY_PORT."
+    )]
+    PortInUse { host: String, port: u16 },
+    #[error("cannot listen on {host}:{port}: {source}")]
+    Bind {
+        host: String,
+        port: u16,
+        source: std::io::Error,
+    },
+    #[error("the server stopped unexpectedly: {0}")]
+    Serve(std::io::Error),
+}
+
+/// The application: routes, then request ids (outermost) and authentication.
+pub fn app(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(info::root))
+        .route("/api/hello", get(info::hello))
+        .route("/health", get(info::health))
+        .route("/status", get(info::status))
+        .route("/v1/messages", post(messages::create))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::authenticate,
+        ))
+        .layer(axum::middleware::from_fn(middleware::request_id))
+        .with_state(state)
+}
+
+async fn not_found(request: Request) -> ProxyError {
+    ProxyError::NotFound {
+        method: request.method().to_string(),
+        path: request.uri().path().to_string(),
+    }
+}
+
+async fn method_not_allowed(request: Request) -> ProxyError {
+    ProxyError::MethodNotAllowed {
+        method: request.method().to_string(),
+        path: request.uri().path().to_string(),
+    }
+}
+
+/// Binds the configured address; a taken port is a [`StartError::PortInUse`].
+pub async fn bind(config: &Config) -> Result<TcpListener, StartError> {
+    let (host, port) = (config.host.clone(), config.port);
+    TcpListener::bind((host.as_str(), port))
+        .await
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::AddrInUse => StartError::PortInUse { host, port },
+            _ => StartError::Bind { host, port, source },
+        })
+}
+
+/// Binds and serves until `shutdown` completes.
+pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(), StartError> {
+    let listener = bind(&config).await?;
+    serve(listener, config, shutdown).await
+}
+
+/// Serves on a bound listener until `shutdown` completes, then lets in-flight requests
+/// finish for up to [`SHUTDOWN_GRACE`].
+pub async fn serve(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), StartError> {
+    let local_addr = listener.local_addr().map_err(StartError::Serve)?;
+    announce(&config, local_addr);
+    let app = app(Arc::new(AppState::new(config, local_addr)));
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!("cannot set TCP_NODELAY: {error}");
+        }
+    });
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = stopped.await;
+    });
+    let mut server = tokio::spawn(async move { server.await });
+    tokio::select! {
+        result = &mut server => return flatten(result),
+        () = shutdown => {}
+    }
+    tracing::info!("shutting down: no new connections; letting in-flight requests finish");
+    let _ = stop.send(());
+    match tokio::time::timeout(SHUTDOWN_GRACE, &mut server).await {
+        Ok(result) => flatten(result),
+        Err(_) => {
+            tracing::warn!("in-flight requests still running after {SHUTDOWN_GRACE:?}; exiting");
+            server.abort();
+            Ok(())
+        }
+    }
+}
+
+fn flatten(
+    result: Result<Result<(), std::io::Error>, tokio::task::JoinError>,
+) -> Result<(), StartError> {
+    match result {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(error)) => Err(StartError::Serve(error)),
+        Err(error) => Err(StartError::Serve(std::io::Error::other(error))),
+    }
+}
+
+/// The start-up lines: where we listen, where requests go, and what is missing.
+fn announce(config: &Config, addr: SocketAddr) {
+    let default_route = config
+        .routes
+        .default
+        .first()
+        .map_or_else(|| "(none)".to_string(), ToString::to_string);
+    tracing::info!(
+        "ccproxy {} listening on http://{addr} (default route: {default_route})",
+        env!("CARGO_PKG_VERSION")
+    );
+    tracing::info!("point Claude Code at it: ANTHROPIC_BASE_URL=http://{addr} claude");
+    for provider in &config.providers {
+        if provider.key_required && provider.api_key.is_none() {
+            let mut hint = format!("set {}", provider.key_var);
+            if config.unconfigured {
+                hint.push_str(", or choose another provider with PROVIDER=openai|anthropic|gemini|openrouter|deepseek|mistral|xai|ollama and its <NAME>_API_KEY");
+            }
+            tracing::warn!(
+                "no API key for provider '{}': requests to it will fail until you {hint}",
+                provider.name
+            );
+        }
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,162 @@
+//! The real binary, as a new user runs it: no config at all, a port already taken,
+//! graceful stop on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+fn ccproxy(home: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ccproxy"));
+    command
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .stdin(Stdio::null());
+    command
+}
+
+fn temp_home() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "ccproxy-home-{}-{}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    std::fs::create_dir_all(&dir).expect("temp home");
+    dir
+}
+
+/// Streams the child's stderr lines into a channel from a thread (so the pipe never fills).
+fn stderr_lines(child: &mut Child) -> mpsc::Receiver<String> {
+    let stderr = child.stderr.take().expect("piped stderr");
+    let (send, receive) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receive
+}
+
+/// Waits for the "listening on http://ADDR" line; returns ADDR.
+fn wait_for_address(lines: &mpsc::Receiver<String>, seen: &mut Vec<String>) -> String {
+    while let Ok(line) = lines.recv_timeout(Duration::from_secs(10)) {
+        seen.push(line.clone());
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            return rest.split_whitespace().next().expect("address").to_string();
+        }
+    }
+    panic!("ccproxy did not start listening: {seen:?}");
+}
+
+#[tokio::test]
+async fn starts_with_no_config_and_explains_what_to_set() {
+    let home = temp_home();
+    let mut child = ccproxy(&home)
+        .args(["serve", "--port", "0"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn ccproxy");
+    let lines = stderr_lines(&mut child);
+    let mut seen = Vec::new();
+    let addr = wait_for_address(&lines, &mut seen);
+    let response = reqwest::Client::new()
+        .post(format!("http://{addr}/v1/messages"))
+        .json(
+            &serde_json::json!({"model": "claude-sonnet-4-5", "max_tokens": 10,
+                                   "messages": [{"role": "user", "content": "hi"}]}),
+        )
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), 401);
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    assert_eq!(body["error"]["code"], "missing_api_key");
+    let suggestion = body["error"]["details"]["suggestion"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(suggestion.contains("GROQ_API_KEY"), "{suggestion}");
+
+    seen.extend(lines.try_iter());
+    let banner = seen.join("\n");
+    assert!(banner.contains("ANTHROPIC_BASE_URL=http://"), "{banner}");
+    assert!(
+        banner.contains("GROQ_API_KEY"),
+        "start-up should say what to set: {banner}"
+    );
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let exit = wait_with_timeout(&mut child, Duration::from_secs(10));
+    assert_eq!(
+        exit.and_then(|s| s.code()),
+        Some(0),
+        "graceful stop exits 0"
+    );
+    let _ = std::fs::remove_dir_all(home);
+}
+
+#[test]
+fn port_in_use_exits_non_zero_with_advice() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port().to_string();
+    let home = temp_home();
+    let started = Instant::now();
+    let output = ccproxy(&home)
+        .args(["serve", "--port", &port])
+        .output()
+        .expect("run ccproxy");
+    assert!(!output.status.success());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "should fail at once"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&format!("port {port}")), "{stderr}");
+    assert!(stderr.contains("ccproxy status"), "{stderr}");
+    assert!(stderr.contains(&format!("lsof -i :{port}")), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let _ = std::fs::remove_dir_all(home);
+}
+
+#[test]
+fn invalid_config_lists_every_problem_and_exits_non_zero() {
+    let home = temp_home();
+    let file = home.join("bad.json");
+    std::fs::write(
+        &file,
+        r#"{"prot": 1, "providers": [{"name": "groq", "bsae_url": "x"}]}"#,
+    )
+    .expect("write config");
+    let output = ccproxy(&home)
+        .args(["serve", "--config"])
+        .arg(&file)
+        .output()
+        .expect("run ccproxy");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("prot: unknown field"), "{stderr}");
+    assert!(
+        stderr.contains("providers[0].bsae_url: unknown field (did you mean 'base_url'?)"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(home);
+}
+
+fn wait_with_timeout(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    None
+}

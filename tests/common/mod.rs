@@ -1,0 +1,85 @@
+//! Test support: a scripted upstream that records what it receives, and the real proxy
+//! started in-process on `127.0.0.1:0`. No fixed ports, no global state.
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+pub mod upstream;
+
+use std::net::SocketAddr;
+
+use ccproxy::config::{self, Config, Env, Overrides};
+use tokio::sync::oneshot;
+
+pub use upstream::{MockUpstream, Reply};
+
+/// The key the mock provider is configured with: it must reach the upstream, and never
+/// appear anywhere else.
+pub const PROVIDER_KEY: &str = "sk-mock-provider-key-0123456789abcdef";
+
+/// A running proxy; stopped when dropped.
+pub struct Proxy {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Proxy {
+    pub async fn start(config: Config) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind proxy");
+        let addr = listener.local_addr().expect("proxy address");
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            if let Err(error) = ccproxy::server::serve(listener, config, shutdown).await {
+                panic!("proxy failed: {error}");
+            }
+        });
+        Self {
+            addr,
+            stop: Some(stop),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// The configuration a user would get from `PROVIDER=mock MOCK_BASE_URL=... MOCK_MODEL=...`.
+pub fn env_config(upstream: &MockUpstream, extra: &[(&str, &str)]) -> Config {
+    let base_url = upstream.base_url();
+    let mut pairs = vec![
+        ("PROVIDER", "mock"),
+        ("MOCK_BASE_URL", base_url.as_str()),
+        ("MOCK_MODEL", "mock-model"),
+        ("MOCK_API_KEY", PROVIDER_KEY),
+    ];
+    pairs.extend_from_slice(extra);
+    config::load(&Overrides::default(), &Env::from_pairs(pairs)).expect("valid test config")
+}
+
+/// A config loaded from the environment pairs alone (no upstream).
+pub fn config_from_env(pairs: &[(&str, &str)]) -> Config {
+    config::load(
+        &Overrides::default(),
+        &Env::from_pairs(pairs.iter().copied()),
+    )
+    .expect("valid test config")
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("test client")
+}

@@ -1,0 +1,353 @@
+//! The server end to end: endpoints, request ids, validation, authentication, the missing
+//! provider key, and a text request through a scripted OpenAI-compatible upstream.
+
+mod common;
+
+use common::{client, config_from_env, env_config, MockUpstream, Proxy, Reply, PROVIDER_KEY};
+use serde_json::{json, Value};
+
+fn hello() -> Value {
+    json!({"model": "claude-sonnet-4-5", "max_tokens": 64,
+           "messages": [{"role": "user", "content": "Say hi"}]})
+}
+
+async fn json_of(response: reqwest::Response) -> Value {
+    response.json().await.expect("JSON body")
+}
+
+#[tokio::test]
+async fn root_names_the_service_and_version() {
+    let proxy = Proxy::start(config_from_env(&[])).await;
+    let response = client().get(proxy.url("/")).send().await.expect("GET /");
+    assert_eq!(response.status(), 200);
+    let body = json_of(response).await;
+    assert_eq!(body["service"], "ccproxy");
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+}
+
+#[tokio::test]
+async fn health_is_healthy_and_probes_answer() {
+    let proxy = Proxy::start(config_from_env(&[])).await;
+    let response = client()
+        .get(proxy.url("/health"))
+        .send()
+        .await
+        .expect("health");
+    assert_eq!(json_of(response).await, json!({"status": "healthy"}));
+    for path in ["/", "/api/hello"] {
+        let response = client().head(proxy.url(path)).send().await.expect("HEAD");
+        assert_eq!(response.status(), 200, "HEAD {path}");
+    }
+}
+
+#[tokio::test]
+async fn status_describes_the_running_proxy_without_secrets() {
+    let upstream = MockUpstream::start().await;
+    let proxy = Proxy::start(env_config(&upstream, &[])).await;
+    let response = client()
+        .get(proxy.url("/status"))
+        .send()
+        .await
+        .expect("status");
+    let text = response.text().await.expect("body");
+    assert!(
+        !text.contains(PROVIDER_KEY),
+        "status leaks the provider key"
+    );
+    let body: Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(body["status"], "running");
+    assert_eq!(body["port"], proxy.addr.port());
+    assert_eq!(body["pid"], std::process::id());
+    assert_eq!(body["api_key_configured"], false);
+    assert_eq!(body["providers"], json!({"count": 1, "names": ["mock"]}));
+    assert_eq!(body["default_route"], "mock,mock-model");
+    assert!(body["uptime_seconds"].is_u64());
+}
+
+#[tokio::test]
+async fn unknown_paths_get_a_json_404_with_request_ids() {
+    let proxy = Proxy::start(config_from_env(&[])).await;
+    let response = client()
+        .get(proxy.url("/v2/nothing"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(response.status(), 404);
+    let request_id = response.headers()["request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    assert!(request_id.starts_with("req_"));
+    assert_eq!(response.headers()["x-request-id"], request_id.as_str());
+    assert_eq!(response.headers()["x-should-retry"], "false");
+    let body = json_of(response).await;
+    assert_eq!(body["type"], "error");
+    assert_eq!(body["error"]["type"], "not_found_error");
+    assert_eq!(body["error"]["code"], "not_found");
+}
+
+#[tokio::test]
+async fn wrong_method_is_a_json_error() {
+    let proxy = Proxy::start(config_from_env(&[])).await;
+    let response = client()
+        .get(proxy.url("/v1/messages"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(response.status(), 405);
+    assert_eq!(
+        json_of(response).await["error"]["code"],
+        "method_not_allowed"
+    );
+}
+
+#[tokio::test]
+async fn invalid_bodies_get_400_with_a_code_naming_the_field() {
+    let upstream = MockUpstream::start().await;
+    let proxy = Proxy::start(env_config(&upstream, &[])).await;
+    let cases: [(&str, &str, &str); 5] = [
+        ("{not json", "invalid_json", "JSON"),
+        ("[1]", "invalid_json", "object"),
+        (
+            r#"{"messages": [{"role": "user", "content": "x"}]}"#,
+            "missing_field",
+            "model",
+        ),
+        (
+            r#"{"model": "m", "messages": []}"#,
+            "invalid_field",
+            "messages",
+        ),
+        (
+            r#"{"model": "m", "messages": [{"role": "user"}]}"#,
+            "missing_field",
+            "messages[0].content",
+        ),
+    ];
+    for (body, code, mention) in cases {
+        let response = client()
+            .post(proxy.url("/v1/messages"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(response.status(), 400, "{body}");
+        let error = json_of(response).await;
+        assert_eq!(error["error"]["type"], "invalid_request_error", "{body}");
+        assert_eq!(error["error"]["code"], code, "{body}");
+        let message = error["error"]["message"].as_str().expect("message");
+        assert!(message.contains(mention), "{body}: {message}");
+    }
+    assert!(
+        upstream.requests().is_empty(),
+        "invalid requests reached the upstream"
+    );
+}
+
+#[tokio::test]
+async fn oversized_bodies_get_413() {
+    let upstream = MockUpstream::start().await;
+    let mut config = env_config(&upstream, &[]);
+    config.max_request_bytes = 1024;
+    let proxy = Proxy::start(config).await;
+    let big = json!({"model": "m", "messages": [{"role": "user", "content": "x".repeat(4096)}]});
+    let response = client()
+        .post(proxy.url("/v1/messages"))
+        .json(&big)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), 413);
+    let error = json_of(response).await;
+    assert_eq!(error["error"]["type"], "request_too_large");
+    assert_eq!(error["error"]["code"], "request_too_large");
+}
+
+#[tokio::test]
+async fn proxy_key_is_required_when_configured() {
+    let upstream = MockUpstream::start().await;
+    upstream
+        .push(Reply::completion("one"))
+        .push(Reply::completion("two"));
+    let proxy = Proxy::start(env_config(&upstream, &[("CCPROXY_API_KEY", "proxy-key-1")])).await;
+    let url = proxy.url("/v1/messages");
+
+    let none = client()
+        .post(&url)
+        .json(&hello())
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(none.status(), 401);
+    assert_eq!(json_of(none).await["error"]["type"], "authentication_error");
+
+    let wrong = client()
+        .post(&url)
+        .header("x-api-key", "nope")
+        .json(&hello())
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(wrong.status(), 401);
+    assert_eq!(json_of(wrong).await["error"]["code"], "invalid_api_key");
+
+    let status = client()
+        .get(proxy.url("/status"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(status.status(), 401, "status needs the key");
+    let health = client()
+        .get(proxy.url("/health"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(health.status(), 200, "basic health is public");
+
+    let by_header = client()
+        .post(&url)
+        .header("x-api-key", "proxy-key-1")
+        .json(&hello())
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(by_header.status(), 200);
+    let by_bearer = client()
+        .post(&url)
+        .bearer_auth("proxy-key-1")
+        .json(&hello())
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(by_bearer.status(), 200);
+
+    for received in upstream.requests() {
+        let all: Vec<&str> = received
+            .headers
+            .values()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        assert!(
+            !all.iter().any(|v| v.contains("proxy-key-1")),
+            "proxy key forwarded upstream"
+        );
+        assert_eq!(
+            received.headers["authorization"],
+            format!("Bearer {PROVIDER_KEY}").as_str()
+        );
+    }
+}
+
+#[tokio::test]
+async fn missing_provider_key_is_401_and_nothing_is_sent() {
+    let upstream = MockUpstream::start().await;
+    let base_url = upstream.base_url();
+    let config = config_from_env(&[("GROQ_BASE_URL", base_url.as_str())]);
+    let proxy = Proxy::start(config).await;
+    let response = client()
+        .post(proxy.url("/v1/messages"))
+        .json(&hello())
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), 401);
+    assert_eq!(response.headers()["x-should-retry"], "false");
+    let error = json_of(response).await;
+    assert_eq!(error["error"]["type"], "authentication_error");
+    assert_eq!(error["error"]["code"], "missing_api_key");
+    assert_eq!(
+        error["error"]["message"],
+        "API key not configured for provider 'groq'"
+    );
+    assert_eq!(error["error"]["details"]["provider"], "groq");
+    let suggestion = error["error"]["details"]["suggestion"]
+        .as_str()
+        .expect("suggestion");
+    assert!(
+        suggestion.starts_with("Set the GROQ_API_KEY environment variable"),
+        "{suggestion}"
+    );
+    assert!(
+        suggestion.contains("PROVIDER=openai"),
+        "unconfigured: say how to choose: {suggestion}"
+    );
+    assert!(
+        upstream.requests().is_empty(),
+        "no upstream call without a key"
+    );
+}
+
+#[tokio::test]
+async fn text_request_goes_through_an_openai_compatible_upstream() {
+    let upstream = MockUpstream::start().await;
+    upstream.push(Reply::completion("Hi there!"));
+    let proxy = Proxy::start(env_config(&upstream, &[])).await;
+    let response = client()
+        .post(proxy.url("/v1/messages?beta=true"))
+        .header("x-api-key", "client-key-never-forwarded")
+        .header("anthropic-version", "2023-06-01")
+        .json(&json!({
+            "model": "claude-sonnet-4-5", "max_tokens": 64,
+            "system": [{"type": "text", "text": "Be brief."}],
+            "messages": [{"role": "user", "content": [{"type": "text", "text": "Say hi"}]}]
+        }))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-ccproxy-provider"], "mock");
+    assert_eq!(response.headers()["x-ccproxy-model"], "mock-model");
+    assert!(response.headers().contains_key("request-id"));
+    let message = json_of(response).await;
+    assert_eq!(message["type"], "message");
+    assert_eq!(message["role"], "assistant");
+    assert_eq!(
+        message["content"],
+        json!([{"type": "text", "text": "Hi there!"}])
+    );
+    assert_eq!(message["stop_reason"], "end_turn");
+    assert_eq!(message["usage"]["input_tokens"], 11);
+    assert_eq!(message["usage"]["output_tokens"], 2);
+
+    let received = upstream.requests();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].method, "POST");
+    assert_eq!(received[0].uri, "/v1/chat/completions");
+    assert_eq!(
+        received[0].headers["authorization"],
+        format!("Bearer {PROVIDER_KEY}").as_str()
+    );
+    assert!(received[0].headers.get("x-api-key").is_none());
+    assert_eq!(
+        received[0].json(),
+        json!({"model": "mock-model", "max_tokens": 64, "messages": [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "Say hi"}
+        ]})
+    );
+}
+
+#[tokio::test]
+async fn upstream_refusal_of_the_key_is_reported_as_invalid_api_key() {
+    let upstream = MockUpstream::start().await;
+    upstream.push(Reply::status(
+        401,
+        json!({"error": {"message": "Invalid API Key", "type": "invalid_request_error"}}),
+    ));
+    let proxy = Proxy::start(env_config(&upstream, &[])).await;
+    let response = client()
+        .post(proxy.url("/v1/messages"))
+        .json(&hello())
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), 401);
+    let error = json_of(response).await;
+    assert_eq!(error["error"]["code"], "invalid_api_key");
+    assert_eq!(error["error"]["details"]["provider"], "mock");
+    assert_eq!(
+        error["error"]["details"]["suggestion"],
+        "Check your MOCK_API_KEY environment variable"
+    );
+}
