@@ -53,6 +53,7 @@ fn usage(usage: openai::CompletionUsage) -> anthropic::Usage {
     anthropic::Usage {
         input_tokens: usage.prompt_tokens.saturating_sub(cached),
         output_tokens: usage.completion_tokens,
+        cache_creation_input_tokens: None,
         cache_read_input_tokens: (cached > 0).then_some(cached),
     }
 }

@@ -1,9 +1,11 @@
 //! Anthropic Messages API types (protocols.md §1–§3): the request we accept and the
-//! response we produce.
+//! response we produce. Readers tolerate unknown fields; block types we do not translate
+//! are read as `Other`. Opaque JSON (tool schemas, tool inputs) stays `serde_json` values.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-/// `POST /v1/messages` body. Fields we do not translate are ignored when reading.
+/// `POST /v1/messages` body (§1.2).
 #[derive(Debug, Clone, Deserialize)]
 pub struct MessagesRequest {
     pub model: String,
@@ -19,7 +21,19 @@ pub struct MessagesRequest {
     #[serde(default)]
     pub top_p: Option<f64>,
     #[serde(default)]
+    pub top_k: Option<u64>,
+    #[serde(default)]
     pub stop_sequences: Vec<String>,
+    #[serde(default)]
+    pub tools: Vec<Tool>,
+    #[serde(default)]
+    pub tool_choice: Option<ToolChoice>,
+    #[serde(default)]
+    pub thinking: Option<Thinking>,
+    #[serde(default)]
+    pub metadata: Option<Metadata>,
+    #[serde(default)]
+    pub output_config: Option<OutputConfig>,
 }
 
 /// `system`: a string or a list of text blocks.
@@ -59,15 +73,146 @@ pub enum MessageContent {
     Blocks(Vec<ContentBlock>),
 }
 
-/// A request content block. Types we do not translate are read as `Other`.
+/// A request content block (§1.4).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ContentBlock {
     Text {
         text: String,
     },
+    Image {
+        source: MediaSource,
+    },
+    Document {
+        source: MediaSource,
+        #[serde(default)]
+        title: Option<String>,
+        #[serde(default)]
+        context: Option<String>,
+    },
+    ToolUse {
+        id: String,
+        name: String,
+        #[serde(default)]
+        input: Value,
+    },
+    ToolResult {
+        tool_use_id: String,
+        #[serde(default)]
+        content: Option<ToolResultContent>,
+        #[serde(default)]
+        is_error: bool,
+    },
+    Thinking {
+        #[serde(default)]
+        thinking: String,
+        #[serde(default)]
+        signature: String,
+    },
+    RedactedThinking {
+        #[serde(default)]
+        data: String,
+    },
+    /// Server tool history, search results, container uploads, blocks newer than this
+    /// reader: dropped by translators, kept by the pass-through.
     #[serde(other)]
     Other,
+}
+
+/// The `source` of an image or document block.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum MediaSource {
+    Base64 {
+        media_type: String,
+        data: String,
+    },
+    Url {
+        url: String,
+    },
+    /// Plain-text documents.
+    Text {
+        #[serde(default)]
+        media_type: Option<String>,
+        data: String,
+    },
+    /// Documents given as content blocks.
+    Content {
+        content: ToolResultContent,
+    },
+    #[serde(other)]
+    Other,
+}
+
+/// A `tool_result`'s `content`: a string or a list of blocks (text, image, ...).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ToolResultContent {
+    Text(String),
+    Blocks(Vec<ContentBlock>),
+}
+
+/// A tool definition (§1.6): a custom tool with a schema, or an Anthropic-defined tool
+/// identified by `type` (`web_search_20250305`, `bash_20250124`, ...).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Tool {
+    #[serde(default)]
+    pub name: String,
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub input_schema: Option<Value>,
+}
+
+/// `tool_choice` (§1.7).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToolChoice {
+    Auto {
+        #[serde(default)]
+        disable_parallel_tool_use: bool,
+    },
+    Any {
+        #[serde(default)]
+        disable_parallel_tool_use: bool,
+    },
+    Tool {
+        name: String,
+        #[serde(default)]
+        disable_parallel_tool_use: bool,
+    },
+    None,
+}
+
+/// `thinking` (§1.8).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Thinking {
+    Enabled {
+        #[serde(default)]
+        budget_tokens: u64,
+    },
+    Disabled,
+    Adaptive,
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Metadata {
+    #[serde(default)]
+    pub user_id: Option<String>,
+}
+
+/// `output_config` (2026): reasoning effort and structured output.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct OutputConfig {
+    #[serde(default)]
+    pub effort: Option<String>,
+    #[serde(default)]
+    pub format: Option<Value>,
 }
 
 /// The non-streaming response (§2).
@@ -84,10 +229,25 @@ pub struct MessageResponse {
     pub usage: Usage,
 }
 
+/// A response content block.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ResponseBlock {
-    Text { text: String },
+    Thinking {
+        thinking: String,
+        signature: String,
+    },
+    RedactedThinking {
+        data: String,
+    },
+    Text {
+        text: String,
+    },
+    ToolUse {
+        id: String,
+        name: String,
+        input: Value,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,5 +265,55 @@ pub struct Usage {
     pub input_tokens: u64,
     pub output_tokens: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_creation_input_tokens: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_read_input_tokens: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_a_claude_code_style_request() {
+        let request: MessagesRequest = serde_json::from_value(json!({
+            "model": "claude-opus-5-5", "max_tokens": 128000, "stream": true,
+            "system": [{"type": "text", "text": "You are Claude Code.", "cache_control": {"type": "ephemeral"}}],
+            "metadata": {"user_id": "{\"session\":\"x\"}"},
+            "thinking": {"type": "adaptive", "display": "omitted"},
+            "context_management": {"edits": [{"type": "clear_thinking_20251015", "keep": "all"}]},
+            "output_config": {"effort": "medium"},
+            "tools": [
+                {"name": "Bash", "description": "Run", "input_schema": {"type": "object"}},
+                {"name": "Later", "input_schema": {"type": "object"}, "defer_loading": true},
+                {"type": "web_search_20250305", "name": "web_search", "max_uses": 5}
+            ],
+            "messages": [
+                {"role": "user", "content": [{"type": "text", "text": "hi"}]},
+                {"role": "system", "content": "guidance"},
+                {"role": "assistant", "content": [
+                    {"type": "thinking", "thinking": "hm", "signature": "sig"},
+                    {"type": "tool_use", "id": "toolu_1", "name": "Bash", "input": {"command": "ls"}},
+                    {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {}}
+                ]},
+                {"role": "user", "content": [
+                    {"type": "tool_result", "tool_use_id": "toolu_1", "content": "a\nb", "is_error": false},
+                    {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AAAA"}}
+                ]}
+            ]
+        }))
+        .expect("Claude Code's request is readable");
+        assert!(request.stream);
+        assert_eq!(request.thinking, Some(Thinking::Adaptive));
+        assert_eq!(request.tools.len(), 3);
+        assert_eq!(
+            request.tools[2].kind.as_deref(),
+            Some("web_search_20250305")
+        );
+        let MessageContent::Blocks(blocks) = &request.messages[2].content else {
+            panic!("blocks expected");
+        };
+        assert!(matches!(blocks[2], ContentBlock::Other));
+    }
 }
