@@ -1,6 +1,10 @@
 //! HTTP to the providers: one pooled client for the process, one module per provider kind
 //! (URL, headers, auth, sending), and the mapping of upstream failures to [`ProxyError`].
 //! Translation itself lives in `translate`; this module only moves bytes.
+//!
+//! The seam every caller uses: [`send`] returns an [`Upstream`] once the provider has
+//! answered 2xx with its headers (any failure before that is a [`ProxyError`], so retries
+//! and fallbacks can wrap it); the body is then read as one message or as a stream.
 
 mod errors;
 mod openai;
@@ -36,21 +40,54 @@ impl Default for HttpClient {
     }
 }
 
-/// Sends a non-streaming request to `provider` for `model` and returns the Anthropic answer.
-pub async fn complete(
+/// A provider's successful (2xx) answer whose body has not been read yet.
+#[derive(Debug)]
+pub struct Upstream {
+    pub provider: ProviderConfig,
+    pub model: String,
+    response: reqwest::Response,
+}
+
+/// Sends `request` to `provider` for `model`; returns once the provider answered 2xx.
+pub async fn send(
     http: &HttpClient,
     provider: &ProviderConfig,
     model: &str,
     request: &anthropic::MessagesRequest,
-) -> Result<anthropic::MessageResponse, ProxyError> {
-    match provider.kind {
-        ProviderKind::OpenAi => openai::complete(&http.0, provider, model, request).await,
-        ProviderKind::Anthropic | ProviderKind::Gemini => Err(ProxyError::Internal {
-            message: format!(
-                "provider '{}' is of type {}, which this build cannot call yet",
-                provider.name,
-                provider.kind.as_str()
-            ),
-        }),
+) -> Result<Upstream, ProxyError> {
+    let response = match provider.kind {
+        ProviderKind::OpenAi => openai::send(&http.0, provider, model, request).await?,
+        ProviderKind::Anthropic | ProviderKind::Gemini => {
+            return Err(ProxyError::Internal {
+                message: format!(
+                    "provider '{}' is of type {}, which this build cannot call yet",
+                    provider.name,
+                    provider.kind.as_str()
+                ),
+            })
+        }
+    };
+    Ok(Upstream {
+        provider: provider.clone(),
+        model: model.to_string(),
+        response,
+    })
+}
+
+impl Upstream {
+    /// Reads the whole body as one Anthropic message.
+    pub async fn into_message(self) -> Result<anthropic::MessageResponse, ProxyError> {
+        let bytes = self
+            .response
+            .bytes()
+            .await
+            .map_err(|e| errors::from_transport(&self.provider, &e))?;
+        match self.provider.kind {
+            ProviderKind::OpenAi => openai::read_message(&self.provider, &self.model, &bytes),
+            ProviderKind::Anthropic | ProviderKind::Gemini => Err(errors::unreadable(
+                &self.provider,
+                "this provider kind is not readable yet",
+            )),
+        }
     }
 }

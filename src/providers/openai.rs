@@ -8,12 +8,13 @@ use crate::wire::{anthropic, openai};
 
 use super::errors;
 
-pub async fn complete(
+/// Sends the translated request; a non-2xx answer is read and mapped to a [`ProxyError`].
+pub async fn send(
     client: &reqwest::Client,
     provider: &ProviderConfig,
     model: &str,
     request: &anthropic::MessagesRequest,
-) -> Result<anthropic::MessageResponse, ProxyError> {
+) -> Result<reqwest::Response, ProxyError> {
     let body = to_openai::request(request, model);
     let mut builder = client
         .post(format!("{}/chat/completions", provider.base_url))
@@ -26,17 +27,23 @@ pub async fn complete(
         .await
         .map_err(|e| errors::from_transport(provider, &e))?;
     let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| errors::from_transport(provider, &e))?;
-    if !status.is_success() {
-        return Err(errors::from_status(
-            provider, model, status, &headers, &bytes,
-        ));
+    if status.is_success() {
+        return Ok(response);
     }
-    let completion: openai::ChatResponse = serde_json::from_slice(&bytes)
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.unwrap_or_default();
+    Err(errors::from_status(
+        provider, model, status, &headers, &bytes,
+    ))
+}
+
+/// Reads a non-streaming completion body as an Anthropic message.
+pub fn read_message(
+    provider: &ProviderConfig,
+    model: &str,
+    bytes: &[u8],
+) -> Result<anthropic::MessageResponse, ProxyError> {
+    let completion: openai::ChatResponse = serde_json::from_slice(bytes)
         .map_err(|e| errors::unreadable(provider, &format!("not a chat completion ({e})")))?;
     from_openai::response(completion, model)
         .map_err(|e| errors::unreadable(provider, &e.to_string()))

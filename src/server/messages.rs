@@ -50,7 +50,8 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, ProxyErr
             reason: "streaming is not available in this build yet".into(),
         });
     }
-    let message = providers::complete(&state.http, provider, &target.model, &request).await?;
+    let upstream = providers::send(&state.http, provider, &target.model, &request).await?;
+    let message = upstream.into_message().await?;
     let mut response = Json(message).into_response();
     served_by(&mut response, target, decision.rule);
     Ok(response)
