@@ -59,7 +59,12 @@ async fn status_describes_the_running_proxy_without_secrets() {
     assert_eq!(body["port"], proxy.addr.port());
     assert_eq!(body["pid"], std::process::id());
     assert_eq!(body["api_key_configured"], false);
-    assert_eq!(body["providers"], json!({"count": 1, "names": ["mock"]}));
+    assert_eq!(
+        body["providers"],
+        json!({"count": 1, "names": ["mock"], "circuit_breakers": {
+            "mock": {"state": "closed", "consecutive_failures": 0}
+        }})
+    );
     assert_eq!(body["default_route"], "mock,mock-model");
     assert!(body["uptime_seconds"].is_u64());
 }

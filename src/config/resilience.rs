@@ -21,7 +21,7 @@ impl Default for RetrySettings {
         Self {
             max_attempts: 3,
             max_retry_wait: Duration::from_secs(2),
-            base_delay: Duration::from_millis(250),
+            base_delay: Duration::from_millis(500),
         }
     }
 }
