@@ -928,6 +928,7 @@ fn report(file: &PathBuf, check: bool, factor: f64, checked: &str) -> anyhow::Re
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
