@@ -38,7 +38,7 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
-use tokio::time::Sleep;
+use tokio::time::{Instant, Sleep};
 
 /// Command-line options.
 #[derive(Parser, Debug)]
@@ -170,10 +170,15 @@ fn skip_ws(s: &[u8]) -> &[u8] {
 }
 
 /// A streamed SSE body that sends one prebuilt frame per `delay`.
+///
+/// Frame `i` is due at `start + i × delay` (not `delay` after the previous one), so
+/// the stream's average rate is exact even though tokio's timer ticks in whole
+/// milliseconds; single gaps jitter by up to a tick.
 struct DelayedSse {
     frames: Arc<[Bytes]>,
     next: usize,
     delay: Duration,
+    start: Instant,
     sleep: Option<Pin<Box<Sleep>>>,
 }
 
@@ -190,10 +195,10 @@ impl Body for DelayedSse {
             return Poll::Ready(None);
         }
         if this.next > 0 {
-            let delay = this.delay;
+            let due = this.start + this.delay * this.next as u32;
             let sleep = this
                 .sleep
-                .get_or_insert_with(|| Box::pin(tokio::time::sleep(delay)));
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(due)));
             if sleep.as_mut().poll(cx).is_pending() {
                 return Poll::Pending;
             }
@@ -240,6 +245,7 @@ async fn handle(
                 frames: answers.sse_frames.clone(),
                 next: 0,
                 delay,
+                start: Instant::now(),
                 sleep: None,
             })),
         };
@@ -264,6 +270,8 @@ async fn handle(
             Bytes::from(format!(r#"{{"served":{served}}}"#)),
         ));
     }
+    // Unknown routes are rare and worth seeing (a peer calling another endpoint).
+    eprintln!("fixed-upstream: 404 for {} {}", req.method(), req.uri());
     Ok(full(
         StatusCode::NOT_FOUND,
         "application/json",

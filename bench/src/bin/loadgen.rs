@@ -752,21 +752,42 @@ fn num(v: &Value, path: &[&str]) -> Option<f64> {
     cur.as_f64()
 }
 
+/// Median of the values (mean of the middle two for an even count).
+fn median(xs: &mut [f64]) -> Option<f64> {
+    if xs.is_empty() {
+        return None;
+    }
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    Some(if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    })
+}
+
 /// Figures per target: figure name → value.
 type Figures = BTreeMap<String, BTreeMap<&'static str, f64>>;
 
 fn report(file: &PathBuf, check: bool, factor: f64, checked: &str) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    // (target, label, mode) → record; the last record wins.
-    let mut recs: BTreeMap<(String, String, String), Value> = BTreeMap::new();
+    // (target, label, mode) → records; figures are medians over repeated runs.
+    let mut recs: BTreeMap<(String, String, String), Vec<Value>> = BTreeMap::new();
     for line in text.lines().filter(|l| l.starts_with('{')) {
         let v: Value = serde_json::from_str(line)?;
         let key = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
-        recs.insert((key("target"), key("label"), key("mode")), v);
+        if v.get("ok").and_then(Value::as_bool) == Some(false) {
+            continue;
+        }
+        recs.entry((key("target"), key("label"), key("mode")))
+            .or_default()
+            .push(v);
     }
-    let get = |target: &str, label: &str, mode: &str| {
-        recs.get(&(target.to_owned(), label.to_owned(), mode.to_owned()))
+    let median_of = |target: &str, label: &str, mode: &str, path: &[&str]| -> Option<f64> {
+        let rs = recs.get(&(target.to_owned(), label.to_owned(), mode.to_owned()))?;
+        let mut xs: Vec<f64> = rs.iter().filter_map(|r| num(r, path)).collect();
+        median(&mut xs)
     };
     let mut targets: Vec<String> = recs.keys().map(|k| k.0.clone()).collect();
     targets.dedup();
@@ -777,8 +798,8 @@ fn report(file: &PathBuf, check: bool, factor: f64, checked: &str) -> anyhow::Re
     for target in targets.iter().map(String::as_str).chain(["direct"]) {
         let f = figures.entry(target.to_owned()).or_default();
         let sub = |label: &str, mode: &str, path: &[&str]| -> Option<f64> {
-            let a = num(get(target, label, mode)?, path)?;
-            let d = num(get("direct", label, mode)?, path)?;
+            let a = median_of(target, label, mode, path)?;
+            let d = median_of("direct", label, mode, path)?;
             Some(a - d)
         };
         if target != "direct" {
@@ -798,21 +819,19 @@ fn report(file: &PathBuf, check: bool, factor: f64, checked: &str) -> anyhow::Re
                 f.insert("added per event, long stream", x);
             }
         }
-        if let Some(r) = get(target, "tput-32", "throughput") {
-            if let Some(x) = num(r, &["rps"]) {
-                f.insert("throughput, 32 conns", x);
-            }
-            if let Some(x) = num(r, &["errors"]) {
-                f.insert("errors, 32 conns", x);
-            }
+        if let Some(x) = median_of(target, "tput-32", "throughput", &["rps"]) {
+            f.insert("throughput, 32 conns", x);
         }
-        if let Some(x) = get(target, "", "rss").and_then(|r| num(r, &["idle_kib"])) {
+        if let Some(x) = median_of(target, "tput-32", "throughput", &["errors"]) {
+            f.insert("errors, 32 conns", x);
+        }
+        if let Some(x) = median_of(target, "", "rss", &["idle_kib"]) {
             f.insert("idle RSS", x / 1024.0);
         }
-        if let Some(x) = get(target, "", "rss").and_then(|r| num(r, &["peak_kib"])) {
+        if let Some(x) = median_of(target, "", "rss", &["peak_kib"]) {
             f.insert("peak RSS", x / 1024.0);
         }
-        if let Some(x) = get(target, "", "startup").and_then(|r| num(r, &["ms"])) {
+        if let Some(x) = median_of(target, "", "startup", &["ms"]) {
             f.insert("start-up to first answer", x);
         }
         // Raw figures, for the human table.
@@ -854,11 +873,11 @@ fn report(file: &PathBuf, check: bool, factor: f64, checked: &str) -> anyhow::Re
                 "long stream last byte µs",
             ),
         ] {
-            if let Some(x) = get(target, label, mode).and_then(|r| num(r, path)) {
+            if let Some(x) = median_of(target, label, mode, path) {
                 raw.push(format!("{target:<10} {what:<28} {x:>12.1}"));
             }
         }
-        if let Some(x) = get(target, "", "binary").and_then(|r| num(r, &["bytes"])) {
+        if let Some(x) = median_of(target, "", "binary", &["bytes"]) {
             raw.push(format!(
                 "{target:<10} {:<28} {:>12.1}",
                 "binary size MiB",
