@@ -61,7 +61,7 @@ else
   LAT_N=5000 LAT_W=500 BIG_N=2000 BIG_W=200 TPUT_D=5 TPUT_W=1 TTFE_N=1000 TTFE_W=100
   LONG_N=20 STARTUPS=5 PEAK_D=3
 fi
-LONG_CHUNKS=100 LONG_DELAY_US=500   # long stream: 100 chunks, 0.5 ms apart
+LONG_CHUNKS=100 LONG_DELAY_US=1000  # long stream: 100 chunks, 1 ms apart (tokio timer tick)
 
 # --- pinning ------------------------------------------------------------------
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
