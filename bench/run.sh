@@ -19,7 +19,7 @@
 #   LITELLM_VENV, CCR_PREFIX  where the peers are installed (default bench/.peers/...)
 #
 # ccproxy is configured for an OpenAI-compatible server by the env contract:
-#   PROVIDER=bench BENCH_BASE_URL=http://127.0.0.1:<port>/v1 BENCH_API_KEY=x CCPROXY_PORT=<port>
+#   PROVIDER=bench BENCH_BASE_URL=http://127.0.0.1:<port>/v1 BENCH_MODEL=bench-model BENCH_API_KEY=x CCPROXY_PORT=<port>
 #
 # Output: human lines on stderr, JSON lines in bench/results/<stamp>.jsonl, and the
 # table from `loadgen report` at the end.
@@ -238,7 +238,7 @@ measure_proxy() {
 # --- proxies under test ----------------------------------------------------------
 cmd_ccproxy() { # port upstream
   # shellcheck disable=SC2206 # CCPROXY_ARGS is a word list on purpose
-  CMD=(env PROVIDER=bench "BENCH_BASE_URL=http://$2/v1" BENCH_API_KEY=x "CCPROXY_PORT=$1"
+  CMD=(env PROVIDER=bench "BENCH_BASE_URL=http://$2/v1" BENCH_MODEL=bench-model BENCH_API_KEY=x "CCPROXY_PORT=$1"
     "${PIN_PROXY[@]}" "$CCPROXY_BIN" $CCPROXY_ARGS)
 }
 
