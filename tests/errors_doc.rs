@@ -10,17 +10,12 @@ use std::time::Duration;
 use ccproxy::config::Config;
 use ccproxy::error::ProxyError;
 use common::upstream::refused_address;
-use common::{client, config_from_env, MockUpstream, Proxy, Reply};
+use common::{client, config_from_env, hello, MockUpstream, Proxy, Reply};
 use serde_json::{json, Value};
 
 const DOC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/errors.md");
 /// Where the documented examples pretend the provider lives.
 const SHOWN_BASE_URL: &str = "https://api.groq.com/openai/v1";
-
-fn hello() -> Value {
-    json!({"model": "claude-sonnet-4-5", "max_tokens": 64,
-           "messages": [{"role": "user", "content": "Say hi"}]})
-}
 
 /// `PROVIDER=groq` pointed at the scripted upstream, without retries.
 fn groq(upstream: &MockUpstream, key: bool) -> Config {

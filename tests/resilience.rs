@@ -8,13 +8,8 @@ use std::time::Duration;
 
 use ccproxy::config::{Config, ProviderConfig, Target};
 use common::upstream::{refused_address, Unanswered};
-use common::{client, env_config, MockUpstream, Proxy, Reply};
+use common::{client, env_config, hello, MockUpstream, Proxy, Reply};
 use serde_json::{json, Value};
-
-fn hello() -> Value {
-    json!({"model": "claude-sonnet-4-5", "max_tokens": 64,
-           "messages": [{"role": "user", "content": "Say hi"}]})
-}
 
 /// The mock provider's config with tiny backoffs, so retries take no noticeable time.
 fn fast(mut config: Config) -> Config {

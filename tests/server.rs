@@ -3,13 +3,10 @@
 
 mod common;
 
-use common::{client, config_from_env, env_config, MockUpstream, Proxy, Reply, PROVIDER_KEY};
+use common::{
+    client, config_from_env, env_config, hello, MockUpstream, Proxy, Reply, PROVIDER_KEY,
+};
 use serde_json::{json, Value};
-
-fn hello() -> Value {
-    json!({"model": "claude-sonnet-4-5", "max_tokens": 64,
-           "messages": [{"role": "user", "content": "Say hi"}]})
-}
 
 async fn json_of(response: reqwest::Response) -> Value {
     response.json().await.expect("JSON body")
