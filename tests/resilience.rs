@@ -383,3 +383,55 @@ async fn connect_timeout_is_504_naming_the_setting() {
         .expect("text");
     assert!(suggestion.contains("timeouts.connect_ms"), "{suggestion}");
 }
+
+#[tokio::test]
+async fn a_dns_failure_is_provider_unavailable() {
+    let upstream = MockUpstream::start().await;
+    let mut config = fast(env_config(&upstream, &[]));
+    // RFC 6761: `.invalid` never resolves.
+    config.providers[0].base_url = "http://ccproxy-test.invalid/v1".into();
+    config.resilience.retry.max_attempts = 1;
+    let proxy = Proxy::start(config).await;
+    let (code, _, body) = post(&proxy).await;
+    assert_eq!(code, 503, "{body}");
+    assert_eq!(body["error"]["code"], "provider_unavailable");
+    let message = body["error"]["message"].as_str().expect("message");
+    assert!(
+        message.contains("cannot connect to http://ccproxy-test.invalid/v1"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn available_models_are_fetched_once_and_cached() {
+    let upstream = MockUpstream::start().await;
+    upstream.serve_models(json!({"data": [{"id": "kimi-k2"}, {"id": "llama"}]}));
+    for _ in 0..2 {
+        upstream.push(Reply::status(
+            404,
+            json!({"error": {"message": "The model `mock-model` does not exist", "code": "model_not_found"}}),
+        ));
+    }
+    let proxy = Proxy::start(fast(env_config(&upstream, &[]))).await;
+    for _ in 0..2 {
+        let (code, _, body) = post(&proxy).await;
+        assert_eq!(code, 404);
+        assert_eq!(body["error"]["message"], "Model 'mock-model' not found");
+        assert_eq!(
+            body["error"]["details"]["available_models"],
+            json!(["kimi-k2", "llama"])
+        );
+    }
+    let fetches = upstream
+        .requests()
+        .iter()
+        .filter(|r| r.uri == "/v1/models")
+        .count();
+    assert_eq!(fetches, 1, "the second error used the cached list");
+    let models_request = upstream
+        .requests()
+        .into_iter()
+        .find(|r| r.uri == "/v1/models");
+    let auth = models_request.expect("fetched").headers["authorization"].clone();
+    assert_eq!(auth, format!("Bearer {}", common::PROVIDER_KEY).as_str());
+}
