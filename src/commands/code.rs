@@ -28,13 +28,7 @@ const OVERRIDING_SETTINGS: &[&str] = &[
 ];
 
 pub fn run(args: &CodeArgs) -> u8 {
-    match launch(args) {
-        Ok(code) => code,
-        Err(error) => {
-            complain(&format!("ccproxy: {error:#}"));
-            exit::FAILURE
-        }
-    }
+    super::conclude(launch(args))
 }
 
 fn launch(args: &CodeArgs) -> anyhow::Result<u8> {

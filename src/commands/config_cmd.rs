@@ -81,24 +81,12 @@ pub fn show(args: &ServerArgs) -> u8 {
 }
 
 pub fn init(args: &InitArgs) -> u8 {
-    let path = match target_path(args.config.clone()) {
-        Ok(path) => path,
-        Err(error) => {
-            complain(&format!("ccproxy: {error:#}"));
-            return exit::FAILURE;
-        }
-    };
-    match write_new(&path, STARTER) {
-        Ok(()) => {
-            say(&format!("wrote {}", path.display()));
-            say("next: set GROQ_API_KEY (or edit the providers), then `ccproxy config check`");
-            exit::SUCCESS
-        }
-        Err(error) => {
-            complain(&format!("ccproxy: {error:#}"));
-            exit::FAILURE
-        }
-    }
+    super::conclude(target_path(args.config.clone()).and_then(|path| {
+        write_new(&path, STARTER)?;
+        say(&format!("wrote {}", path.display()));
+        say("next: set GROQ_API_KEY (or edit the providers), then `ccproxy config check`");
+        Ok(exit::SUCCESS)
+    }))
 }
 
 /// `--config`, else `$CCPROXY_CONFIG`, else `~/.ccproxy/config.json`.

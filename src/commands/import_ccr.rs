@@ -67,13 +67,7 @@ pub struct Conversion {
 }
 
 pub fn run(args: &ImportArgs) -> u8 {
-    match import(args) {
-        Ok(()) => exit::SUCCESS,
-        Err(error) => {
-            complain(&format!("ccproxy: {error:#}"));
-            exit::FAILURE
-        }
-    }
+    super::conclude(import(args).map(|()| exit::SUCCESS))
 }
 
 fn import(args: &ImportArgs) -> anyhow::Result<()> {

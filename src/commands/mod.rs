@@ -65,6 +65,14 @@ pub fn parse_failed(error: &clap::Error) -> ExitCode {
     })
 }
 
+/// A command's result as its exit code: an error is said on stderr, then exit 1.
+pub(crate) fn conclude(result: anyhow::Result<u8>) -> u8 {
+    result.unwrap_or_else(|error| {
+        complain(&format!("ccproxy: {error:#}"));
+        exit::FAILURE
+    })
+}
+
 /// The configuration overrides the server flags ask for.
 pub(crate) fn overrides(args: &ServerArgs) -> Overrides {
     Overrides {

@@ -13,7 +13,7 @@ use anyhow::{bail, Context as _};
 use super::files::{self, PidRecord, LOG_CAP};
 use super::instance::{locate, Context, Found};
 use super::probe::Endpoint;
-use super::{complain, exit, say};
+use super::{exit, say};
 use crate::cli::ServerArgs;
 
 /// How long a new server may take to answer.
@@ -44,18 +44,11 @@ impl Outcome {
 }
 
 pub fn run(args: &ServerArgs) -> u8 {
-    let result = Context::new(args).and_then(|context| {
+    super::conclude(Context::new(args).and_then(|context| {
         let outcome = start(&context, args, say)?;
         say(&outcome.describe(&context));
-        Ok(())
-    });
-    match result {
-        Ok(()) => exit::SUCCESS,
-        Err(error) => {
-            complain(&format!("ccproxy: {error:#}"));
-            exit::FAILURE
-        }
-    }
+        Ok(exit::SUCCESS)
+    }))
 }
 
 /// Starts the server unless one is running; `note` receives side remarks (stale files).

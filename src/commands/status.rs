@@ -10,17 +10,14 @@ use super::{complain, exit, say};
 use crate::cli::StatusArgs;
 
 pub fn run(args: &StatusArgs) -> u8 {
-    let context = match Context::new(&args.server) {
-        Ok(context) => context,
-        Err(error) => {
-            complain(&format!("ccproxy: {error:#}"));
-            return exit::FAILURE;
-        }
-    };
+    super::conclude(Context::new(&args.server).map(|context| report(args, &context)))
+}
+
+fn report(args: &StatusArgs, context: &Context) -> u8 {
     if let Err(error) = &context.config {
         complain(&format!("ccproxy: warning: {error}"));
     }
-    match locate(&context) {
+    match locate(context) {
         Found::Running { url, managed, .. } => {
             let endpoint = Endpoint {
                 url,
@@ -28,7 +25,7 @@ pub fn run(args: &StatusArgs) -> u8 {
             };
             match context.probe.get_json(&endpoint, "/status") {
                 Ok(status) if args.json => say(&status.to_string()),
-                Ok(status) => say(&describe(&status, managed, &context)),
+                Ok(status) => say(&describe(&status, managed, context)),
                 Err(error) => {
                     complain(&format!("ccproxy: running, but /status failed: {error:#}"));
                     return exit::FAILURE;

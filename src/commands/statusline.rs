@@ -4,7 +4,7 @@
 //! provider, upstream model) and whether the proxy is up. It must be quick and never fail:
 //! every problem becomes part of the line, and the exit code is always 0.
 
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -23,7 +23,11 @@ const MAX_INPUT: u64 = 1024 * 1024;
 
 pub fn run(args: &ServerArgs) -> u8 {
     let mut input = String::new();
-    let _ = std::io::stdin().take(MAX_INPUT).read_to_string(&mut input);
+    let stdin = std::io::stdin();
+    // Run by hand in a terminal there is no JSON to wait for.
+    if !stdin.is_terminal() {
+        let _ = stdin.take(MAX_INPUT).read_to_string(&mut input);
+    }
     let session = serde_json::from_str::<Value>(&input)
         .ok()
         .and_then(|v| v["session_id"].as_str().map(str::to_string))

@@ -9,7 +9,7 @@ use anyhow::bail;
 use super::files;
 use super::instance::{locate, Context, Found};
 use super::process::{self, Occupant};
-use super::{complain, exit, say, start};
+use super::{exit, say, start};
 use crate::cli::ServerArgs;
 
 /// The server's own grace period is 10 s; a little more before SIGKILL.
@@ -17,31 +17,21 @@ const GRACEFUL: Duration = Duration::from_secs(12);
 const FORCEFUL: Duration = Duration::from_secs(3);
 
 pub fn run(args: &ServerArgs) -> u8 {
-    report(Context::new(args).and_then(|context| {
+    super::conclude(Context::new(args).and_then(|context| {
         say(&stop(&context)?);
-        Ok(())
+        Ok(exit::SUCCESS)
     }))
 }
 
 pub fn restart(args: &ServerArgs) -> u8 {
-    report(Context::new(args).and_then(|context| {
+    super::conclude(Context::new(args).and_then(|context| {
         say(&stop(&context)?);
         // The stopped server's state (PID file, port) is gone: look again from scratch.
         let context = Context::new(args)?;
         let outcome = start::start(&context, args, say)?;
         say(&outcome.describe(&context));
-        Ok(())
+        Ok(exit::SUCCESS)
     }))
-}
-
-fn report(result: anyhow::Result<()>) -> u8 {
-    match result {
-        Ok(()) => exit::SUCCESS,
-        Err(error) => {
-            complain(&format!("ccproxy: {error:#}"));
-            exit::FAILURE
-        }
-    }
 }
 
 /// Stops the server if one runs; says what it did.
