@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use serde_json::{json, Value};
+
 /// Retries of transient failures, before anything has been sent to the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetrySettings {
@@ -71,6 +73,40 @@ pub struct Resilience {
     pub retry: RetrySettings,
     pub timeouts: Timeouts,
     pub breaker: BreakerSettings,
+}
+
+impl Resilience {
+    /// The `retry`, `timeouts` and `circuit_breaker` sections in the file's shape (for
+    /// `ccproxy config show` and `/status`).
+    pub fn file_sections(&self) -> [(&'static str, Value); 3] {
+        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        let (retry, timeouts, breaker) = (&self.retry, &self.timeouts, &self.breaker);
+        [
+            (
+                "retry",
+                json!({
+                    "max_attempts": retry.max_attempts,
+                    "max_retry_wait_ms": ms(retry.max_retry_wait),
+                    "base_delay_ms": ms(retry.base_delay),
+                }),
+            ),
+            (
+                "timeouts",
+                json!({
+                    "connect_ms": ms(timeouts.connect),
+                    "response_ms": ms(timeouts.response),
+                    "stream_idle_ms": ms(timeouts.stream_idle),
+                }),
+            ),
+            (
+                "circuit_breaker",
+                json!({
+                    "failure_threshold": breaker.failure_threshold,
+                    "cooldown_ms": ms(breaker.cooldown),
+                }),
+            ),
+        ]
+    }
 }
 
 /// The file keys of each section.

@@ -370,3 +370,21 @@ fn bad_resilience_settings_are_listed_with_their_paths() {
     let error = load_env(&[("CCPROXY_UPSTREAM_TIMEOUT_MS", "soon")]).expect_err("not a number");
     assert_eq!(paths(&error), vec!["CCPROXY_UPSTREAM_TIMEOUT_MS"]);
 }
+
+#[test]
+fn config_show_lists_the_resilience_sections_in_the_file_shape() {
+    let config = load_env(&[("CCPROXY_UPSTREAM_TIMEOUT_MS", "1500")]).expect("valid");
+    let shown = show::masked(&config);
+    assert_eq!(
+        shown["retry"],
+        serde_json::json!({"max_attempts": 3, "max_retry_wait_ms": 2000, "base_delay_ms": 500})
+    );
+    assert_eq!(
+        shown["timeouts"],
+        serde_json::json!({"connect_ms": 10000, "response_ms": 1500, "stream_idle_ms": 120000})
+    );
+    assert_eq!(
+        shown["circuit_breaker"],
+        serde_json::json!({"failure_threshold": 5, "cooldown_ms": 30000})
+    );
+}

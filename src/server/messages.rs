@@ -26,6 +26,9 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, ProxyErr
     let bytes = body::read(&parts.headers, body, config.max_request_bytes).await?;
     let request = body::messages_request(&bytes)?;
     let decision = router::route(&config, &request)?;
+    if let Some(first) = decision.targets.first() {
+        state.sessions.record(&parts.headers, first, decision.rule);
+    }
     if request.stream {
         return Err(ProxyError::InvalidField {
             field: "stream".into(),

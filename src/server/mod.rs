@@ -6,6 +6,7 @@ mod body;
 mod info;
 mod messages;
 mod middleware;
+mod sessions;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub dispatcher: Dispatcher,
     pub started: Instant,
     pub local_addr: SocketAddr,
+    /// The last request of each Claude Code session (for `ccproxy statusline`).
+    pub sessions: sessions::Sessions,
 }
 
 impl AppState {
@@ -47,6 +50,7 @@ impl AppState {
             http,
             started: Instant::now(),
             local_addr,
+            sessions: sessions::Sessions::default(),
         }
     }
 
@@ -81,6 +85,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/api/hello", get(info::hello))
         .route("/health", get(info::health))
         .route("/status", get(info::status))
+        .route("/status/session/{id}", get(sessions::last_request))
         .route("/v1/messages", post(messages::create))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
