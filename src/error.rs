@@ -96,6 +96,11 @@ pub enum ProxyError {
     /// that Claude-style clients react (compact the conversation).
     #[error("prompt is too long: {detail}")]
     PromptTooLong { provider: String, detail: String },
+    /// A provider's base URL leads back to this proxy (protocols.md §9, the loop guard).
+    #[error(
+        "provider '{provider}' points back at this ccproxy ({base_url}): the request would loop"
+    )]
+    ProxyLoop { provider: String, base_url: String },
     #[error("internal error: {message}")]
     Internal { message: String },
 }
@@ -120,6 +125,7 @@ impl ProxyError {
             Self::ProviderUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::ProviderFailed { .. } => StatusCode::BAD_GATEWAY,
             Self::ProviderTimeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+            Self::ProxyLoop { .. } => StatusCode::LOOP_DETECTED,
             Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -145,7 +151,7 @@ impl ProxyError {
             | Self::ProviderUnavailable { .. }
             | Self::ProviderFailed { .. }
             | Self::ProviderTimeout { .. } => "provider_error",
-            Self::Internal { .. } => "api_error",
+            Self::ProxyLoop { .. } | Self::Internal { .. } => "api_error",
         }
     }
 
@@ -170,6 +176,7 @@ impl ProxyError {
             Self::ProviderTimeout { .. } => "provider_timeout",
             Self::ProviderRejected { .. } => "provider_rejected_request",
             Self::PromptTooLong { .. } => "prompt_too_long",
+            Self::ProxyLoop { .. } => "proxy_loop",
             Self::Internal { .. } => "internal_error",
         }
     }
@@ -241,7 +248,8 @@ impl ProxyError {
             | Self::ProviderFailed { provider, .. }
             | Self::ProviderTimeout { provider, .. }
             | Self::ProviderRejected { provider, .. }
-            | Self::PromptTooLong { provider, .. } => Some(provider),
+            | Self::PromptTooLong { provider, .. }
+            | Self::ProxyLoop { provider, .. } => Some(provider),
             _ => None,
         }
     }
@@ -290,6 +298,13 @@ impl ProxyError {
             Self::UnknownProvider { .. } => {
                 "Use \"provider,model\" with one of available_providers".to_string()
             }
+            Self::ProxyLoop { provider, .. } => format!(
+                "Give provider '{provider}' its real API address (for Anthropic: \
+                 https://api.anthropic.com) with {}_BASE_URL or base_url in the config; if \
+                 the shell that starts ccproxy exports ANTHROPIC_BASE_URL for Claude Code, \
+                 unset it for ccproxy",
+                crate::config::catalog::env_prefix(provider)
+            ),
             _ => return None,
         })
     }
@@ -297,7 +312,9 @@ impl ProxyError {
     /// Errors that retrying cannot fix tell the SDKs so (protocols.md §4.4).
     fn should_retry(&self) -> Option<bool> {
         let status = self.status();
-        if status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS {
+        if (status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS)
+            || matches!(self, Self::ProxyLoop { .. })
+        {
             Some(false)
         } else {
             None

@@ -119,6 +119,10 @@ async fn example(code: &str) -> Example {
             provider_failure(&upstream, groq(&upstream, false)).await
         }
         "remote_client_forbidden" => built(ProxyError::RemoteClientForbidden),
+        "proxy_loop" => built(ProxyError::ProxyLoop {
+            provider: "anthropic".into(),
+            base_url: "http://127.0.0.1:3456".into(),
+        }),
         "internal_error" => built(ProxyError::Internal {
             message: "the route has no target".into(),
         }),

@@ -16,8 +16,7 @@ use serde_json::Value;
 
 use crate::config::{Config, ProviderConfig, Target};
 use crate::error::ProxyError;
-use crate::providers::{self, HttpClient, ModelCatalog, Upstream};
-use crate::wire::anthropic;
+use crate::providers::{self, HttpClient, Inbound, ModelCatalog, Upstream};
 
 pub use breaker::Breakers;
 use policy::{Next, Verdict};
@@ -56,7 +55,7 @@ impl Dispatcher {
         &self,
         config: &Config,
         targets: &[Target],
-        request: &anthropic::MessagesRequest,
+        request: &Inbound,
     ) -> Result<Upstream, ProxyError> {
         let mut outcome = Outcome::default();
         for (index, target) in targets.iter().enumerate() {
@@ -101,7 +100,7 @@ impl Dispatcher {
         config: &Config,
         provider: &ProviderConfig,
         model: &str,
-        request: &anthropic::MessagesRequest,
+        request: &Inbound,
         last: bool,
     ) -> Result<Upstream, Tried> {
         let settings = config.resilience;

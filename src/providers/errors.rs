@@ -112,6 +112,12 @@ pub fn from_status(
             detail,
         };
     }
+    if found.code == "proxy_loop" {
+        return ProxyError::ProxyLoop {
+            provider: name,
+            base_url: provider.base_url.clone(),
+        };
+    }
     if found.key_invalid() {
         return invalid_key(provider);
     }

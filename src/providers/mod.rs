@@ -6,6 +6,7 @@
 //! answered 2xx with its headers (any failure before that is a [`ProxyError`], so retries
 //! and fallbacks can wrap it); the body is then read as one message or as a stream.
 
+pub mod anthropic;
 mod errors;
 mod models;
 mod openai;
@@ -13,14 +14,17 @@ mod ratelimit;
 
 pub use models::ModelCatalog;
 
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
+use axum::http::HeaderMap;
 use bytes::Bytes;
 use futures_util::stream::{self, BoxStream, StreamExt};
 
 use crate::config::{ProviderConfig, ProviderKind, Timeouts};
 use crate::error::{ProxyError, TimeoutPhase};
-use crate::wire::anthropic;
+use crate::wire;
 
 /// The pooled HTTP client (keep-alive, TCP_NODELAY; honours HTTPS_PROXY and NO_PROXY) and
 /// the timeouts every exchange with a provider runs under.
@@ -28,6 +32,10 @@ use crate::wire::anthropic;
 pub struct HttpClient {
     client: reqwest::Client,
     timeouts: Timeouts,
+    /// This process's mark on forwarded requests (the loop guard, see [`anthropic`]).
+    hop_id: Arc<str>,
+    /// Where this server listens, once known: a provider there would be ourselves.
+    own_address: Option<SocketAddr>,
 }
 
 impl HttpClient {
@@ -39,11 +47,31 @@ impl HttpClient {
             .user_agent(concat!("ccproxy/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default();
-        Self { client, timeouts }
+        Self {
+            client,
+            timeouts,
+            hop_id: crate::translate::random_id("hop_").into(),
+            own_address: None,
+        }
+    }
+
+    /// The same client, knowing that this server listens on `address`.
+    pub fn serving(mut self, address: SocketAddr) -> Self {
+        self.own_address = Some(address);
+        self
     }
 
     pub fn timeouts(&self) -> Timeouts {
         self.timeouts
+    }
+
+    /// The value this process puts in [`anthropic::HOP_HEADER`].
+    pub fn hop_id(&self) -> &str {
+        &self.hop_id
+    }
+
+    pub fn own_address(&self) -> Option<SocketAddr> {
+        self.own_address
     }
 
     pub(crate) fn reqwest(&self) -> &reqwest::Client {
@@ -61,6 +89,17 @@ impl Default for HttpClient {
 /// the idle timeout, a broken connection) as the last item.
 pub type BodyStream = BoxStream<'static, Result<Bytes, ProxyError>>;
 
+/// A client's request as the providers need it: parsed (routing and the translators read
+/// it) and as received (the Anthropic pass-through forwards these bytes and headers).
+#[derive(Debug, Clone)]
+pub struct Inbound {
+    pub request: wire::anthropic::MessagesRequest,
+    pub body: Bytes,
+    pub headers: HeaderMap,
+    /// The query string of the client's URL (Claude Code sends `?beta=true`).
+    pub query: Option<String>,
+}
+
 /// A provider's successful (2xx) answer whose body has not been read yet.
 #[derive(Debug)]
 pub struct Upstream {
@@ -76,11 +115,12 @@ pub async fn send(
     http: &HttpClient,
     provider: &ProviderConfig,
     model: &str,
-    request: &anthropic::MessagesRequest,
+    inbound: &Inbound,
 ) -> Result<Upstream, ProxyError> {
     let builder = match provider.kind {
-        ProviderKind::OpenAi => openai::request(&http.client, provider, model, request),
-        ProviderKind::Anthropic | ProviderKind::Gemini => {
+        ProviderKind::OpenAi => openai::request(&http.client, provider, model, &inbound.request),
+        ProviderKind::Anthropic => anthropic::request(http, provider, model, inbound)?,
+        ProviderKind::Gemini => {
             return Err(ProxyError::Internal {
                 message: format!(
                     "provider '{}' is of type {}, which this build cannot call yet",
@@ -130,7 +170,50 @@ async fn exchange(
         .map_err(|_| errors::timeout(provider, TimeoutPhase::Response, response))?
 }
 
+/// The input tokens of a request as the provider itself counts them, for the kinds that
+/// have a counting endpoint (Anthropic `count_tokens`, Gemini `countTokens`); `None` for
+/// the others, which are counted locally.
+pub async fn count_tokens(
+    http: &HttpClient,
+    provider: &ProviderConfig,
+    model: &str,
+    inbound: &Inbound,
+) -> Result<Option<u64>, ProxyError> {
+    let builder = match provider.kind {
+        ProviderKind::Anthropic => anthropic::count_tokens_request(http, provider, model, inbound)?,
+        ProviderKind::OpenAi | ProviderKind::Gemini => return Ok(None),
+    };
+    let response = exchange(http, provider, model, builder).await?;
+    let body = tokio::time::timeout(http.timeouts.response, response.bytes())
+        .await
+        .map_err(|_| errors::timeout(provider, TimeoutPhase::Response, http.timeouts.response))?
+        .map_err(|e| errors::broken_body(provider, &e))?;
+    let count = match provider.kind {
+        ProviderKind::Anthropic => anthropic::read_count(provider, &body)?,
+        ProviderKind::OpenAi | ProviderKind::Gemini => return Ok(None),
+    };
+    Ok(Some(count))
+}
+
 impl Upstream {
+    /// True for the Anthropic pass-through, whose answer is relayed as it is
+    /// ([`Upstream::into_relay`]) instead of being read and translated.
+    pub fn passes_through(&self) -> bool {
+        self.provider.kind == ProviderKind::Anthropic
+    }
+
+    /// The answer as the provider wrote it: the headers to pass back to the client
+    /// ([`anthropic::relayed_header`]) and the body (under the idle timeout).
+    pub fn into_relay(self) -> (HeaderMap, BodyStream) {
+        let mut headers = HeaderMap::new();
+        for (name, value) in self.response.headers() {
+            if anthropic::relayed_header(name.as_str()) {
+                headers.append(name.clone(), value.clone());
+            }
+        }
+        (headers, self.bytes_stream())
+    }
+
     /// The body as a stream of chunks, each awaited at most the idle timeout
     /// (`timeouts.stream_idle_ms`): a stall ends the stream with a `provider_timeout`
     /// error, a dropped connection with `incomplete_upstream_response`. Nothing follows an
@@ -159,7 +242,7 @@ impl Upstream {
     }
 
     /// Reads the whole body (under the idle timeout) as one Anthropic message.
-    pub async fn into_message(self) -> Result<anthropic::MessageResponse, ProxyError> {
+    pub async fn into_message(self) -> Result<wire::anthropic::MessageResponse, ProxyError> {
         let (provider, model) = (self.provider.clone(), self.model.clone());
         let mut body = Vec::new();
         let mut chunks = self.bytes_stream();

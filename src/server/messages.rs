@@ -8,10 +8,10 @@ use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use super::{body, AppState};
+use super::{body, relay, AppState};
 use crate::config::Target;
 use crate::error::ProxyError;
-use crate::router;
+use crate::{providers, router};
 
 pub async fn create(State(state): State<Arc<AppState>>, request: Request) -> Response {
     match handle(&state, request).await {
@@ -29,20 +29,32 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, ProxyErr
     if let Some(first) = decision.targets.first() {
         state.sessions.record(&parts.headers, first, decision.rule);
     }
-    if request.stream {
-        return Err(ProxyError::InvalidField {
-            field: "stream".into(),
-            reason: "streaming is not available in this build yet".into(),
-        });
-    }
+    let inbound = providers::Inbound {
+        request,
+        body: bytes,
+        query: parts.uri.query().map(str::to_string),
+        headers: parts.headers,
+    };
     let upstream = state
         .dispatcher
-        .send(&config, &decision.targets, &request)
+        .send(&config, &decision.targets, &inbound)
         .await?;
     let served = Target {
         provider: upstream.provider.name.clone(),
         model: upstream.model.clone(),
     };
+    if upstream.passes_through() {
+        let (headers, body) = upstream.into_relay();
+        let mut response = relay::response(headers, body, inbound.request.stream).await?;
+        served_by(&mut response, &served, decision.rule);
+        return Ok(response);
+    }
+    if inbound.request.stream {
+        return Err(ProxyError::InvalidField {
+            field: "stream".into(),
+            reason: "streaming is not available in this build yet".into(),
+        });
+    }
     let message = upstream.into_message().await?;
     let mut response = Json(message).into_response();
     served_by(&mut response, &served, decision.rule);

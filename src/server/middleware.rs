@@ -12,6 +12,7 @@ use subtle::ConstantTimeEq;
 
 use super::AppState;
 use crate::error::ProxyError;
+use crate::providers;
 
 /// The id of one request, as sent back in `request-id` and `x-request-id`.
 #[derive(Debug, Clone)]
@@ -34,7 +35,11 @@ pub async fn request_id(mut request: Request, next: Next) -> Response {
     request.extensions_mut().insert(id.clone());
     let mut response = next.run(request).await;
     if let Ok(value) = HeaderValue::from_str(&id.0) {
-        response.headers_mut().insert("request-id", value.clone());
+        // Anthropic's own request id, when the pass-through relays one, is the id that
+        // matters to its support; ours stays in `x-request-id`.
+        if !response.headers().contains_key("request-id") {
+            response.headers_mut().insert("request-id", value.clone());
+        }
         response.headers_mut().insert("x-request-id", value);
     }
     response
@@ -55,6 +60,9 @@ pub async fn authenticate(
     if is_public(request.method(), request.uri().path()) {
         return next.run(request).await;
     }
+    if let Some(error) = looped(&state, request.headers()) {
+        return error.into_response();
+    }
     let config = state.config();
     let verdict = match &config.api_key {
         Some(key) => check_key(request.headers(), key.expose()),
@@ -64,6 +72,18 @@ pub async fn authenticate(
         Ok(()) => next.run(request).await,
         Err(error) => error.into_response(),
     }
+}
+
+/// A request this very process forwarded (it carries our hop id): a provider's base URL
+/// leads back here. Refused before it can be forwarded again.
+fn looped(state: &AppState, headers: &HeaderMap) -> Option<ProxyError> {
+    let own = state.http.hop_id().as_bytes();
+    let mut hops = headers.get_all(providers::anthropic::HOP_HEADER).iter();
+    hops.any(|hop| hop.as_bytes() == own)
+        .then(|| ProxyError::ProxyLoop {
+            provider: "anthropic".into(),
+            base_url: format!("http://{}", state.local_addr),
+        })
 }
 
 fn check_key(headers: &HeaderMap, expected: &str) -> Result<(), ProxyError> {

@@ -6,6 +6,7 @@ mod body;
 mod info;
 mod messages;
 mod middleware;
+mod relay;
 mod sessions;
 
 use std::future::Future;
@@ -43,7 +44,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(config: Config, local_addr: SocketAddr) -> Self {
         // The connect timeout is a property of the pooled client: it is fixed at start-up.
-        let http = providers::HttpClient::new(config.resilience.timeouts);
+        let http = providers::HttpClient::new(config.resilience.timeouts).serving(local_addr);
         Self {
             config: ArcSwap::from_pointee(config),
             dispatcher: Dispatcher::new(http.clone()),
@@ -193,6 +194,12 @@ fn announce(config: &Config, addr: SocketAddr) {
     );
     tracing::info!("point Claude Code at it: ANTHROPIC_BASE_URL=http://{addr} claude");
     for provider in &config.providers {
+        if provider.kind == crate::config::ProviderKind::Anthropic
+            && providers::anthropic::loops_back(&provider.base_url, addr)
+        {
+            let error = providers::anthropic::loop_error(provider);
+            tracing::warn!("{error}; requests routed to it will be refused");
+        }
         if provider.key_required && provider.api_key.is_none() {
             let mut hint = format!("set {}", provider.key_var);
             if config.unconfigured {

@@ -1,0 +1,228 @@
+//! The Anthropic pass-through body (protocols.md §9): the client's bytes go upstream as they
+//! are, unless routing or a foreign history requires a change. Pure; never re-serialises what
+//! it does not change.
+//!
+//! How a change is made: the body is read as its top-level members, each kept as raw JSON
+//! text ([`RawValue`]). A different target model replaces only the `model` member; a history
+//! that went through another provider has only its `messages` member parsed, cleaned and
+//! written again. Every other member (system prompt, tools, metadata, fields newer than this
+//! code) keeps its exact bytes. Top-level members may come out in another order, which JSON
+//! objects do not care about.
+//!
+//! Cleaning (§7.7 items 12–13): thinking blocks with an empty signature or one we made
+//! ([`PROXY_SIGNATURE_PREFIX`]) are dropped, since Anthropic rejects signatures it did not
+//! issue; tool ids outside `^[a-zA-Z0-9_-]+$` are mapped character by character (the same way
+//! in `tool_use.id` and `tool_result.tool_use_id`, so pairs stay paired); blank text blocks
+//! are dropped; a message left with no content is dropped (Anthropic merges the consecutive
+//! turns that may leave).
+
+use std::collections::BTreeMap;
+
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use crate::wire::anthropic::{ContentBlock, MessageContent, MessagesRequest};
+
+/// Every thinking signature ccproxy writes starts with this; no Anthropic signature does.
+pub const PROXY_SIGNATURE_PREFIX: &str = "ccproxy:";
+
+/// The body to forward for `model`: `None` when the client's bytes can go unchanged.
+pub fn body(
+    raw: &[u8],
+    request: &MessagesRequest,
+    model: &str,
+) -> Result<Option<Vec<u8>>, serde_json::Error> {
+    let new_model = request.model != model;
+    let clean = needs_cleaning(request);
+    if !new_model && !clean {
+        return Ok(None);
+    }
+    let mut members: BTreeMap<&str, &RawValue> = serde_json::from_slice(raw)?;
+    let model_json = serde_json::value::to_raw_value(model)?;
+    if new_model {
+        members.insert("model", &model_json);
+    }
+    let messages_json;
+    if clean {
+        if let Some(messages) = members.get("messages") {
+            let mut messages: Value = serde_json::from_str(messages.get())?;
+            clean_messages(&mut messages);
+            messages_json = serde_json::value::to_raw_value(&messages)?;
+            members.insert("messages", &messages_json);
+        }
+    }
+    serde_json::to_vec(&members).map(Some)
+}
+
+/// Whether anything in the history needs [`clean_messages`]; a scan of the parsed request,
+/// so the common case (a history Anthropic wrote) costs no JSON work at all.
+fn needs_cleaning(request: &MessagesRequest) -> bool {
+    request.messages.iter().any(|message| {
+        let MessageContent::Blocks(blocks) = &message.content else {
+            return false;
+        };
+        blocks.iter().any(|block| match block {
+            ContentBlock::Thinking { signature, .. } => foreign_signature(signature),
+            ContentBlock::Text { text } => text.trim().is_empty(),
+            ContentBlock::ToolUse { id, .. } => !legal_id(id),
+            ContentBlock::ToolResult { tool_use_id, .. } => !legal_id(tool_use_id),
+            _ => false,
+        })
+    })
+}
+
+fn foreign_signature(signature: &str) -> bool {
+    signature.is_empty() || signature.starts_with(PROXY_SIGNATURE_PREFIX)
+}
+
+fn legal_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// `id` with every character outside `[a-zA-Z0-9_-]` replaced by `_`.
+pub fn legal_tool_id(id: &str) -> String {
+    if id.is_empty() {
+        return "toolu_".to_string();
+    }
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn clean_messages(messages: &mut Value) {
+    let Some(list) = messages.as_array_mut() else {
+        return;
+    };
+    for message in list.iter_mut() {
+        if let Some(blocks) = message.get_mut("content").and_then(Value::as_array_mut) {
+            blocks.retain_mut(keep_block);
+        }
+    }
+    list.retain(|message| {
+        message
+            .get("content")
+            .and_then(Value::as_array)
+            .is_none_or(|blocks| !blocks.is_empty())
+    });
+}
+
+/// Cleans one block; false drops it.
+fn keep_block(block: &mut Value) -> bool {
+    let text = |key: &str, block: &Value| {
+        block
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    match block.get("type").and_then(Value::as_str) {
+        Some("thinking") => !foreign_signature(&text("signature", block)),
+        Some("text") => !text("text", block).trim().is_empty(),
+        Some("tool_use") => {
+            let id = legal_tool_id(&text("id", block));
+            block["id"] = Value::String(id);
+            true
+        }
+        Some("tool_result") => {
+            let id = legal_tool_id(&text("tool_use_id", block));
+            block["tool_use_id"] = Value::String(id);
+            true
+        }
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parsed(body: &Value) -> MessagesRequest {
+        serde_json::from_value(body.clone()).expect("a Messages request")
+    }
+
+    fn rewrite(body: &Value, model: &str) -> Option<Value> {
+        let raw = serde_json::to_vec(body).expect("json");
+        body_of(&raw, body, model)
+    }
+
+    fn body_of(raw: &[u8], body: &Value, model: &str) -> Option<Value> {
+        let out = super::body(raw, &parsed(body), model).expect("rewritable");
+        out.map(|bytes| serde_json::from_slice(&bytes).expect("JSON out"))
+    }
+
+    #[test]
+    fn an_anthropic_history_for_the_same_model_is_not_touched() {
+        let body = json!({"model": "claude-sonnet-4-5", "max_tokens": 5, "messages": [
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "content": [
+                {"type": "thinking", "thinking": "t", "signature": "EqQBCkYIBxgCKkA"},
+                {"type": "tool_use", "id": "toolu_01A", "name": "Bash", "input": {}}]}]});
+        assert_eq!(rewrite(&body, "claude-sonnet-4-5"), None);
+    }
+
+    #[test]
+    fn a_new_model_replaces_only_the_model_member_and_keeps_the_other_bytes() {
+        // Odd spacing and key order inside members must survive byte for byte.
+        let raw = br#"{"model":"claude-x","system":[{"text":"S",  "type":"text","cache_control":{"type":"ephemeral"}}],"messages":[{"role":"user","content":"hi"}],"future_field":{"b":1,"a":2}}"#;
+        let body: Value = serde_json::from_slice(raw).expect("json");
+        let out = super::body(raw, &parsed(&body), "claude-opus-4-1")
+            .expect("rewritable")
+            .expect("rewritten");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(text.contains(
+            r#""system":[{"text":"S",  "type":"text","cache_control":{"type":"ephemeral"}}]"#
+        ));
+        assert!(text.contains(r#""future_field":{"b":1,"a":2}"#));
+        let mut expected = body;
+        expected["model"] = json!("claude-opus-4-1");
+        assert_eq!(
+            serde_json::from_str::<Value>(&text).expect("json"),
+            expected
+        );
+    }
+
+    #[test]
+    fn foreign_thinking_blank_text_and_illegal_ids_are_cleaned() {
+        let body = json!({"model": "m", "messages": [
+            {"role": "user", "content": [{"type": "text", "text": "go"}]},
+            {"role": "assistant", "content": [
+                {"type": "thinking", "thinking": "from deepseek", "signature": "ccproxy:reasoning"},
+                {"type": "thinking", "thinking": "unsigned", "signature": ""},
+                {"type": "thinking", "thinking": "real", "signature": "EqQB"},
+                {"type": "text", "text": "  "},
+                {"type": "tool_use", "id": "functions.Bash:0", "name": "Bash", "input": {"c": 1}}]},
+            {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": "functions.Bash:0", "content": "ok"}]},
+            {"role": "assistant", "content": [
+                {"type": "thinking", "thinking": "only", "signature": "ccproxy:gemini:abc"}]}]});
+        let out = rewrite(&body, "m").expect("cleaned");
+        assert_eq!(
+            out["messages"],
+            json!([
+                {"role": "user", "content": [{"type": "text", "text": "go"}]},
+                {"role": "assistant", "content": [
+                    {"type": "thinking", "thinking": "real", "signature": "EqQB"},
+                    {"type": "tool_use", "id": "functions_Bash_0", "name": "Bash", "input": {"c": 1}}]},
+                {"role": "user", "content": [
+                    {"type": "tool_result", "tool_use_id": "functions_Bash_0", "content": "ok"}]}])
+        );
+        assert_eq!(out["model"], "m");
+    }
+
+    #[test]
+    fn legal_ids_keep_their_characters() {
+        assert_eq!(legal_tool_id("toolu_01-Ab"), "toolu_01-Ab");
+        assert_eq!(legal_tool_id("call_x|fc_y"), "call_x_fc_y");
+        assert_eq!(legal_tool_id(""), "toolu_");
+    }
+}

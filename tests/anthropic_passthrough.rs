@@ -1,0 +1,325 @@
+//! The Anthropic pass-through against a scripted Anthropic-shaped upstream: what reaches the
+//! upstream (the provider key instead of the client's, the client's Anthropic headers, the
+//! body byte for byte or with only the model changed, foreign histories cleaned) and what
+//! comes back (the body and SSE bytes as written, Anthropic's request id and rate-limit
+//! headers, errors in the proxy's catalog), plus the loop guard.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use ccproxy::config::Config;
+use ccproxy::providers::{self, HttpClient, Inbound};
+use common::{client, config_from_env, MockUpstream, Proxy, Reply, PROVIDER_KEY};
+use serde_json::{json, Value};
+
+const CLIENT_KEY: &str = "sk-ant-client-key-that-must-stay-here";
+
+fn anthropic(base_url: &str, model: &str) -> Config {
+    let mut config = config_from_env(&[
+        ("PROVIDER", "anthropic"),
+        ("ANTHROPIC_BASE_URL", base_url),
+        ("ANTHROPIC_MODEL", model),
+        ("ANTHROPIC_API_KEY", PROVIDER_KEY),
+    ]);
+    config.resilience.retry.max_attempts = 1;
+    config
+}
+
+fn message(text: &str) -> Value {
+    json!({"id": "msg_01XFDUDYJgAACzvnptvVoYEL", "type": "message", "role": "assistant",
+           "content": [{"type": "text", "text": text}], "model": "claude-sonnet-4-5",
+           "stop_reason": "end_turn", "stop_sequence": null,
+           "usage": {"input_tokens": 12, "output_tokens": 6, "cache_read_input_tokens": 0}})
+}
+
+/// Posts `body` as Claude Code would: its own key, Anthropic headers, `?beta=true`.
+async fn post(proxy: &Proxy, body: &[u8]) -> reqwest::Response {
+    client()
+        .post(proxy.url("/v1/messages?beta=true"))
+        .header("x-api-key", CLIENT_KEY)
+        .header("anthropic-version", "2023-06-01")
+        .header(
+            "anthropic-beta",
+            "interleaved-thinking-2025-05-14,claude-code-20250219",
+        )
+        .header("x-stainless-lang", "js")
+        .header("content-type", "application/json")
+        .body(body.to_vec())
+        .send()
+        .await
+        .expect("proxy answers")
+}
+
+#[tokio::test]
+async fn a_message_goes_through_with_the_provider_key_and_comes_back_as_written() {
+    let upstream = MockUpstream::start().await;
+    upstream.push(Reply::error(
+        200,
+        message("Hello!"),
+        &[
+            ("request-id", "req_upstream_1"),
+            ("anthropic-ratelimit-requests-remaining", "49"),
+            ("x-internal", "not for clients"),
+        ],
+    ));
+    let proxy = Proxy::start(anthropic(&upstream.base_url(), "claude-sonnet-4-5")).await;
+    // Odd spacing and a field this proxy does not know: the bytes must reach Anthropic as sent.
+    let body = br#"{"model": "claude-sonnet-4-5",  "max_tokens": 64, "future": {"z": 1, "a": [2]},
+        "messages": [{"role": "user", "content": "Say hi"}]}"#;
+    let response = post(&proxy, body).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["request-id"], "req_upstream_1");
+    assert_eq!(
+        response.headers()["anthropic-ratelimit-requests-remaining"],
+        "49"
+    );
+    assert!(response.headers().get("x-internal").is_none());
+    assert!(response.headers().get("x-request-id").is_some());
+    assert_eq!(response.headers()["x-ccproxy-provider"], "anthropic");
+    let answer: Value = response.json().await.expect("JSON");
+    assert_eq!(answer, message("Hello!"));
+
+    let sent = &upstream.requests()[0];
+    assert_eq!(sent.uri, "/v1/messages?beta=true");
+    assert_eq!(
+        &sent.body[..],
+        &body[..],
+        "the body is forwarded byte for byte"
+    );
+    assert_eq!(sent.headers["x-api-key"], PROVIDER_KEY);
+    assert_eq!(sent.headers["anthropic-version"], "2023-06-01");
+    assert_eq!(
+        sent.headers["anthropic-beta"],
+        "interleaved-thinking-2025-05-14,claude-code-20250219"
+    );
+    assert!(sent.headers.get("authorization").is_none());
+    assert!(sent.headers.get("x-stainless-lang").is_none());
+    let all = format!("{:?}", sent.headers);
+    assert!(!all.contains(CLIENT_KEY), "the client's key never leaves");
+}
+
+#[tokio::test]
+async fn a_routed_model_is_the_only_change_to_the_body() {
+    let upstream = MockUpstream::start().await;
+    upstream.push(Reply::json(message("ok")));
+    let proxy = Proxy::start(anthropic(&upstream.base_url(), "claude-opus-4-1")).await;
+    let body = json!({"model": "claude-sonnet-4-5", "max_tokens": 64,
+        "system": [{"type": "text", "text": "S", "cache_control": {"type": "ephemeral"}}],
+        "tools": [{"name": "Bash", "input_schema": {"type": "object", "additionalProperties": false}}],
+        "messages": [{"role": "user", "content": "hi"}]});
+    let response = post(&proxy, &serde_json::to_vec(&body).expect("json")).await;
+    assert_eq!(response.status(), 200);
+    let mut expected = body;
+    expected["model"] = json!("claude-opus-4-1");
+    assert_eq!(upstream.requests()[0].json(), expected);
+}
+
+#[tokio::test]
+async fn a_stream_is_relayed_byte_for_byte_as_it_arrives() {
+    let events = concat!(
+        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"model\":\"claude-sonnet-4-5\",\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":9,\"output_tokens\":1}}}\n\n",
+        "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":\"\"}}\n\n",
+        "event: ping\ndata: {\"type\": \"ping\"}\n\n",
+        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\"Let me think é\"}}\n\n",
+        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"signature_delta\",\"signature\":\"EqQBCkYIBxgC\"}}\n\n",
+        "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n",
+        "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_01\",\"name\":\"Bash\",\"input\":{}}}\n\n",
+        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"command\\\": \\\"ls\\\"}\"}}\n\n",
+        "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":1}\n\n",
+        "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":30}}\n\n",
+        "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
+    );
+    let bytes = events.as_bytes();
+    // Split mid-event and in the middle of the two-byte 'é'.
+    let cut = events.find('é').expect("é") + 1;
+    let chunks = vec![
+        bytes[..100].to_vec(),
+        bytes[100..cut].to_vec(),
+        bytes[cut..].to_vec(),
+    ];
+    let upstream = MockUpstream::start().await;
+    upstream.push(Reply::Sse {
+        chunks,
+        pause: Duration::from_millis(5),
+    });
+    let proxy = Proxy::start(anthropic(&upstream.base_url(), "claude-sonnet-4-5")).await;
+    let mut body = common::hello();
+    body["stream"] = json!(true);
+    let response = post(&proxy, &serde_json::to_vec(&body).expect("json")).await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .expect("ascii")
+        .starts_with("text/event-stream"));
+    let text = response.text().await.expect("body");
+    assert_eq!(text, events);
+}
+
+#[tokio::test]
+async fn a_stream_that_breaks_off_ends_with_an_error_event() {
+    let upstream = MockUpstream::start().await;
+    upstream.push(Reply::Broken {
+        chunks: vec![b"event: ping\ndata: {\"type\": \"ping\"}\n\n".to_vec()],
+    });
+    let proxy = Proxy::start(anthropic(&upstream.base_url(), "claude-sonnet-4-5")).await;
+    let mut body = common::hello();
+    body["stream"] = json!(true);
+    let response = post(&proxy, &serde_json::to_vec(&body).expect("json")).await;
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.expect("body");
+    let (first, last) = text.split_once("\n\n").expect("two events");
+    assert_eq!(first, "event: ping\ndata: {\"type\": \"ping\"}");
+    let data = last
+        .trim_end()
+        .strip_prefix("event: error\ndata: ")
+        .expect("an error event");
+    let data: Value = serde_json::from_str(data).expect("JSON");
+    assert_eq!(data["error"]["code"], "incomplete_upstream_response");
+}
+
+#[tokio::test]
+async fn a_history_from_other_providers_is_cleaned_before_anthropic_sees_it() {
+    let upstream = MockUpstream::start().await;
+    upstream.push(Reply::json(message("ok")));
+    let proxy = Proxy::start(anthropic(&upstream.base_url(), "claude-sonnet-4-5")).await;
+    let body = json!({"model": "claude-sonnet-4-5", "max_tokens": 64, "messages": [
+        {"role": "user", "content": "list files"},
+        {"role": "assistant", "content": [
+            {"type": "thinking", "thinking": "from kimi", "signature": "ccproxy:reasoning"},
+            {"type": "text", "text": ""},
+            {"type": "tool_use", "id": "functions.Bash:0", "name": "Bash", "input": {"command": "ls"}}]},
+        {"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": "functions.Bash:0", "content": "a.txt"}]}]});
+    let response = post(&proxy, &serde_json::to_vec(&body).expect("json")).await;
+    assert_eq!(response.status(), 200);
+    let sent = upstream.requests()[0].json();
+    assert_eq!(
+        sent["messages"][1]["content"],
+        json!([{"type": "tool_use", "id": "functions_Bash_0", "name": "Bash", "input": {"command": "ls"}}])
+    );
+    assert_eq!(
+        sent["messages"][2]["content"][0]["tool_use_id"],
+        "functions_Bash_0"
+    );
+}
+
+#[tokio::test]
+async fn a_429_keeps_anthropics_rate_limit_figures() {
+    let upstream = MockUpstream::start().await;
+    upstream.push(Reply::error(
+        429,
+        json!({"type": "error", "error": {"type": "rate_limit_error", "message": "Number of request tokens has exceeded your per-minute rate limit"}}),
+        &[
+            ("retry-after", "17"),
+            ("anthropic-ratelimit-tokens-limit", "80000"),
+            ("anthropic-ratelimit-tokens-remaining", "0"),
+            ("anthropic-ratelimit-tokens-reset", "2030-01-01T00:00:00Z"),
+        ],
+    ));
+    let proxy = Proxy::start(anthropic(&upstream.base_url(), "claude-sonnet-4-5")).await;
+    let response = post(&proxy, &serde_json::to_vec(&common::hello()).expect("json")).await;
+    assert_eq!(response.status(), 429);
+    assert_eq!(response.headers()["retry-after"], "17");
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["type"], "error");
+    assert_eq!(body["error"]["type"], "rate_limit_error");
+    assert_eq!(body["error"]["code"], "rate_limit_exceeded");
+    assert_eq!(body["error"]["details"]["provider"], "anthropic");
+    assert_eq!(body["error"]["details"]["limit"], 80000);
+    assert_eq!(body["error"]["details"]["remaining"], 0);
+    assert_eq!(body["error"]["details"]["retry_after"], 17);
+}
+
+#[tokio::test]
+async fn count_tokens_is_asked_of_anthropic() {
+    let upstream = MockUpstream::start().await;
+    upstream.push(Reply::json(json!({"input_tokens": 2095})));
+    let config = anthropic(&upstream.base_url(), "claude-opus-4-1");
+    let provider = config.provider("anthropic").expect("anthropic");
+    let body =
+        json!({"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "hi"}]});
+    let bytes = serde_json::to_vec(&body).expect("json");
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert("x-api-key", CLIENT_KEY.parse().expect("value"));
+    let inbound = Inbound {
+        request: serde_json::from_value(body).expect("request"),
+        body: bytes.into(),
+        headers,
+        query: None,
+    };
+    let count = providers::count_tokens(
+        &HttpClient::default(),
+        provider,
+        "claude-opus-4-1",
+        &inbound,
+    )
+    .await
+    .expect("counted");
+    assert_eq!(count, Some(2095));
+    let sent = &upstream.requests()[0];
+    assert_eq!(sent.uri, "/v1/messages/count_tokens");
+    assert_eq!(sent.headers["x-api-key"], PROVIDER_KEY);
+    assert_eq!(sent.json()["model"], "claude-opus-4-1");
+}
+
+/// Serves `config` on an already bound listener (so the config can name its own address).
+async fn serve_on(listener: tokio::net::TcpListener, config: Config) {
+    tokio::spawn(async move {
+        let _ = ccproxy::server::serve(listener, config, std::future::pending()).await;
+    });
+}
+
+async fn listener() -> (tokio::net::TcpListener, SocketAddr) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    (listener, addr)
+}
+
+async fn refused_as_loop(addr: SocketAddr) {
+    let response = client()
+        .post(format!("http://{addr}/v1/messages"))
+        .json(&common::hello())
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), 508);
+    assert_eq!(response.headers()["x-should-retry"], "false");
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["error"]["code"], "proxy_loop");
+    let suggestion = body["error"]["details"]["suggestion"]
+        .as_str()
+        .expect("text");
+    assert!(suggestion.contains("ANTHROPIC_BASE_URL"), "{suggestion}");
+}
+
+#[tokio::test]
+async fn a_base_url_pointing_at_the_proxy_itself_is_refused() {
+    let (listener, addr) = listener().await;
+    serve_on(
+        listener,
+        anthropic(&format!("http://{addr}"), "claude-sonnet-4-5"),
+    )
+    .await;
+    refused_as_loop(addr).await;
+}
+
+#[tokio::test]
+async fn two_proxies_pointing_at_each_other_stop_at_the_first_return() {
+    let (first, first_addr) = listener().await;
+    let (second, second_addr) = listener().await;
+    serve_on(
+        first,
+        anthropic(&format!("http://{second_addr}"), "claude-sonnet-4-5"),
+    )
+    .await;
+    serve_on(
+        second,
+        anthropic(&format!("http://{first_addr}"), "claude-sonnet-4-5"),
+    )
+    .await;
+    refused_as_loop(first_addr).await;
+}
