@@ -11,8 +11,11 @@ mod openai;
 
 use std::time::Duration;
 
+use futures_util::stream::{BoxStream, StreamExt};
+
 use crate::config::{ProviderConfig, ProviderKind};
 use crate::error::ProxyError;
+use crate::translate::from_openai;
 use crate::wire::anthropic;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -46,7 +49,12 @@ pub struct Upstream {
     pub provider: ProviderConfig,
     pub model: String,
     response: reqwest::Response,
+    /// What reading the answer needs from the request (tool names, stop sequences).
+    context: from_openai::Context,
 }
+
+/// A streamed answer as Anthropic events; an `Err` ends it (nothing follows).
+pub type EventStream = BoxStream<'static, Result<anthropic::StreamEvent, ProxyError>>;
 
 /// Sends `request` to `provider` for `model`; returns once the provider answered 2xx.
 pub async fn send(
@@ -55,7 +63,7 @@ pub async fn send(
     model: &str,
     request: &anthropic::MessagesRequest,
 ) -> Result<Upstream, ProxyError> {
-    let response = match provider.kind {
+    let (response, context) = match provider.kind {
         ProviderKind::OpenAi => openai::send(&http.0, provider, model, request).await?,
         ProviderKind::Anthropic | ProviderKind::Gemini => {
             return Err(ProxyError::Internal {
@@ -71,6 +79,7 @@ pub async fn send(
         provider: provider.clone(),
         model: model.to_string(),
         response,
+        context,
     })
 }
 
@@ -83,11 +92,26 @@ impl Upstream {
             .await
             .map_err(|e| errors::from_transport(&self.provider, &e))?;
         match self.provider.kind {
-            ProviderKind::OpenAi => openai::read_message(&self.provider, &self.model, &bytes),
+            ProviderKind::OpenAi => openai::read_message(&self.provider, &self.context, &bytes),
             ProviderKind::Anthropic | ProviderKind::Gemini => Err(errors::unreadable(
                 &self.provider,
                 "this provider kind is not readable yet",
             )),
+        }
+    }
+
+    /// Reads the body as a stream of Anthropic events, translated as the bytes arrive.
+    pub fn into_events(self) -> EventStream {
+        match self.provider.kind {
+            ProviderKind::OpenAi => {
+                let body = self.response.bytes_stream().boxed();
+                openai::events(self.provider, self.context, body)
+            }
+            ProviderKind::Anthropic | ProviderKind::Gemini => {
+                let error =
+                    errors::unreadable(&self.provider, "this provider kind is not readable yet");
+                futures_util::stream::iter([Err(error)]).boxed()
+            }
         }
     }
 }
