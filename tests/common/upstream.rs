@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -56,6 +57,19 @@ impl Reply {
         }
     }
 
+    /// An OpenAI stream: each chunk as its own `data:` event, then `data: [DONE]`.
+    pub fn openai_stream(chunks: &[Value]) -> Self {
+        let mut events: Vec<Vec<u8>> = chunks
+            .iter()
+            .map(|chunk| format!("data: {chunk}\n\n").into_bytes())
+            .collect();
+        events.push(b"data: [DONE]\n\n".to_vec());
+        Self::Sse {
+            chunks: events,
+            pause: Duration::ZERO,
+        }
+    }
+
     /// An OpenAI chat completion whose message is `text`.
     pub fn completion(text: &str) -> Self {
         Self::json(serde_json::json!({
@@ -87,6 +101,17 @@ impl Recorded {
 struct Shared {
     script: Mutex<VecDeque<Reply>>,
     received: Mutex<Vec<Recorded>>,
+    /// SSE bodies that ended, written out or dropped by a closed connection.
+    streams_ended: AtomicUsize,
+}
+
+/// Counts an SSE body as ended when it is dropped.
+struct StreamGuard(Arc<Shared>);
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        self.0.streams_ended.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
 pub struct MockUpstream {
@@ -120,6 +145,11 @@ impl MockUpstream {
         self
     }
 
+    /// How many SSE replies have ended (completely written, or dropped by the peer).
+    pub fn streams_ended(&self) -> usize {
+        self.shared.streams_ended.load(Ordering::SeqCst)
+    }
+
     pub fn requests(&self) -> Vec<Recorded> {
         self.shared.received.lock().expect("received lock").clone()
     }
@@ -142,7 +172,7 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
         });
     let reply = shared.script.lock().expect("script lock").pop_front();
     match reply {
-        Some(reply) => respond(reply).await,
+        Some(reply) => respond(reply, shared.clone()).await,
         None => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "mock upstream: no scripted reply left",
@@ -151,7 +181,7 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
     }
 }
 
-async fn respond(reply: Reply) -> Response {
+async fn respond(reply: Reply, shared: Arc<Shared>) -> Response {
     let mut reply = reply;
     while let Reply::Delayed(pause, inner) = reply {
         tokio::time::sleep(pause).await;
@@ -178,14 +208,14 @@ async fn respond(reply: Reply) -> Response {
             body,
         } => (status_code(status), [("content-type", content_type)], body).into_response(),
         Reply::Sse { chunks, pause } => {
-            let stream =
-                futures_util::stream::unfold(chunks.into_iter(), move |mut rest| async move {
-                    let chunk = rest.next()?;
-                    if !pause.is_zero() {
-                        tokio::time::sleep(pause).await;
-                    }
-                    Some((Ok::<_, Infallible>(Bytes::from(chunk)), rest))
-                });
+            let state = (chunks.into_iter(), StreamGuard(shared));
+            let stream = futures_util::stream::unfold(state, move |(mut rest, guard)| async move {
+                let chunk = rest.next()?;
+                if !pause.is_zero() {
+                    tokio::time::sleep(pause).await;
+                }
+                Some((Ok::<_, Infallible>(Bytes::from(chunk)), (rest, guard)))
+            });
             Response::builder()
                 .header("content-type", "text/event-stream")
                 .body(Body::from_stream(stream))
