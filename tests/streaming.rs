@@ -227,3 +227,65 @@ async fn a_client_that_goes_away_drops_the_upstream_stream() {
     }
     panic!("the upstream stream was still being read after the client left");
 }
+
+#[tokio::test]
+async fn claude_codes_captured_first_turn_is_translated_and_answered() {
+    let fixture: Value =
+        serde_json::from_str(include_str!("fixtures/claude-code-2.1.331-first-turn.json"))
+            .expect("fixture");
+    let upstream = MockUpstream::start().await;
+    upstream.push(Reply::openai_stream(&[
+        chunk(
+            json!({"role": "assistant", "reasoning_content": "A greeting."}),
+            None,
+        ),
+        chunk(json!({"content": "hi"}), None),
+        chunk(json!({}), Some("stop")),
+        json!({"choices": [], "usage": {"prompt_tokens": 12000, "completion_tokens": 5,
+               "prompt_tokens_details": {"cached_tokens": 11000}}}),
+    ]));
+    let proxy = Proxy::start(env_config(&upstream, &[])).await;
+    let response = client()
+        .post(proxy.url("/v1/messages?beta=true"))
+        .json(&fixture)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), 200);
+    let events = events(response).await;
+    assert_eq!(events[1].1["content_block"]["type"], "thinking");
+    assert_eq!(
+        events[5].1["content_block"],
+        json!({"type": "text", "text": ""})
+    );
+    assert_eq!(
+        events[events.len() - 2].1["usage"],
+        json!({"input_tokens": 1000, "output_tokens": 5, "cache_read_input_tokens": 11000})
+    );
+
+    let sent = upstream.requests()[0].json();
+    let keys: Vec<&str> = sent
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "max_tokens",
+            "messages",
+            "model",
+            "stream",
+            "stream_options",
+            "tools"
+        ],
+        "nothing Anthropic-only reaches the upstream"
+    );
+    assert_eq!(sent["model"], "mock-model");
+    assert_eq!(sent["messages"][0]["role"], "system");
+    assert!(sent["messages"][0]["content"]
+        .as_str()
+        .is_some_and(|s| s.contains("Claude Agent SDK")));
+    assert_eq!(sent["tools"].as_array().map(Vec::len), Some(11));
+}
