@@ -43,6 +43,24 @@ pub fn upstream_name(name: &str) -> String {
     format!("{prefix}_{:08x}", fnv1a(name.as_bytes()) as u32)
 }
 
+/// Mistral's tool-call id format, `^[a-zA-Z0-9]{9}$`: an id already in that form is kept,
+/// any other is replaced by 9 base62 digits of its hash, so a call and its result keep
+/// matching ids.
+pub fn nine_alphanumeric_id(id: &str) -> String {
+    if id.len() == 9 && id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return id.to_string();
+    }
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut hash = fnv1a(id.as_bytes());
+    (0..9)
+        .map(|_| {
+            let digit = ALPHABET[(hash % 62) as usize] as char;
+            hash /= 62;
+            digit
+        })
+        .collect()
+}
+
 /// 64-bit FNV-1a: small, stable across builds and platforms.
 pub fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
@@ -91,6 +109,16 @@ mod tests {
         let id = tool_id("");
         assert!(id.starts_with("toolu_") && id.len() > 10, "{id}");
         assert_eq!(tool_id(&id), id);
+    }
+
+    #[test]
+    fn mistral_ids_are_nine_alphanumerics_and_stable() {
+        assert_eq!(nine_alphanumeric_id("aB3dE6gH9"), "aB3dE6gH9");
+        let id = nine_alphanumeric_id("toolu_01ABC");
+        assert_eq!(id.len(), 9);
+        assert!(id.chars().all(|c| c.is_ascii_alphanumeric()));
+        assert_eq!(nine_alphanumeric_id("toolu_01ABC"), id);
+        assert_ne!(nine_alphanumeric_id("toolu_01ABD"), id);
     }
 
     #[test]

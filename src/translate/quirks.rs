@@ -78,6 +78,10 @@ pub struct Quirks {
     pub reasoning: Reasoning,
     /// Assistant turns that called tools must carry their `reasoning_content` back.
     pub replay_reasoning_content: bool,
+    /// Tool-call ids must be exactly 9 letters or digits.
+    pub nine_character_tool_ids: bool,
+    /// A user message may not directly follow a tool message.
+    pub assistant_between_tool_and_user: bool,
 }
 
 impl Quirks {
@@ -93,6 +97,8 @@ impl Quirks {
             pdf_files: false,
             reasoning: Reasoning::Unsupported,
             replay_reasoning_content: false,
+            nine_character_tool_ids: false,
+            assistant_between_tool_and_user: false,
         }
     }
 
@@ -146,9 +152,14 @@ impl Quirks {
             },
             // mistralai/client-python models: strict schema (422 `extra_forbidden`) — only
             // `max_tokens`, no `stream_options`, no `user`; `reasoning_effort` up to xhigh.
+            // Tool-call ids must match ^[a-zA-Z0-9]{9}$ (error 3280) and a user message
+            // right after a tool message is refused (error 3230), per the reports collected
+            // in providers-research §5.
             "mistral" => Self {
                 stream_usage: false,
                 reasoning: Reasoning::Effort(Effort::XHigh),
+                nine_character_tool_ids: true,
+                assistant_between_tool_and_user: true,
                 ..generic
             },
             // docs.x.ai (via providers-research §6): `max_completion_tokens`; grok-4.x

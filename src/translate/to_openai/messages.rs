@@ -7,7 +7,7 @@
 //! one user message. Empty text is dropped, empty messages are dropped, and consecutive
 //! messages of the same role are merged, as the Anthropic API itself does.
 
-use crate::translate::names::{tool_id, upstream_name};
+use crate::translate::names::{nine_alphanumeric_id, tool_id, upstream_name};
 use crate::translate::quirks::Quirks;
 use crate::translate::TranslateError;
 use crate::wire::anthropic::{
@@ -35,7 +35,32 @@ pub(super) fn messages(
             Role::User => user(&mut out, &blocks, quirks, index)?,
         }
     }
+    if quirks.assistant_between_tool_and_user {
+        separate_tool_from_user(&mut out);
+    }
     Ok(out)
+}
+
+/// Mistral refuses `user` right after `tool` ("Unexpected role 'user' after role 'tool'"):
+/// a short assistant turn goes between them.
+fn separate_tool_from_user(out: &mut Vec<ChatMessage>) {
+    let mut index = 1;
+    while index < out.len() {
+        if out[index - 1].role == openai::Role::Tool && out[index].role == openai::Role::User {
+            let bridge = Content::Text("(tool results received)".to_string());
+            out.insert(index, ChatMessage::new(openai::Role::Assistant, bridge));
+        }
+        index += 1;
+    }
+}
+
+/// The id of a tool call as this provider wants it.
+fn call_id(id: &str, quirks: &Quirks) -> String {
+    if quirks.nine_character_tool_ids {
+        nine_alphanumeric_id(id)
+    } else {
+        tool_id(id)
+    }
 }
 
 /// `system` as one string: blocks joined by a blank line, since several compatible servers
@@ -129,7 +154,7 @@ fn assistant(out: &mut Vec<ChatMessage>, blocks: &[ContentBlock], quirks: &Quirk
             ContentBlock::Text { text: t } if !t.is_empty() => text.push(t.as_str()),
             ContentBlock::Thinking { thinking: t, .. } => thinking.push_str(t),
             ContentBlock::ToolUse { id, name, input } => tool_calls.push(openai::ToolCall {
-                id: tool_id(id),
+                id: call_id(id, quirks),
                 kind: "function".to_string(),
                 function: openai::FunctionCall {
                     name: upstream_name(name),
@@ -188,7 +213,7 @@ fn user(
                     &field,
                 )?;
                 let mut message = ChatMessage::new(openai::Role::Tool, Content::Text(text));
-                message.tool_call_id = Some(tool_id(tool_use_id));
+                message.tool_call_id = Some(call_id(tool_use_id, quirks));
                 push(out, message);
             }
             other => rest.extend(user_parts(other, quirks, &field)?),

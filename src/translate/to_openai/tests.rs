@@ -252,6 +252,45 @@ fn tool_ids_are_sanitized_the_same_way_in_calls_and_results() {
 }
 
 #[test]
+fn mistral_gets_nine_character_ids_and_no_user_right_after_a_tool() {
+    let out = body_for(
+        "mistral",
+        json!({"model": "c", "messages": [
+            {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_01XYZ", "name": "Bash", "input": {}}]},
+            {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": "toolu_01XYZ", "content": "ok"},
+                {"type": "text", "text": "and now?"}
+            ]}
+        ]}),
+    );
+    let id = out["messages"][0]["tool_calls"][0]["id"]
+        .as_str()
+        .expect("id");
+    assert!(
+        id.len() == 9 && id.chars().all(|c| c.is_ascii_alphanumeric()),
+        "{id}"
+    );
+    assert_eq!(out["messages"][1]["tool_call_id"], id);
+    let roles: Vec<&str> = out["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter_map(|m| m["role"].as_str())
+        .collect();
+    assert_eq!(roles, ["assistant", "tool", "assistant", "user"]);
+}
+
+#[test]
+fn a_final_assistant_message_is_kept_as_the_last_message() {
+    let out = body(json!({"model": "c", "messages": [user("Write a haiku"),
+        {"role": "assistant", "content": "Autumn"}]}));
+    assert_eq!(
+        out["messages"][1],
+        json!({"role": "assistant", "content": "Autumn"})
+    );
+}
+
+#[test]
 fn tools_become_functions_without_anthropic_only_keys() {
     let out = body(json!({"model": "c", "messages": [user("hi")], "tools": [
         {"name": "Bash", "description": "Run", "type": "custom", "cache_control": {"type": "ephemeral"},
