@@ -7,7 +7,9 @@ pub mod catalog;
 pub mod env;
 mod env_mode;
 mod file;
+pub mod jsonc;
 mod problems;
+pub mod show;
 
 use std::path::{Path, PathBuf};
 

@@ -40,5 +40,6 @@ pub async fn status(State(state): State<Arc<AppState>>) -> Json<Value> {
         "api_key_configured": config.api_key.is_some(),
         "providers": {"count": names.len(), "names": names},
         "default_route": config.routes.default.first().map(ToString::to_string),
+        "config": crate::config::show::masked(&config),
     }))
 }

@@ -6,6 +6,7 @@ mod body;
 mod info;
 mod messages;
 mod middleware;
+mod sessions;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub http: providers::HttpClient,
     pub started: Instant,
     pub local_addr: SocketAddr,
+    /// The last request of each Claude Code session (for `ccproxy statusline`).
+    pub sessions: sessions::Sessions,
 }
 
 impl AppState {
@@ -41,6 +44,7 @@ impl AppState {
             http: providers::HttpClient::new(),
             started: Instant::now(),
             local_addr,
+            sessions: sessions::Sessions::default(),
         }
     }
 
@@ -75,6 +79,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/api/hello", get(info::hello))
         .route("/health", get(info::health))
         .route("/status", get(info::status))
+        .route("/status/session/{id}", get(sessions::last_request))
         .route("/v1/messages", post(messages::create))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
