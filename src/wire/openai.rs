@@ -176,8 +176,11 @@ pub struct Choice {
     pub stop_reason: Option<Value>,
 }
 
+/// What the assistant produced: a whole message (with [`ToolCall`]s) or one stream delta
+/// (with [`ToolCallDelta`]s); both carry the same fields.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct ResponseMessage {
+#[serde(bound(deserialize = "T: Deserialize<'de>"))]
+pub struct Output<T> {
     #[serde(default)]
     pub content: Option<TextContent>,
     #[serde(default)]
@@ -185,10 +188,13 @@ pub struct ResponseMessage {
     #[serde(default)]
     pub reasoning: Option<String>,
     #[serde(default, deserialize_with = "null_default")]
-    pub tool_calls: Vec<ToolCall>,
+    pub tool_calls: Vec<T>,
     #[serde(default)]
     pub refusal: Option<String>,
 }
+
+pub type ResponseMessage = Output<ToolCall>;
+pub type Delta = Output<ToolCallDelta>;
 
 /// Response text: a string, or (Mistral) a list of chunks where `thinking` chunks carry
 /// the reasoning.
@@ -285,20 +291,6 @@ pub struct ChunkChoice {
     /// vLLM: the stop string that ended the completion (non-standard).
     #[serde(default)]
     pub stop_reason: Option<Value>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct Delta {
-    #[serde(default)]
-    pub content: Option<TextContent>,
-    #[serde(default)]
-    pub reasoning_content: Option<String>,
-    #[serde(default)]
-    pub reasoning: Option<String>,
-    #[serde(default, deserialize_with = "null_default")]
-    pub tool_calls: Vec<ToolCallDelta>,
-    #[serde(default)]
-    pub refusal: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -186,49 +186,50 @@ impl StreamTranslator {
     }
 
     fn thinking(&mut self, text: &str, out: &mut Vec<StreamEvent>) -> Result<(), TranslateError> {
-        if text.is_empty() {
-            return Ok(());
-        }
-        let index = match self.open {
-            Open::Thinking(index) => index,
-            _ => {
-                self.close(out)?;
-                let block = ResponseBlock::Thinking {
-                    thinking: String::new(),
-                    signature: String::new(),
-                };
-                let index = self.begin(block, out);
-                self.open = Open::Thinking(index);
-                index
-            }
-        };
-        let delta = BlockDelta::ThinkingDelta {
-            thinking: text.to_string(),
-        };
-        out.push(StreamEvent::ContentBlockDelta { index, delta });
-        Ok(())
+        self.append(Open::Thinking, text, out)
     }
 
     fn text(&mut self, text: &str, out: &mut Vec<StreamEvent>) -> Result<(), TranslateError> {
+        self.append(Open::Text, text, out)
+    }
+
+    /// Appends reasoning or text to the open block of that `kind`, opening one if needed;
+    /// an empty fragment opens nothing.
+    fn append(
+        &mut self,
+        kind: fn(usize) -> Open,
+        text: &str,
+        out: &mut Vec<StreamEvent>,
+    ) -> Result<(), TranslateError> {
         if text.is_empty() {
             return Ok(());
         }
+        let thinking = kind(0) == Open::Thinking(0);
         let index = match self.open {
-            Open::Text(index) => index,
+            Open::Thinking(index) if thinking => index,
+            Open::Text(index) if !thinking => index,
             _ => {
                 self.close(out)?;
-                let index = self.begin(
+                let block = if thinking {
+                    ResponseBlock::Thinking {
+                        thinking: String::new(),
+                        signature: String::new(),
+                    }
+                } else {
                     ResponseBlock::Text {
                         text: String::new(),
-                    },
-                    out,
-                );
-                self.open = Open::Text(index);
+                    }
+                };
+                let index = self.begin(block, out);
+                self.open = kind(index);
                 index
             }
         };
-        let delta = BlockDelta::TextDelta {
-            text: text.to_string(),
+        let text = text.to_string();
+        let delta = if thinking {
+            BlockDelta::ThinkingDelta { thinking: text }
+        } else {
+            BlockDelta::TextDelta { text }
         };
         out.push(StreamEvent::ContentBlockDelta { index, delta });
         Ok(())

@@ -27,6 +27,16 @@ fn body(request: Value) -> Value {
     body_for("generic", request)
 }
 
+/// The roles of the upstream messages, in order.
+fn roles(body: &Value) -> Vec<&str> {
+    body["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter_map(|m| m["role"].as_str())
+        .collect()
+}
+
 fn user(text: &str) -> Value {
     json!({"role": "user", "content": text})
 }
@@ -271,12 +281,7 @@ fn mistral_gets_nine_character_ids_and_no_user_right_after_a_tool() {
         "{id}"
     );
     assert_eq!(out["messages"][1]["tool_call_id"], id);
-    let roles: Vec<&str> = out["messages"]
-        .as_array()
-        .expect("messages")
-        .iter()
-        .filter_map(|m| m["role"].as_str())
-        .collect();
+    let roles = roles(&out);
     assert_eq!(roles, ["assistant", "tool", "assistant", "user"]);
 }
 
@@ -572,12 +577,7 @@ fn claude_codes_first_turn_request_translates_cleanly() {
     assert!(tools
         .iter()
         .all(|t| t["function"]["name"] != "DeferredToolPlaceholder"));
-    let roles: Vec<&str> = out["messages"]
-        .as_array()
-        .expect("messages")
-        .iter()
-        .filter_map(|m| m["role"].as_str())
-        .collect();
+    let roles = roles(&out);
     assert_eq!(roles, ["system", "user", "system"]);
     let text = out.to_string();
     for anthropic_only in [
