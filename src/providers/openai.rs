@@ -26,7 +26,7 @@ pub async fn send(
 ) -> Result<(reqwest::Response, Context), ProxyError> {
     let target = to_openai::Target {
         model,
-        quirks: Quirks::for_provider(&provider.name),
+        quirks: Quirks::for_target(&provider.name, model),
         max_output_tokens: catalog::max_output_tokens(model),
     };
     let (body, context) =

@@ -82,6 +82,8 @@ pub struct Quirks {
     pub nine_character_tool_ids: bool,
     /// A user message may not directly follow a tool message.
     pub assistant_between_tool_and_user: bool,
+    /// Accepts `temperature`, `top_p` and `stop` (reasoning models may not).
+    pub sampling: bool,
 }
 
 impl Quirks {
@@ -99,7 +101,24 @@ impl Quirks {
             replay_reasoning_content: false,
             nine_character_tool_ids: false,
             assistant_between_tool_and_user: false,
+            sampling: true,
         }
+    }
+
+    /// The quirks of a provider's model: the provider's, adjusted for model families that
+    /// differ from the rest of the provider.
+    pub fn for_target(provider: &str, model: &str) -> Self {
+        let mut quirks = Self::for_provider(provider);
+        match provider {
+            // openai-python completion_create_params.py: o-series and gpt-5+ reasoning
+            // models take only the default temperature/top_p, and no `stop`.
+            "openai" if openai_reasoning_model(model) => quirks.sampling = false,
+            // docs.x.ai via @ai-sdk/xai 4.0.8: non-reasoning Grok models reject
+            // `reasoning_effort`.
+            "xai" if model.contains("non-reasoning") => quirks.reasoning = Reasoning::Unsupported,
+            _ => {}
+        }
+        quirks
     }
 
     /// The quirks of a provider by its configured name.
@@ -181,6 +200,17 @@ impl Quirks {
     }
 }
 
+/// `o1`, `o3-mini`, `o4-mini`, `gpt-5.6-terra`, `gpt-6-sol`, ...
+fn openai_reasoning_model(model: &str) -> bool {
+    let mut chars = model.chars();
+    let o_series = chars.next() == Some('o') && chars.next().is_some_and(|c| c.is_ascii_digit());
+    let gpt_major = model
+        .strip_prefix("gpt-")
+        .and_then(|rest| rest.split(['.', '-']).next())
+        .and_then(|major| major.parse::<u32>().ok());
+    o_series || gpt_major.is_some_and(|major| major >= 5)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,6 +236,22 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn openai_reasoning_models_take_no_sampling_parameters() {
+        for model in ["o3", "o4-mini", "gpt-5.6-terra", "gpt-6-sol"] {
+            assert!(!Quirks::for_target("openai", model).sampling, "{model}");
+        }
+        for model in ["gpt-4.1", "gpt-4o-mini", "omni-lab"] {
+            assert!(Quirks::for_target("openai", model).sampling, "{model}");
+        }
+    }
+
+    #[test]
+    fn non_reasoning_grok_models_get_no_reasoning_effort() {
+        let quirks = Quirks::for_target("xai", "grok-4.20-non-reasoning");
+        assert_eq!(quirks.reasoning, Reasoning::Unsupported);
     }
 
     #[test]

@@ -36,8 +36,8 @@ pub fn request(
     let mut body = openai::ChatRequest {
         model: target.model.to_string(),
         messages: messages::messages(request, &quirks)?,
-        temperature: request.temperature,
-        top_p: request.top_p,
+        temperature: request.temperature.filter(|_| quirks.sampling),
+        top_p: request.top_p.filter(|_| quirks.sampling),
         top_k: request.top_k.filter(|_| quirks.top_k),
         stop: stop_sequences(&request.stop_sequences, &quirks),
         stream: request.stream,
@@ -72,6 +72,9 @@ pub fn request(
 
 /// `stop_sequences` → `stop`, cut to what the provider accepts.
 fn stop_sequences(stop: &[String], quirks: &Quirks) -> Vec<String> {
+    if !quirks.sampling {
+        return Vec::new();
+    }
     let limit = quirks.max_stop_sequences.unwrap_or(stop.len());
     stop.iter().take(limit).cloned().collect()
 }

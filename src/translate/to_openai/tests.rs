@@ -419,6 +419,22 @@ fn sampling_and_stop_sequences_pass_through_within_limits() {
 }
 
 #[test]
+fn openai_reasoning_models_get_no_sampling_parameters() {
+    let request = parse(
+        json!({"model": "c", "messages": [user("hi")], "temperature": 0.2,
+        "top_p": 0.9, "stop_sequences": ["x"]}),
+    );
+    let gpt5 = Target {
+        model: "gpt-5.6-terra",
+        quirks: Quirks::for_target("openai", "gpt-5.6-terra"),
+        max_output_tokens: None,
+    };
+    let (out, _) = super::request(&request, &gpt5).expect("translates");
+    assert_eq!((out.temperature, out.top_p), (None, None));
+    assert!(out.stop.is_empty());
+}
+
+#[test]
 fn streaming_asks_for_usage_where_supported() {
     let request = json!({"model": "c", "stream": true, "messages": [user("hi")]});
     let out = body(request.clone());
