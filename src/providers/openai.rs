@@ -4,7 +4,6 @@
 
 use std::collections::VecDeque;
 
-use bytes::Bytes;
 use futures_util::stream::{self, BoxStream, StreamExt};
 
 use crate::config::{catalog, ProviderConfig};
@@ -15,15 +14,16 @@ use crate::translate::quirks::Quirks;
 use crate::translate::{to_openai, TranslateError};
 use crate::wire::{anthropic, openai};
 
-use super::errors;
+use super::{errors, BodyStream};
 
-/// Sends the translated request; a non-2xx answer is read and mapped to a [`ProxyError`].
-pub async fn send(
+/// The request for `model`: the translated body, with the key as a bearer token; and what
+/// reading the answer needs from the request. A request the target cannot take is a 400.
+pub fn request(
     client: &reqwest::Client,
     provider: &ProviderConfig,
     model: &str,
     request: &anthropic::MessagesRequest,
-) -> Result<(reqwest::Response, Context), ProxyError> {
+) -> Result<(reqwest::RequestBuilder, Context), ProxyError> {
     let target = to_openai::Target {
         model,
         quirks: Quirks::for_target(&provider.name, model),
@@ -31,25 +31,14 @@ pub async fn send(
     };
     let (body, context) =
         to_openai::request(request, &target).map_err(|e| translate_error(provider, model, e))?;
-    let mut builder = client
+    let builder = client
         .post(format!("{}/chat/completions", provider.base_url))
         .json(&body);
-    if let Some(key) = &provider.api_key {
-        builder = builder.bearer_auth(key.expose());
-    }
-    let response = builder
-        .send()
-        .await
-        .map_err(|e| errors::from_transport(provider, &e))?;
-    let status = response.status();
-    if status.is_success() {
-        return Ok((response, context));
-    }
-    let headers = response.headers().clone();
-    let bytes = response.bytes().await.unwrap_or_default();
-    Err(errors::from_status(
-        provider, model, status, &headers, &bytes,
-    ))
+    let builder = match &provider.api_key {
+        Some(key) => builder.bearer_auth(key.expose()),
+        None => builder,
+    };
+    Ok((builder, context))
 }
 
 /// Reads a non-streaming completion body as an Anthropic message.
@@ -59,7 +48,7 @@ pub fn read_message(
     bytes: &[u8],
 ) -> Result<anthropic::MessageResponse, ProxyError> {
     let completion: openai::ChatResponse = serde_json::from_slice(bytes)
-        .map_err(|e| errors::unreadable(provider, &format!("not a chat completion ({e})")))?;
+        .map_err(|e| errors::not_protocol(provider, bytes, &e.to_string()))?;
     from_openai::response(completion, context)
         .map_err(|e| translate_error(provider, &context.model, e))
 }
@@ -70,7 +59,7 @@ pub fn read_message(
 pub fn events(
     provider: ProviderConfig,
     context: Context,
-    body: BoxStream<'static, reqwest::Result<Bytes>>,
+    body: BodyStream,
 ) -> BoxStream<'static, Result<anthropic::StreamEvent, ProxyError>> {
     let reader = Reader {
         model: context.model.clone(),
@@ -91,7 +80,7 @@ pub fn events(
 struct Reader {
     provider: ProviderConfig,
     model: String,
-    body: BoxStream<'static, reqwest::Result<Bytes>>,
+    body: BodyStream,
     decoder: sse::Decoder,
     translator: StreamTranslator,
     queue: VecDeque<Result<anthropic::StreamEvent, ProxyError>>,
@@ -116,8 +105,7 @@ impl Reader {
                 }
                 Some(Err(error)) => {
                     self.done = true;
-                    self.queue
-                        .push_back(Err(errors::from_transport(&self.provider, &error)));
+                    self.queue.push_back(Err(error));
                 }
                 None => {
                     if let Some(event) = self.decoder.finish() {
@@ -175,6 +163,11 @@ fn translate_error(provider: &ProviderConfig, model: &str, error: TranslateError
             provider: provider.name.clone(),
             code: "upstream_error",
             message,
+        },
+        TranslateError::Truncated => ProxyError::ProviderFailed {
+            provider: provider.name.clone(),
+            code: "incomplete_upstream_response",
+            message: TranslateError::Truncated.to_string(),
         },
         other => errors::unreadable(provider, &other.to_string()),
     }

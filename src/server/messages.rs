@@ -40,26 +40,17 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, ProxyErr
     let bytes = body::read(&parts.headers, body, config.max_request_bytes).await?;
     let request = body::messages_request(&bytes)?;
     let decision = router::route(&config, &request)?;
-    let target = decision
-        .targets
-        .first()
-        .ok_or_else(|| ProxyError::Internal {
-            message: "the route has no target".into(),
-        })?;
-    state.sessions.record(&parts.headers, target, decision.rule);
-    let provider = config
-        .provider(&target.provider)
-        .ok_or_else(|| ProxyError::Internal {
-            message: format!("route names unknown provider '{}'", target.provider),
-        })?;
-    if provider.key_required && provider.api_key.is_none() {
-        return Err(ProxyError::MissingApiKey {
-            provider: provider.name.clone(),
-            env_var: provider.key_var.clone(),
-            suggest_provider_choice: config.unconfigured,
-        });
+    if let Some(first) = decision.targets.first() {
+        state.sessions.record(&parts.headers, first, decision.rule);
     }
-    let upstream = providers::send(&state.http, provider, &target.model, &request).await?;
+    let upstream = state
+        .dispatcher
+        .send(&config, &decision.targets, &request)
+        .await?;
+    let served = Target {
+        provider: upstream.provider.name.clone(),
+        model: upstream.model.clone(),
+    };
     let mut response = if request.stream {
         let mut events = upstream.into_events();
         let first = events.next().await.ok_or_else(|| ProxyError::Internal {
@@ -69,7 +60,7 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, ProxyErr
     } else {
         Json(upstream.into_message().await?).into_response()
     };
-    served_by(&mut response, target, decision.rule);
+    served_by(&mut response, &served, decision.rule);
     Ok(response)
 }
 
