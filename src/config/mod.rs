@@ -122,6 +122,31 @@ pub struct Routes {
     pub long_context_threshold: u64,
 }
 
+impl Routes {
+    /// The route names, as the config file and `GET /v1/models` spell them.
+    pub const NAMES: [&'static str; 6] = [
+        "default",
+        "background",
+        "think",
+        "long_context",
+        "web_search",
+        "image",
+    ];
+
+    /// The targets of the route called `name` (empty when it is not configured).
+    pub fn get(&self, name: &str) -> Option<&[Target]> {
+        Some(match name {
+            "default" => &self.default,
+            "background" => &self.background,
+            "think" => &self.think,
+            "long_context" => &self.long_context,
+            "web_search" => &self.web_search,
+            "image" => &self.image,
+            _ => return None,
+        })
+    }
+}
+
 /// Log output settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogSettings {

@@ -24,8 +24,9 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, ProxyErr
     let config = state.config();
     let (parts, body) = request.into_parts();
     let bytes = body::read(&parts.headers, body, config.max_request_bytes).await?;
-    let request = body::messages_request(&bytes)?;
-    let decision = router::route(&config, &request)?;
+    let mut request = body::messages_request(&bytes)?;
+    let decision = router::route(&config, &mut request)?;
+    tracing::debug!(model = %request.model, "{}", decision.explain());
     let target = decision
         .targets
         .first()

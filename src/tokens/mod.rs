@@ -56,6 +56,16 @@ pub struct Size {
     pub basis: Basis,
 }
 
+impl std::fmt::Display for Size {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.basis {
+            Basis::AtMost => write!(f, "at most {}", self.tokens),
+            Basis::AtLeast => write!(f, "at least {}", self.tokens),
+            Basis::Exact => write!(f, "{}", self.tokens),
+        }
+    }
+}
+
 /// Is the input above `threshold` tokens? Tokenises only when the byte bounds do not decide.
 pub fn measure(request: &MessagesRequest, threshold: u64) -> (bool, Size) {
     let mut bound = ByteBound::default();
