@@ -111,7 +111,7 @@ pub fn route(config: &Config, request: &mut MessagesRequest) -> Result<Decision,
     if let Some(provider) = config
         .providers
         .iter()
-        .find(|p| p.enabled && p.models.iter().any(|m| *m == request.model))
+        .find(|p| p.enabled && p.models.contains(&request.model))
     {
         let why = format!("provider '{}' lists this model", provider.name);
         let target = Target {
@@ -150,7 +150,9 @@ pub fn route(config: &Config, request: &mut MessagesRequest) -> Result<Decision,
     })
 }
 
-type Chosen = (Rule, Vec<Target>, Cow<'static, str>, Option<tokens::Size>);
+/// Why a rule matched.
+type Why = Cow<'static, str>;
+type Chosen = (Rule, Vec<Target>, Why, Option<tokens::Size>);
 
 /// Rules 4–8, in order; `None` when none applies.
 fn rules(config: &Config, request: &MessagesRequest, passed: &mut Vec<Rule>) -> Option<Chosen> {
@@ -164,7 +166,7 @@ fn rules(config: &Config, request: &MessagesRequest, passed: &mut Vec<Rule>) -> 
             return Some((Rule::LongContext, long_context, why.into(), Some(size)));
         }
     }
-    let checks: [(Rule, &[Target], Option<Cow<'static, str>>); 4] = [
+    let checks: [(Rule, &[Target], Option<Why>); 4] = [
         (Rule::Background, &routes.background, background(request)),
         (Rule::WebSearch, &routes.web_search, web_search(request)),
         (Rule::Think, &routes.think, think(request)),
@@ -182,7 +184,7 @@ fn rules(config: &Config, request: &MessagesRequest, passed: &mut Vec<Rule>) -> 
     None
 }
 
-fn decided(rule: Rule, targets: Vec<Target>, why: Cow<'static, str>) -> Decision {
+fn decided(rule: Rule, targets: Vec<Target>, why: Why) -> Decision {
     Decision {
         rule,
         targets,
@@ -258,7 +260,7 @@ fn enabled(config: &Config, route: &[Target]) -> Vec<Target> {
 /// (protocols.md §11.1): no tools, thinking disabled, and a `json_schema` output format.
 /// A user's own structured-output call with thinking explicitly disabled looks the same;
 /// both are short, cheap jobs, which is what the background route is for.
-fn background(request: &MessagesRequest) -> Option<Cow<'static, str>> {
+fn background(request: &MessagesRequest) -> Option<Why> {
     if contains_ignore_case(&request.model, "haiku") {
         return Some("a Haiku-class model".into());
     }
@@ -280,7 +282,7 @@ fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
 }
 
 /// Rule 6.
-fn web_search(request: &MessagesRequest) -> Option<Cow<'static, str>> {
+fn web_search(request: &MessagesRequest) -> Option<Why> {
     request
         .tools
         .iter()
@@ -294,7 +296,7 @@ fn web_search(request: &MessagesRequest) -> Option<Cow<'static, str>> {
 
 /// Rule 7: only `enabled` with a budget is an explicit request to think (`adaptive` is
 /// Claude Code's default on every turn).
-fn think(request: &MessagesRequest) -> Option<Cow<'static, str>> {
+fn think(request: &MessagesRequest) -> Option<Why> {
     match request.thinking {
         Some(Thinking::Enabled { budget_tokens }) if budget_tokens > 0 => {
             Some(format!("thinking enabled with a budget of {budget_tokens}").into())
@@ -305,7 +307,7 @@ fn think(request: &MessagesRequest) -> Option<Cow<'static, str>> {
 
 /// Rule 8: an image in the latest user turn, including inside its tool results (Claude
 /// Code's Read tool returns screenshots that way).
-fn image(request: &MessagesRequest) -> Option<Cow<'static, str>> {
+fn image(request: &MessagesRequest) -> Option<Why> {
     let latest = request
         .messages
         .iter()
