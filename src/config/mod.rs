@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod env;
 mod env_mode;
 mod file;
+pub mod live;
 mod problems;
 
 use std::path::{Path, PathBuf};
@@ -199,10 +200,15 @@ pub struct Overrides {
 /// `~/.ccproxy/config.json` when it exists (never the current directory), else the
 /// environment alone; then `CCPROXY_HOST`/`CCPROXY_PORT`/`CCPROXY_API_KEY`, then flags.
 pub fn load(overrides: &Overrides, env: &Env) -> Result<Config, ConfigError> {
-    let mut config = match config_path(overrides, env) {
+    let config = match config_path(overrides, env) {
         Some(path) => file::load(&path, env)?,
         None => env_mode::load(env)?,
     };
+    finish(config, overrides, env)
+}
+
+/// Applies the environment and command-line overrides, then the checks that need them.
+fn finish(mut config: Config, overrides: &Overrides, env: &Env) -> Result<Config, ConfigError> {
     let mut problems = Vec::new();
     apply_overrides(&mut config, overrides, env, &mut problems);
     if config.api_key.is_none() && !is_loopback(&config.host) {
