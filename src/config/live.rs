@@ -37,7 +37,7 @@ pub enum Edit {
 pub enum Reload {
     /// The file says what the running configuration already says.
     Unchanged,
-    Applied(Document, Config),
+    Applied(Document, Box<Config>),
     Refused(ConfigError),
 }
 
@@ -114,7 +114,7 @@ impl Document {
             return Reload::Unchanged;
         }
         match validate(&value, running) {
-            Ok(config) => Reload::Applied(Self(value), config),
+            Ok(config) => Reload::Applied(Self(value), Box::new(config)),
             Err(error) => Reload::Refused(error),
         }
     }

@@ -13,7 +13,16 @@ pub async fn root() -> Json<Value> {
     Json(json!({
         "service": "ccproxy",
         "version": env!("CARGO_PKG_VERSION"),
-        "endpoints": ["POST /v1/messages", "GET /health", "GET /status"],
+        "endpoints": [
+            "POST /v1/messages",
+            "POST /v1/messages/count_tokens",
+            "GET /v1/models",
+            "GET /health",
+            "GET /status",
+            "GET|POST /providers",
+            "GET|PUT|DELETE /providers/{name}",
+            "PATCH /providers/{name}/toggle",
+        ],
     }))
 }
 
@@ -40,5 +49,6 @@ pub async fn status(State(state): State<Arc<AppState>>) -> Json<Value> {
         "api_key_configured": config.api_key.is_some(),
         "providers": {"count": names.len(), "names": names},
         "default_route": config.routes.default.first().map(ToString::to_string),
+        "config_reload": state.reload_status(),
     }))
 }
