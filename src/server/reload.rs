@@ -105,8 +105,9 @@ pub fn watch(state: Arc<AppState>) -> Option<JoinHandle<()>> {
         return None;
     };
     let path = path.clone();
+    // Installed before the task starts, so a SIGHUP right after start-up cannot kill us.
+    let mut hangup = Hangup::new();
     Some(tokio::spawn(async move {
-        let mut hangup = Hangup::new();
         let mut seen = stamp(&path);
         let mut tick = tokio::time::interval(POLL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
