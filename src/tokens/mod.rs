@@ -7,8 +7,8 @@
 //! at least one byte, so the bytes are an upper bound on the tokens, and the bytes over
 //! [`MAX_BYTES_PER_TOKEN`] a practical lower bound. Only a request whose bounds straddle
 //! the threshold is tokenised. The tokenizer (about 50 MiB resident, 150 ms to build; see
-//! `examples/count_tokens_bench.rs`) is loaded on the first
-//! exact count, not at start-up, and shared after that.
+//! `examples/count_tokens_bench.rs`) is loaded on the first exact count, not at start-up,
+//! and shared after that.
 //!
 //! The figures are estimates, like Anthropic's own counter: its tokenizer is not public.
 
