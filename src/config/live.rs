@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
-use super::{file, finish, Config, ConfigError, ConfigSource, Env, Overrides, Problem, Routes};
+use super::{file, finish, Config, ConfigError, ConfigSource, Env, Overrides, Routes};
 use super::{ProviderConfig, Target, DEFAULT_MAX_REQUEST_BYTES};
 use crate::error::ProxyError;
 
@@ -46,7 +46,7 @@ impl Document {
     /// configuration (keys as `${VAR}` references, never literally).
     pub fn of(config: &Config) -> Result<Self, ConfigError> {
         match &config.source {
-            ConfigSource::File(path) => read(path).map(Self),
+            ConfigSource::File(path) => file::read(path).map(Self),
             ConfigSource::Environment => Ok(Self(from_config(config))),
         }
     }
@@ -106,7 +106,7 @@ impl Document {
         let ConfigSource::File(path) = &running.source else {
             return Reload::Unchanged;
         };
-        let value = match read(path) {
+        let value = match file::read(path) {
             Ok(value) => value,
             Err(error) => return Reload::Refused(error),
         };
@@ -136,17 +136,6 @@ pub fn provider_view(provider: &ProviderConfig) -> Value {
         "api_key": provider.api_key.as_ref().map(crate::secret::Secret::masked),
         "api_key_source": key_source,
     })
-}
-
-fn read(path: &Path) -> Result<Value, ConfigError> {
-    let fail = |message: String| {
-        ConfigError::new(
-            path.display().to_string(),
-            vec![Problem::new("(file)", message)],
-        )
-    };
-    let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read it: {e}")))?;
-    serde_json::from_str(&text).map_err(|e| fail(format!("not valid JSON: {e}")))
 }
 
 /// Validates a candidate document with the running host and port, and the environment the

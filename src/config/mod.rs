@@ -7,8 +7,10 @@ pub mod catalog;
 pub mod env;
 mod env_mode;
 mod file;
+pub mod jsonc;
 pub mod live;
 mod problems;
+pub mod show;
 
 use std::path::{Path, PathBuf};
 

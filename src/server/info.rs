@@ -49,6 +49,7 @@ pub async fn status(State(state): State<Arc<AppState>>) -> Json<Value> {
         "api_key_configured": config.api_key.is_some(),
         "providers": {"count": names.len(), "names": names},
         "default_route": config.routes.default.first().map(ToString::to_string),
+        "config": crate::config::show::masked(&config),
         "config_reload": state.reload_status(),
     }))
 }

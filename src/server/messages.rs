@@ -33,6 +33,7 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, ProxyErr
         .ok_or_else(|| ProxyError::Internal {
             message: "the route has no target".into(),
         })?;
+    state.sessions.record(&parts.headers, target, decision.rule);
     let provider = config
         .provider(&target.provider)
         .ok_or_else(|| ProxyError::Internal {

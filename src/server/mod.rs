@@ -10,6 +10,7 @@ mod messages;
 mod middleware;
 mod models;
 mod reload;
+mod sessions;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -42,6 +43,8 @@ pub struct AppState {
     /// serialises configuration changes.
     document: Mutex<Option<Document>>,
     reloads: Mutex<reload::ReloadLog>,
+    /// The last request of each Claude Code session (for `ccproxy statusline`).
+    pub sessions: sessions::Sessions,
 }
 
 impl AppState {
@@ -58,6 +61,7 @@ impl AppState {
             http: providers::HttpClient::new(),
             started: Instant::now(),
             local_addr,
+            sessions: sessions::Sessions::default(),
         }
     }
 
@@ -105,6 +109,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/api/hello", get(info::hello))
         .route("/health", get(info::health))
         .route("/status", get(info::status))
+        .route("/status/session/{id}", get(sessions::last_request))
         .route("/v1/messages", post(messages::create))
         .route("/v1/messages/count_tokens", post(count_tokens::count))
         .route("/v1/models", get(models::list))
