@@ -5,9 +5,8 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::{body, AppState};
 use crate::config::{Config, Target};
@@ -16,40 +15,39 @@ use crate::router;
 use crate::tokens::{self, Basis};
 use crate::wire::anthropic;
 
-pub async fn count(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    match handle(&state, request).await {
-        Ok(response) => response,
-        Err(error) => error.into_response(),
-    }
-}
-
-async fn handle(state: &AppState, request: Request) -> Result<Response, ProxyError> {
+pub async fn count(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+) -> Result<Json<Value>, ProxyError> {
     let config = state.config();
-    let (parts, body) = request.into_parts();
-    let bytes = body::read(&parts.headers, body, config.max_request_bytes).await?;
-    let mut request = body::messages_request(&bytes)?;
+    let mut request = body::messages_body(request, config.max_request_bytes).await?;
     let decision = router::route(&config, &mut request);
     let input_tokens = match decision {
         Ok(decision) => match decision.size {
             Some(size) if size.basis == Basis::Exact => size.tokens,
-            _ => input_tokens(&config, decision.targets.first(), &request).await,
+            _ => input_tokens(&config, decision.targets.first(), request).await?,
         },
         Err(error) => {
             tracing::debug!("count_tokens: counting locally, the request does not route: {error}");
-            input_tokens(&config, None, &request).await
+            input_tokens(&config, None, request).await?
         }
     };
-    Ok(Json(json!({"input_tokens": input_tokens})).into_response())
+    Ok(Json(json!({"input_tokens": input_tokens})))
 }
 
 /// The input tokens of `request` as `target` would count them. This is the seam for the
 /// providers' own counters: Anthropic's `count_tokens` and Gemini's `countTokens` belong
 /// here once those providers are callable (the native-provider work), falling back to the
-/// local count when they do not answer. Today every target is counted locally.
+/// local count when they do not answer. Today every target is counted locally, on the
+/// blocking pool: a 50 KB request takes milliseconds, the first one also loads the tokenizer.
 async fn input_tokens(
     _config: &Config,
     _target: Option<&Target>,
-    request: &anthropic::MessagesRequest,
-) -> u64 {
-    tokens::count(request)
+    request: anthropic::MessagesRequest,
+) -> Result<u64, ProxyError> {
+    tokio::task::spawn_blocking(move || tokens::count(&request))
+        .await
+        .map_err(|e| ProxyError::Internal {
+            message: format!("token counting failed: {e}"),
+        })
 }

@@ -59,8 +59,15 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, ProxyErr
     Ok(response)
 }
 
-/// Headers that say which provider, model and routing rule served the request.
+/// Headers that say which provider, model and routing rule served the request, and the
+/// request's log line.
 fn served_by(response: &mut Response, target: &Target, rule: router::Rule) {
+    tracing::info!(
+        route = rule.as_str(),
+        provider = %target.provider,
+        model = %target.model,
+        "served"
+    );
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&target.provider) {
         headers.insert("x-ccproxy-provider", value);
