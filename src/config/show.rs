@@ -40,7 +40,7 @@ pub fn masked(config: &Config) -> Value {
         "long_context_threshold".to_string(),
         json!(routes.long_context_threshold),
     );
-    json!({
+    let mut shown = json!({
         "source": match &config.source {
             ConfigSource::Environment => "environment".to_string(),
             ConfigSource::File(path) => path.display().to_string(),
@@ -53,7 +53,13 @@ pub fn masked(config: &Config) -> Value {
         "max_request_bytes": config.max_request_bytes,
         "providers": providers,
         "routes": route_map,
-    })
+    });
+    if let Value::Object(fields) = &mut shown {
+        for (key, section) in config.resilience.file_sections() {
+            fields.insert(key.to_string(), section);
+        }
+    }
+    shown
 }
 
 fn targets_json(targets: &[Target]) -> Value {

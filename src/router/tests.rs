@@ -48,6 +48,7 @@ fn config() -> Config {
         },
         source: ConfigSource::Environment,
         unconfigured: false,
+        resilience: Default::default(),
     }
 }
 

@@ -11,7 +11,7 @@ use axum::Json;
 use super::{body, AppState};
 use crate::config::Target;
 use crate::error::ProxyError;
-use crate::{providers, router};
+use crate::router;
 
 pub async fn create(State(state): State<Arc<AppState>>, request: Request) -> Response {
     match handle(&state, request).await {
@@ -27,24 +27,8 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, ProxyErr
     let mut request = body::messages_request(&bytes)?;
     let decision = router::route(&config, &mut request)?;
     tracing::debug!(model = %request.model, "{}", decision.explain());
-    let target = decision
-        .targets
-        .first()
-        .ok_or_else(|| ProxyError::Internal {
-            message: "the route has no target".into(),
-        })?;
-    state.sessions.record(&parts.headers, target, decision.rule);
-    let provider = config
-        .provider(&target.provider)
-        .ok_or_else(|| ProxyError::Internal {
-            message: format!("route names unknown provider '{}'", target.provider),
-        })?;
-    if provider.key_required && provider.api_key.is_none() {
-        return Err(ProxyError::MissingApiKey {
-            provider: provider.name.clone(),
-            env_var: provider.key_var.clone(),
-            suggest_provider_choice: config.unconfigured,
-        });
+    if let Some(first) = decision.targets.first() {
+        state.sessions.record(&parts.headers, first, decision.rule);
     }
     if request.stream {
         return Err(ProxyError::InvalidField {
@@ -52,10 +36,17 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, ProxyErr
             reason: "streaming is not available in this build yet".into(),
         });
     }
-    let upstream = providers::send(&state.http, provider, &target.model, &request).await?;
+    let upstream = state
+        .dispatcher
+        .send(&config, &decision.targets, &request)
+        .await?;
+    let served = Target {
+        provider: upstream.provider.name.clone(),
+        model: upstream.model.clone(),
+    };
     let message = upstream.into_message().await?;
     let mut response = Json(message).into_response();
-    served_by(&mut response, target, decision.rule);
+    served_by(&mut response, &served, decision.rule);
     Ok(response)
 }
 

@@ -26,6 +26,7 @@ use tokio::net::TcpListener;
 
 use crate::config::live::Document;
 use crate::config::Config;
+use crate::dispatch::Dispatcher;
 use crate::error::ProxyError;
 use crate::providers;
 
@@ -36,6 +37,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub struct AppState {
     config: ArcSwap<Config>,
     pub http: providers::HttpClient,
+    /// Sends requests to their route's targets: retries, fallbacks, circuit breakers.
+    pub dispatcher: Dispatcher,
     pub started: Instant,
     pub local_addr: SocketAddr,
     /// The document behind the configuration, which admin edits and reloads start from
@@ -54,11 +57,14 @@ impl AppState {
                 tracing::warn!("the admin API cannot change the configuration: {error}")
             })
             .ok();
+        // The connect timeout is a property of the pooled client: it is fixed at start-up.
+        let http = providers::HttpClient::new(config.resilience.timeouts);
         Self {
             document: Mutex::new(document),
             reloads: Mutex::default(),
             config: ArcSwap::from_pointee(config),
-            http: providers::HttpClient::new(),
+            dispatcher: Dispatcher::new(http.clone()),
+            http,
             started: Instant::now(),
             local_addr,
             sessions: sessions::Sessions::default(),

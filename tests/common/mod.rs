@@ -80,6 +80,12 @@ pub fn config_from_env(pairs: &[(&str, &str)]) -> Config {
     .expect("valid test config")
 }
 
+/// A minimal Messages request.
+pub fn hello() -> serde_json::Value {
+    serde_json::json!({"model": "claude-sonnet-4-5", "max_tokens": 64,
+                       "messages": [{"role": "user", "content": "Say hi"}]})
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
