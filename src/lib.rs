@@ -13,5 +13,6 @@ pub mod router;
 pub mod secret;
 pub mod server;
 pub mod sse;
+pub mod tokens;
 pub mod translate;
 pub mod wire;

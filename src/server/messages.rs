@@ -38,8 +38,9 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, ProxyErr
     let config = state.config();
     let (parts, body) = request.into_parts();
     let bytes = body::read(&parts.headers, body, config.max_request_bytes).await?;
-    let request = body::messages_request(&bytes)?;
-    let decision = router::route(&config, &request)?;
+    let mut request = body::messages_request(&bytes)?;
+    let decision = router::route(&config, &mut request)?;
+    tracing::debug!(model = %request.model, "{}", decision.explain());
     if let Some(first) = decision.targets.first() {
         state.sessions.record(&parts.headers, first, decision.rule);
     }
@@ -64,8 +65,15 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, ProxyErr
     Ok(response)
 }
 
-/// Headers that say which provider, model and routing rule served the request.
+/// Headers that say which provider, model and routing rule served the request, and the
+/// request's log line.
 fn served_by(response: &mut Response, target: &Target, rule: router::Rule) {
+    tracing::info!(
+        route = rule.as_str(),
+        provider = %target.provider,
+        model = %target.model,
+        "served"
+    );
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&target.provider) {
         headers.insert("x-ccproxy-provider", value);
