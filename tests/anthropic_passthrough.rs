@@ -10,7 +10,6 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use ccproxy::config::Config;
-use ccproxy::providers::{self, HttpClient, Inbound};
 use common::{client, config_from_env, MockUpstream, Proxy, Reply, PROVIDER_KEY};
 use serde_json::{json, Value};
 
@@ -236,32 +235,67 @@ async fn a_429_keeps_anthropics_rate_limit_figures() {
 async fn count_tokens_is_asked_of_anthropic() {
     let upstream = MockUpstream::start().await;
     upstream.push(Reply::json(json!({"input_tokens": 2095})));
-    let config = anthropic(&upstream.base_url(), "claude-opus-4-1");
-    let provider = config.provider("anthropic").expect("anthropic");
+    let proxy = Proxy::start(anthropic(&upstream.base_url(), "claude-opus-4-1")).await;
     let body =
         json!({"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "hi"}]});
-    let bytes = serde_json::to_vec(&body).expect("json");
-    let mut headers = axum::http::HeaderMap::new();
-    headers.insert("x-api-key", CLIENT_KEY.parse().expect("value"));
-    let inbound = Inbound {
-        request: serde_json::from_value(body).expect("request"),
-        body: bytes.into(),
-        headers,
-        query: None,
-    };
-    let count = providers::count_tokens(
-        &HttpClient::default(),
-        provider,
-        "claude-opus-4-1",
-        &inbound,
-    )
-    .await
-    .expect("counted");
-    assert_eq!(count, Some(2095));
+    let response = client()
+        .post(proxy.url("/v1/messages/count_tokens"))
+        .header("x-api-key", CLIENT_KEY)
+        .header("anthropic-beta", "token-counting-2024-11-01")
+        .json(&body)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.expect("JSON");
+    assert_eq!(answer, json!({"input_tokens": 2095}));
     let sent = &upstream.requests()[0];
     assert_eq!(sent.uri, "/v1/messages/count_tokens");
     assert_eq!(sent.headers["x-api-key"], PROVIDER_KEY);
+    assert_eq!(sent.headers["anthropic-beta"], "token-counting-2024-11-01");
     assert_eq!(sent.json()["model"], "claude-opus-4-1");
+}
+
+#[tokio::test]
+async fn count_tokens_falls_back_to_a_local_count_when_anthropic_fails() {
+    let upstream = MockUpstream::start().await;
+    upstream.push(Reply::status(
+        500,
+        json!({"type": "error", "error": {"type": "api_error", "message": "x"}}),
+    ));
+    let proxy = Proxy::start(anthropic(&upstream.base_url(), "claude-opus-4-1")).await;
+    let answer: Value = client()
+        .post(proxy.url("/v1/messages/count_tokens"))
+        .json(&json!({"model": "m", "messages": [{"role": "user", "content": "hello there"}]}))
+        .send()
+        .await
+        .expect("answer")
+        .json()
+        .await
+        .expect("JSON");
+    assert!(
+        answer["input_tokens"].as_u64().is_some_and(|n| n > 0),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn a_sub_agent_tag_picks_the_model_and_leaves_the_system_prompt_otherwise_intact() {
+    let upstream = MockUpstream::start().await;
+    upstream.push(Reply::json(message("ok")));
+    let proxy = Proxy::start(anthropic(&upstream.base_url(), "claude-sonnet-4-5")).await;
+    let body = json!({"model": "claude-opus-4-1", "max_tokens": 64,
+        "system": [{"type": "text", "text": "You are a helper.<CCR-SUBAGENT-MODEL>anthropic,claude-haiku-4-5</CCR-SUBAGENT-MODEL>",
+                    "cache_control": {"type": "ephemeral"}}],
+        "messages": [{"role": "user", "content": "hi"}]});
+    let response = post(&proxy, &serde_json::to_vec(&body).expect("json")).await;
+    assert_eq!(response.status(), 200);
+    let sent = upstream.requests()[0].json();
+    assert_eq!(sent["model"], "claude-haiku-4-5");
+    assert_eq!(
+        sent["system"],
+        json!([{"type": "text", "text": "You are a helper.", "cache_control": {"type": "ephemeral"}}])
+    );
 }
 
 /// Serves `config` on an already bound listener (so the config can name its own address).

@@ -16,6 +16,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::config::ProviderConfig;
 use crate::error::ProxyError;
+use crate::router;
 use crate::translate::passthrough;
 
 use super::{errors, HttpClient, Inbound};
@@ -81,7 +82,7 @@ fn request_to(
     {
         return Err(loop_error(provider));
     }
-    let body = match passthrough::body(&inbound.body, &inbound.request, model) {
+    let body = match passthrough::body(&inbound.body, &inbound.request, model, tagged(inbound)) {
         Ok(Some(rewritten)) => rewritten.into(),
         Ok(None) => inbound.body.clone(),
         Err(error) => {
@@ -100,6 +101,13 @@ fn request_to(
         .post(url)
         .headers(headers(provider, &inbound.headers, http.hop_id()))
         .body(body))
+}
+
+/// Whether the client's body has a sub-agent tag, which routing removed from the parsed
+/// request's texts.
+fn tagged(inbound: &Inbound) -> bool {
+    let tag = router::TAG_CLOSE.as_bytes();
+    inbound.body.windows(tag.len()).any(|window| window == tag)
 }
 
 /// `{base_url}/v1`, accepting a base URL that already ends in `/v1`.

@@ -24,6 +24,7 @@ use futures_util::stream::{self, BoxStream, StreamExt};
 
 use crate::config::{ProviderConfig, ProviderKind, Timeouts};
 use crate::error::{ProxyError, TimeoutPhase};
+use crate::translate::from_openai;
 use crate::wire;
 
 /// The pooled HTTP client (keep-alive, TCP_NODELAY; honours HTTPS_PROXY and NO_PROXY) and
@@ -107,7 +108,21 @@ pub struct Upstream {
     pub model: String,
     response: reqwest::Response,
     idle_timeout: Duration,
+    /// What reading the answer needs from the request.
+    reading: Reading,
 }
+
+/// What reading an answer needs from its request, per provider kind.
+#[derive(Debug, Clone)]
+enum Reading {
+    /// Tool names, stop sequences.
+    OpenAi(from_openai::Context),
+    /// Nothing: the answer is relayed as it is.
+    Relay,
+}
+
+/// A streamed answer as Anthropic events; an `Err` ends it (nothing follows).
+pub type EventStream = BoxStream<'static, Result<wire::anthropic::StreamEvent, ProxyError>>;
 
 /// Sends `request` to `provider` for `model`; returns once the provider answered 2xx.
 /// Connecting and waiting for the response headers run under the client's timeouts.
@@ -117,9 +132,16 @@ pub async fn send(
     model: &str,
     inbound: &Inbound,
 ) -> Result<Upstream, ProxyError> {
-    let builder = match provider.kind {
-        ProviderKind::OpenAi => openai::request(&http.client, provider, model, &inbound.request),
-        ProviderKind::Anthropic => anthropic::request(http, provider, model, inbound)?,
+    let (builder, reading) = match provider.kind {
+        ProviderKind::OpenAi => {
+            let (builder, context) =
+                openai::request(&http.client, provider, model, &inbound.request)?;
+            (builder, Reading::OpenAi(context))
+        }
+        ProviderKind::Anthropic => (
+            anthropic::request(http, provider, model, inbound)?,
+            Reading::Relay,
+        ),
         ProviderKind::Gemini => {
             return Err(ProxyError::Internal {
                 message: format!(
@@ -136,6 +158,7 @@ pub async fn send(
         model: model.to_string(),
         response,
         idle_timeout: http.timeouts.stream_idle,
+        reading,
     })
 }
 
@@ -172,13 +195,16 @@ async fn exchange(
 
 /// The input tokens of a request as the provider itself counts them, for the kinds that
 /// have a counting endpoint (Anthropic `count_tokens`, Gemini `countTokens`); `None` for
-/// the others, which are counted locally.
+/// the others (and a provider without its key), which are counted locally.
 pub async fn count_tokens(
     http: &HttpClient,
     provider: &ProviderConfig,
     model: &str,
     inbound: &Inbound,
 ) -> Result<Option<u64>, ProxyError> {
+    if provider.key_required && provider.api_key.is_none() {
+        return Ok(None);
+    }
     let builder = match provider.kind {
         ProviderKind::Anthropic => anthropic::count_tokens_request(http, provider, model, inbound)?,
         ProviderKind::OpenAi | ProviderKind::Gemini => return Ok(None),
@@ -199,7 +225,7 @@ impl Upstream {
     /// True for the Anthropic pass-through, whose answer is relayed as it is
     /// ([`Upstream::into_relay`]) instead of being read and translated.
     pub fn passes_through(&self) -> bool {
-        self.provider.kind == ProviderKind::Anthropic
+        matches!(self.reading, Reading::Relay)
     }
 
     /// The answer as the provider wrote it: the headers to pass back to the client
@@ -243,18 +269,36 @@ impl Upstream {
 
     /// Reads the whole body (under the idle timeout) as one Anthropic message.
     pub async fn into_message(self) -> Result<wire::anthropic::MessageResponse, ProxyError> {
-        let (provider, model) = (self.provider.clone(), self.model.clone());
+        let (provider, reading) = (self.provider.clone(), self.reading.clone());
         let mut body = Vec::new();
         let mut chunks = self.bytes_stream();
         while let Some(chunk) = chunks.next().await {
             body.extend_from_slice(&chunk?);
         }
-        match provider.kind {
-            ProviderKind::OpenAi => openai::read_message(&provider, &model, &body),
-            ProviderKind::Anthropic | ProviderKind::Gemini => Err(errors::unreadable(
-                &provider,
-                "this provider kind is not readable yet",
-            )),
+        match reading {
+            Reading::OpenAi(context) => openai::read_message(&provider, &context, &body),
+            Reading::Relay => Err(not_translated(&provider)),
         }
+    }
+
+    /// Reads the body as a stream of Anthropic events, translated as the bytes arrive
+    /// (each read under the idle timeout, as [`Upstream::bytes_stream`]).
+    pub fn into_events(self) -> EventStream {
+        let (provider, reading) = (self.provider.clone(), self.reading.clone());
+        match reading {
+            Reading::OpenAi(context) => openai::events(provider, context, self.bytes_stream()),
+            Reading::Relay => stream::iter([Err(not_translated(&provider))]).boxed(),
+        }
+    }
+}
+
+/// A relayed answer read as a translated one: a caller's mistake (see
+/// [`Upstream::passes_through`]).
+fn not_translated(provider: &ProviderConfig) -> ProxyError {
+    ProxyError::Internal {
+        message: format!(
+            "the answer of provider '{}' is relayed, not read",
+            provider.name
+        ),
     }
 }

@@ -13,7 +13,16 @@ pub async fn root() -> Json<Value> {
     Json(json!({
         "service": "ccproxy",
         "version": env!("CARGO_PKG_VERSION"),
-        "endpoints": ["POST /v1/messages", "GET /health", "GET /status"],
+        "endpoints": [
+            "POST /v1/messages",
+            "POST /v1/messages/count_tokens",
+            "GET /v1/models",
+            "GET /health",
+            "GET /status",
+            "GET|POST /providers",
+            "GET|PUT|DELETE /providers/{name}",
+            "PATCH /providers/{name}/toggle",
+        ],
     }))
 }
 
@@ -45,5 +54,6 @@ pub async fn status(State(state): State<Arc<AppState>>) -> Json<Value> {
         "providers": {"count": names.len(), "names": names, "circuit_breakers": circuits},
         "default_route": config.routes.default.first().map(ToString::to_string),
         "config": crate::config::show::masked(&config),
+        "config_reload": state.reload_status(),
     }))
 }

@@ -4,17 +4,18 @@
 
 use std::convert::Infallible;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
 use futures_util::stream::{self, StreamExt};
 
 use crate::error::ProxyError;
 use crate::providers::BodyStream;
+use crate::sse;
 
 /// The client's response. A stream is answered once its first chunk arrived (so an early
 /// failure is still an HTTP error the SDKs retry); a failure after that ends the stream with
-/// an Anthropic `error` event. A message is read whole first.
+/// an Anthropic `error` event (protocols.md §3.6). A message is read whole first.
 pub async fn response(
     headers: HeaderMap,
     mut body: BodyStream,
@@ -34,7 +35,7 @@ pub async fn response(
                 (false, Err(error)) => {
                     *failed = true;
                     tracing::warn!(code = error.code(), "relayed stream ended: {error}");
-                    Some(error_event(&error))
+                    Some(sse::encode("error", &error.body()))
                 }
             };
             std::future::ready(item)
@@ -57,9 +58,4 @@ pub async fn response(
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     Ok(response)
-}
-
-/// `event: error` with the error's body (protocols.md §3.6).
-fn error_event(error: &ProxyError) -> Bytes {
-    Bytes::from(format!("event: error\ndata: {}\n\n", error.body()))
 }

@@ -9,6 +9,10 @@
 //! code) keeps its exact bytes. Top-level members may come out in another order, which JSON
 //! objects do not care about.
 //!
+//! Routing may edit the system texts (it removes a sub-agent tag); then the texts of the
+//! `system` member and of role-`system` messages are taken from the parsed request, the rest
+//! of those members (cache_control, block types) staying as the client wrote it.
+//!
 //! Cleaning (§7.7 items 12–13): thinking blocks with an empty signature or one we made
 //! ([`PROXY_SIGNATURE_PREFIX`]) are dropped, since Anthropic rejects signatures it did not
 //! issue; tool ids outside `^[a-zA-Z0-9_-]+$` are mapped character by character (the same way
@@ -21,20 +25,22 @@ use std::collections::BTreeMap;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::wire::anthropic::{ContentBlock, MessageContent, MessagesRequest};
+use crate::wire::anthropic::{ContentBlock, MessageContent, MessagesRequest, Role, SystemPrompt};
 
 /// Every thinking signature ccproxy writes starts with this; no Anthropic signature does.
 pub const PROXY_SIGNATURE_PREFIX: &str = "ccproxy:";
 
 /// The body to forward for `model`: `None` when the client's bytes can go unchanged.
+/// `texts_edited` says that routing changed system texts in `request`.
 pub fn body(
     raw: &[u8],
     request: &MessagesRequest,
     model: &str,
+    texts_edited: bool,
 ) -> Result<Option<Vec<u8>>, serde_json::Error> {
     let new_model = request.model != model;
     let clean = needs_cleaning(request);
-    if !new_model && !clean {
+    if !new_model && !clean && !texts_edited {
         return Ok(None);
     }
     let mut members: BTreeMap<&str, &RawValue> = serde_json::from_slice(raw)?;
@@ -42,16 +48,70 @@ pub fn body(
     if new_model {
         members.insert("model", &model_json);
     }
-    let messages_json;
-    if clean {
+    let (system_json, messages_json);
+    if texts_edited {
+        if let (Some(system), Some(parsed)) = (members.get("system"), &request.system) {
+            let mut system: Value = serde_json::from_str(system.get())?;
+            copy_system_texts(&mut system, parsed);
+            system_json = serde_json::value::to_raw_value(&system)?;
+            members.insert("system", &system_json);
+        }
+    }
+    if clean || texts_edited {
         if let Some(messages) = members.get("messages") {
             let mut messages: Value = serde_json::from_str(messages.get())?;
-            clean_messages(&mut messages);
+            if texts_edited {
+                copy_message_texts(&mut messages, request);
+            }
+            if clean {
+                clean_messages(&mut messages);
+            }
             messages_json = serde_json::value::to_raw_value(&messages)?;
             members.insert("messages", &messages_json);
         }
     }
     serde_json::to_vec(&members).map(Some)
+}
+
+/// The `system` texts of `parsed` written into the client's `system` (same blocks, same
+/// order: the parsed list keeps every block).
+fn copy_system_texts(system: &mut Value, parsed: &SystemPrompt) {
+    match (system, parsed) {
+        (Value::String(text), SystemPrompt::Text(new)) => new.clone_into(text),
+        (Value::Array(blocks), SystemPrompt::Blocks(new)) => {
+            for (block, new) in blocks.iter_mut().zip(new) {
+                if block.get("text").is_some() {
+                    block["text"] = Value::String(new.text.clone());
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The texts of role-`system` messages of `request` written into the client's messages.
+fn copy_message_texts(messages: &mut Value, request: &MessagesRequest) {
+    let Some(list) = messages.as_array_mut() else {
+        return;
+    };
+    for (message, parsed) in list.iter_mut().zip(&request.messages) {
+        if parsed.role != Role::System {
+            continue;
+        }
+        match (message.get_mut("content"), &parsed.content) {
+            (Some(content @ Value::String(_)), MessageContent::Text(text)) => {
+                *content = Value::String(text.clone());
+            }
+            (Some(Value::Array(blocks)), MessageContent::Blocks(new)) => {
+                for (block, new) in blocks.iter_mut().zip(new) {
+                    if let ContentBlock::Text { text } = new {
+                        block["text"] = Value::String(text.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Whether anything in the history needs [`clean_messages`]; a scan of the parsed request,
@@ -156,7 +216,7 @@ mod tests {
     }
 
     fn body_of(raw: &[u8], body: &Value, model: &str) -> Option<Value> {
-        let out = super::body(raw, &parsed(body), model).expect("rewritable");
+        let out = super::body(raw, &parsed(body), model, false).expect("rewritable");
         out.map(|bytes| serde_json::from_slice(&bytes).expect("JSON out"))
     }
 
@@ -175,7 +235,7 @@ mod tests {
         // Odd spacing and key order inside members must survive byte for byte.
         let raw = br#"{"model":"claude-x","system":[{"text":"S",  "type":"text","cache_control":{"type":"ephemeral"}}],"messages":[{"role":"user","content":"hi"}],"future_field":{"b":1,"a":2}}"#;
         let body: Value = serde_json::from_slice(raw).expect("json");
-        let out = super::body(raw, &parsed(&body), "claude-opus-4-1")
+        let out = super::body(raw, &parsed(&body), "claude-opus-4-1", false)
             .expect("rewritable")
             .expect("rewritten");
         let text = String::from_utf8(out).expect("utf-8");
@@ -217,6 +277,30 @@ mod tests {
                     {"type": "tool_result", "tool_use_id": "functions_Bash_0", "content": "ok"}]}])
         );
         assert_eq!(out["model"], "m");
+    }
+
+    #[test]
+    fn texts_edited_by_routing_replace_the_clients_and_keep_cache_control() {
+        let body = json!({"model": "m", "system": [
+                {"type": "text", "text": "A <TAG>x</TAG> B", "cache_control": {"type": "ephemeral"}}],
+            "messages": [{"role": "user", "content": "hi"},
+                         {"role": "system", "content": "<TAG>y</TAG> guidance"}]});
+        let raw = serde_json::to_vec(&body).expect("json");
+        let mut request = parsed(&body);
+        if let Some(SystemPrompt::Blocks(blocks)) = &mut request.system {
+            blocks[0].text = "A  B".into();
+        }
+        request.messages[1].content = MessageContent::Text(" guidance".into());
+        let out = super::body(&raw, &request, "m", true)
+            .expect("rewritable")
+            .expect("rewritten");
+        let out: Value = serde_json::from_slice(&out).expect("json");
+        assert_eq!(
+            out["system"],
+            json!([{"type": "text", "text": "A  B", "cache_control": {"type": "ephemeral"}}])
+        );
+        assert_eq!(out["messages"][1]["content"], " guidance");
+        assert_eq!(out["messages"][0], body["messages"][0]);
     }
 
     #[test]

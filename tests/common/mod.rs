@@ -2,6 +2,7 @@
 //! started in-process on `127.0.0.1:0`. No fixed ports, no global state.
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod config_file;
 pub mod upstream;
 
 use std::net::SocketAddr;
@@ -9,6 +10,8 @@ use std::net::SocketAddr;
 use ccproxy::config::{self, Config, Env, Overrides};
 use tokio::sync::oneshot;
 
+#[allow(unused_imports)] // not every test binary writes config files
+pub use config_file::ConfigFile;
 pub use upstream::{MockUpstream, Reply};
 
 /// The key the mock provider is configured with: it must reach the upstream, and never

@@ -1,0 +1,82 @@
+//! `POST /v1/messages/count_tokens`: `{"input_tokens": N}` for a Messages request, counted
+//! as it would be forwarded (sub-agent tag removed). Never fails for routing reasons:
+//! clients call it for context management (protocols.md §5). A target whose provider has
+//! its own counter (Anthropic's `count_tokens`, Gemini's `countTokens`) is asked first; the
+//! local count is the fallback when it cannot answer.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::{body, AppState};
+use crate::config::{Config, Target};
+use crate::error::ProxyError;
+use crate::tokens::{self, Basis};
+use crate::wire::anthropic;
+use crate::{providers, router};
+
+pub async fn count(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+) -> Result<Json<Value>, ProxyError> {
+    let config = state.config();
+    let (parts, body) = request.into_parts();
+    let bytes = body::read(&parts.headers, body, config.max_request_bytes).await?;
+    let mut request = body::messages_request(&bytes)?;
+    let decision = router::route(&config, &mut request);
+    let inbound = providers::Inbound {
+        request,
+        body: bytes,
+        headers: parts.headers,
+        query: None,
+    };
+    let target = decision.as_ref().ok().and_then(|d| d.targets.first());
+    if let Some(counted) = provider_count(&state, &config, target, &inbound).await {
+        return Ok(Json(json!({"input_tokens": counted})));
+    }
+    let request = inbound.request;
+    let input_tokens = match decision {
+        Ok(decision) => match decision.size {
+            Some(size) if size.basis == Basis::Exact => size.tokens,
+            _ => input_tokens(request).await?,
+        },
+        Err(error) => {
+            tracing::debug!("count_tokens: counting locally, the request does not route: {error}");
+            input_tokens(request).await?
+        }
+    };
+    Ok(Json(json!({"input_tokens": input_tokens})))
+}
+
+/// The count of `target`'s provider, when its kind has a counter and it answers.
+async fn provider_count(
+    state: &AppState,
+    config: &Config,
+    target: Option<&Target>,
+    inbound: &providers::Inbound,
+) -> Option<u64> {
+    let target = target?;
+    let provider = config.provider(&target.provider)?;
+    match providers::count_tokens(&state.http, provider, &target.model, inbound).await {
+        Ok(counted) => counted,
+        Err(error) => {
+            tracing::debug!(
+                "count_tokens: provider '{}' did not count ({error}); counting locally",
+                provider.name
+            );
+            None
+        }
+    }
+}
+
+/// The input tokens of `request`, counted locally on the blocking pool: a 50 KB request
+/// takes milliseconds, the first one also loads the tokenizer.
+async fn input_tokens(request: anthropic::MessagesRequest) -> Result<u64, ProxyError> {
+    tokio::task::spawn_blocking(move || tokens::count(&request))
+        .await
+        .map_err(|e| ProxyError::Internal {
+            message: format!("token counting failed: {e}"),
+        })
+}
