@@ -13,6 +13,7 @@ use super::ratelimit;
 use crate::config::ProviderConfig;
 use crate::error::{ProxyError, TimeoutPhase};
 use crate::secret::scrub;
+use crate::translate::TranslateError;
 
 /// A failure to reach the provider (connect, DNS, TLS) or to get its response headers.
 pub fn from_transport(
@@ -314,6 +315,44 @@ fn root_cause(error: &reqwest::Error) -> String {
         cause = source;
     }
     scrub(&cause.to_string())
+}
+
+/// A translation failure as the error contract says: the client's fault for what the
+/// target cannot take, the provider's for what it answered.
+pub fn from_translate(provider: &ProviderConfig, model: &str, error: TranslateError) -> ProxyError {
+    match error {
+        TranslateError::Unsupported { field, reason } => ProxyError::InvalidField {
+            field,
+            reason: format!("{reason} (provider '{}')", provider.name),
+        },
+        TranslateError::Upstream {
+            message,
+            status: Some(status),
+        } => match axum::http::StatusCode::from_u16(status) {
+            Ok(status) => {
+                let body = serde_json::json!({"error": {"message": message}}).to_string();
+                from_status(
+                    provider,
+                    model,
+                    status,
+                    &Default::default(),
+                    body.as_bytes(),
+                )
+            }
+            Err(_) => unreadable(provider, &message),
+        },
+        TranslateError::Upstream { message, .. } => ProxyError::ProviderFailed {
+            provider: provider.name.clone(),
+            code: "upstream_error",
+            message,
+        },
+        TranslateError::Truncated => ProxyError::ProviderFailed {
+            provider: provider.name.clone(),
+            code: "incomplete_upstream_response",
+            message: TranslateError::Truncated.to_string(),
+        },
+        other => unreadable(provider, &other.to_string()),
+    }
 }
 
 #[cfg(test)]

@@ -8,9 +8,11 @@
 
 pub mod anthropic;
 mod errors;
+mod gemini;
 mod models;
 mod openai;
 mod ratelimit;
+mod reader;
 
 pub use models::ModelCatalog;
 
@@ -119,6 +121,8 @@ enum Reading {
     OpenAi(from_openai::Context),
     /// Nothing: the answer is relayed as it is.
     Relay,
+    /// The model the request was sent to.
+    Gemini(String),
 }
 
 /// A streamed answer as Anthropic events; an `Err` ends it (nothing follows).
@@ -142,15 +146,10 @@ pub async fn send(
             anthropic::request(http, provider, model, inbound)?,
             Reading::Relay,
         ),
-        ProviderKind::Gemini => {
-            return Err(ProxyError::Internal {
-                message: format!(
-                    "provider '{}' is of type {}, which this build cannot call yet",
-                    provider.name,
-                    provider.kind.as_str()
-                ),
-            })
-        }
+        ProviderKind::Gemini => (
+            gemini::request(http, provider, model, &inbound.request)?,
+            Reading::Gemini(model.to_string()),
+        ),
     };
     let response = exchange(http, provider, model, builder).await?;
     Ok(Upstream {
@@ -207,7 +206,10 @@ pub async fn count_tokens(
     }
     let builder = match provider.kind {
         ProviderKind::Anthropic => anthropic::count_tokens_request(http, provider, model, inbound)?,
-        ProviderKind::OpenAi | ProviderKind::Gemini => return Ok(None),
+        ProviderKind::Gemini => {
+            gemini::count_tokens_request(http, provider, model, &inbound.request)?
+        }
+        ProviderKind::OpenAi => return Ok(None),
     };
     let response = exchange(http, provider, model, builder).await?;
     let body = tokio::time::timeout(http.timeouts.response, response.bytes())
@@ -216,7 +218,8 @@ pub async fn count_tokens(
         .map_err(|e| errors::broken_body(provider, &e))?;
     let count = match provider.kind {
         ProviderKind::Anthropic => anthropic::read_count(provider, &body)?,
-        ProviderKind::OpenAi | ProviderKind::Gemini => return Ok(None),
+        ProviderKind::Gemini => gemini::read_count(provider, &body)?,
+        ProviderKind::OpenAi => return Ok(None),
     };
     Ok(Some(count))
 }
@@ -277,6 +280,7 @@ impl Upstream {
         }
         match reading {
             Reading::OpenAi(context) => openai::read_message(&provider, &context, &body),
+            Reading::Gemini(model) => gemini::read_message(&provider, &model, &body),
             Reading::Relay => Err(not_translated(&provider)),
         }
     }
@@ -287,6 +291,7 @@ impl Upstream {
         let (provider, reading) = (self.provider.clone(), self.reading.clone());
         match reading {
             Reading::OpenAi(context) => openai::events(provider, context, self.bytes_stream()),
+            Reading::Gemini(model) => gemini::events(provider, model, self.bytes_stream()),
             Reading::Relay => stream::iter([Err(not_translated(&provider))]).boxed(),
         }
     }

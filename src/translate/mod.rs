@@ -5,10 +5,13 @@
 //! docs/translation.md.
 
 pub mod arguments;
+pub mod from_gemini;
 pub mod from_openai;
+pub mod gemini_schema;
 pub mod names;
 pub mod passthrough;
 pub mod quirks;
+pub mod to_gemini;
 pub mod to_openai;
 
 /// The signature of thinking blocks synthesized from another provider's reasoning. Not an

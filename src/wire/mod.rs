@@ -3,4 +3,5 @@
 //! writers emit exactly the documented shape.
 
 pub mod anthropic;
+pub mod gemini;
 pub mod openai;
