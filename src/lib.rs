@@ -11,5 +11,6 @@ pub mod providers;
 pub mod router;
 pub mod secret;
 pub mod server;
+pub mod stats;
 pub mod translate;
 pub mod wire;

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::catalog::{self, CatalogEntry};
 use super::env::{expand, Env};
+use super::prices;
 use super::{
     check_base_url, default_log, log_format_problem, log_level_problem, parse_log_format,
     parse_log_level, Config, ConfigError, ConfigSource, Problem, ProviderConfig, ProviderKind,
@@ -25,6 +26,7 @@ const TOP_KEYS: &[&str] = &[
     "max_request_bytes",
     "providers",
     "routes",
+    "prices",
 ];
 const PROVIDER_KEYS: &[&str] = &["name", "type", "base_url", "api_key", "models", "enabled"];
 const ROUTE_KEYS: &[&str] = &[
@@ -78,6 +80,7 @@ impl Reader<'_> {
         }
         let providers = self.providers(top.get("providers"));
         let routes = self.routes(top.get("routes"), &providers);
+        let prices = prices::read(top.get("prices"), &providers, &mut self.problems);
         Some(Config {
             host: self
                 .string("", top, "host")
@@ -90,6 +93,7 @@ impl Reader<'_> {
                 .integer("", top, "max_request_bytes", 1)
                 .map_or(DEFAULT_MAX_REQUEST_BYTES, |n| n as usize),
             log,
+            prices,
             source,
             unconfigured: false,
         })

@@ -7,11 +7,13 @@ pub mod catalog;
 pub mod env;
 mod env_mode;
 mod file;
+mod prices;
 mod problems;
 
 use std::path::{Path, PathBuf};
 
 pub use env::Env;
+pub use prices::{Price, Prices};
 pub use problems::{ConfigError, Problem};
 
 use crate::secret::Secret;
@@ -146,6 +148,8 @@ pub struct Config {
     pub routes: Routes,
     pub max_request_bytes: usize,
     pub log: LogSettings,
+    /// Model prices, for the cost figures of the statistics.
+    pub prices: Prices,
     pub source: ConfigSource,
     /// True when nothing at all was configured (no file, no provider key, no PROVIDER):
     /// errors then also explain how to choose a provider.
