@@ -1,5 +1,5 @@
-//! The informational endpoints: `GET /`, the probes (`HEAD /`, `/api/hello`), `GET /health`
-//! (cheap, never calls a provider) and `GET /status`.
+//! The informational endpoints: `GET /`, the probes (`HEAD /`, `/api/hello`) and
+//! `GET /status` (with the statistics; `/health` is in `health`).
 
 use std::sync::Arc;
 
@@ -8,22 +8,20 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::AppState;
+use crate::stats::Process;
 
 pub async fn root() -> Json<Value> {
     Json(json!({
         "service": "ccproxy",
         "version": env!("CARGO_PKG_VERSION"),
-        "endpoints": ["POST /v1/messages", "GET /health", "GET /status"],
+        "endpoints": ["POST /v1/messages", "GET /health", "GET /status", "GET /stats",
+                      "GET /metrics", "GET /ui"],
     }))
 }
 
 /// Claude Code probes the base URL with `HEAD /api/hello` (protocols.md §11).
 pub async fn hello() -> Json<Value> {
     Json(json!({"service": "ccproxy"}))
-}
-
-pub async fn health() -> Json<Value> {
-    Json(json!({"status": "healthy"}))
 }
 
 pub async fn status(State(state): State<Arc<AppState>>) -> Json<Value> {
@@ -40,5 +38,8 @@ pub async fn status(State(state): State<Arc<AppState>>) -> Json<Value> {
         "api_key_configured": config.api_key.is_some(),
         "providers": {"count": names.len(), "names": names},
         "default_route": config.routes.default.first().map(ToString::to_string),
+        "in_flight": state.stats.in_flight(),
+        "process": Process::read(),
+        "statistics": state.stats.snapshot(),
     }))
 }

@@ -1,37 +1,65 @@
 //! `POST /v1/messages`: read and check the body, route it, send it to the chosen provider
-//! and answer in Anthropic's shape, with headers saying who served it.
+//! and answer in Anthropic's shape, with headers saying who served it. Each request ends in
+//! one [`RequestRecord`] handed to the statistics (which also write the request log line).
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
+use super::middleware::RequestId;
 use super::{body, AppState};
-use crate::config::Target;
+use crate::config::{Config, Target};
 use crate::error::ProxyError;
+use crate::stats::RequestRecord;
 use crate::{providers, router};
 
 pub async fn create(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    match handle(&state, request).await {
+    let _in_flight = state.stats.enter();
+    let id = request
+        .extensions()
+        .get::<RequestId>()
+        .map(|id| id.0.clone())
+        .unwrap_or_default();
+    let mut record = RequestRecord::new(id, Instant::now());
+    let config = state.config();
+    let response = match handle(&state, &config, request, &mut record).await {
         Ok(response) => response,
-        Err(error) => error.into_response(),
-    }
+        Err(error) => {
+            record.status = error.status().as_u16();
+            record.code = Some(error.code());
+            error.into_response()
+        }
+    };
+    state.stats.record(record, &config.prices);
+    response
 }
 
-async fn handle(state: &AppState, request: Request) -> Result<Response, ProxyError> {
-    let config = state.config();
+/// Serves the request, noting in `record` what it learns on the way (routing, timings,
+/// tokens) for the statistics and the request log.
+async fn handle(
+    state: &AppState,
+    config: &Config,
+    request: Request,
+    record: &mut RequestRecord,
+) -> Result<Response, ProxyError> {
     let (parts, body) = request.into_parts();
     let bytes = body::read(&parts.headers, body, config.max_request_bytes).await?;
     let request = body::messages_request(&bytes)?;
-    let decision = router::route(&config, &request)?;
+    record.stream = request.stream;
+    let decision = router::route(config, &request)?;
+    record.rule = Some(decision.rule.as_str());
     let target = decision
         .targets
         .first()
         .ok_or_else(|| ProxyError::Internal {
             message: "the route has no target".into(),
         })?;
+    record.provider = Some(target.provider.clone());
+    record.model = Some(target.model.clone());
     let provider = config
         .provider(&target.provider)
         .ok_or_else(|| ProxyError::Internal {
@@ -50,8 +78,13 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, ProxyErr
             reason: "streaming is not available in this build yet".into(),
         });
     }
+    let sent = Instant::now();
+    record.attempts = 1;
     let upstream = providers::send(&state.http, provider, &target.model, &request).await?;
+    record.upstream_latency = Some(sent.elapsed());
     let message = upstream.into_message().await?;
+    record.input_tokens = message.usage.input_tokens;
+    record.output_tokens = message.usage.output_tokens;
     let mut response = Json(message).into_response();
     served_by(&mut response, target, decision.rule);
     Ok(response)

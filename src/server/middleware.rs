@@ -1,5 +1,7 @@
 //! Middleware: a request id on every response, and authentication (the proxy key when one
 //! is configured, otherwise loopback clients only). The client's own key is never passed on.
+//! The figures (`/status`, `/stats`, `/metrics`, detailed `/health`) are also shown to
+//! loopback clients without the key: whoever is on this machine may watch it.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 
 use super::AppState;
+use crate::config::Config;
 use crate::error::ProxyError;
 
 /// The id of one request, as sent back in `request-id` and `x-request-id`.
@@ -40,11 +43,30 @@ pub async fn request_id(mut request: Request, next: Next) -> Response {
     response
 }
 
-/// Paths anyone may reach: the basic info, the basic health check, and the probes Claude
+/// Paths anyone may reach: the basic info, the basic health check (the handler decides
+/// whether to add the figures), the dashboard page (it holds no data) and the probes Claude
 /// Code sends to the base URL (protocols.md §11).
 fn is_public(method: &Method, path: &str) -> bool {
     (method == Method::GET || method == Method::HEAD)
-        && matches!(path, "/" | "/health" | "/api/hello")
+        && matches!(path, "/" | "/health" | "/api/hello" | "/ui")
+}
+
+/// Paths that show the figures: to loopback clients, or to holders of the key.
+fn is_figures(path: &str) -> bool {
+    matches!(path, "/status" | "/stats" | "/metrics")
+}
+
+/// May this request see the figures? Loopback clients may; others need the proxy key (and
+/// without one configured, get the same refusal as any remote client).
+pub(super) fn may_see_figures(config: &Config, request: &Request) -> Result<(), ProxyError> {
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>();
+    if check_loopback(peer).is_ok() {
+        return Ok(());
+    }
+    match &config.api_key {
+        Some(key) => check_key(request.headers(), key.expose()),
+        None => Err(ProxyError::RemoteClientForbidden),
+    }
 }
 
 pub async fn authenticate(
@@ -57,6 +79,7 @@ pub async fn authenticate(
     }
     let config = state.config();
     let verdict = match &config.api_key {
+        _ if is_figures(request.uri().path()) => may_see_figures(&config, &request),
         Some(key) => check_key(request.headers(), key.expose()),
         None => check_loopback(request.extensions().get::<ConnectInfo<SocketAddr>>()),
     };

@@ -3,9 +3,12 @@
 //! stay thin: they parse, call the router, providers and translators, and answer.
 
 mod body;
+mod health;
 mod info;
 mod messages;
+mod metrics;
 mod middleware;
+mod ui;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -22,6 +25,7 @@ use tokio::net::TcpListener;
 use crate::config::Config;
 use crate::error::ProxyError;
 use crate::providers;
+use crate::stats::Stats;
 
 /// How long in-flight requests may run on after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -32,6 +36,7 @@ pub struct AppState {
     pub http: providers::HttpClient,
     pub started: Instant,
     pub local_addr: SocketAddr,
+    pub stats: Stats,
 }
 
 impl AppState {
@@ -41,6 +46,7 @@ impl AppState {
             http: providers::HttpClient::new(),
             started: Instant::now(),
             local_addr,
+            stats: Stats::default(),
         }
     }
 
@@ -73,8 +79,11 @@ pub fn app(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", get(info::root))
         .route("/api/hello", get(info::hello))
-        .route("/health", get(info::health))
+        .route("/health", get(health::health))
         .route("/status", get(info::status))
+        .route("/stats", get(health::stats))
+        .route("/metrics", get(metrics::metrics))
+        .route("/ui", get(ui::page))
         .route("/v1/messages", post(messages::create))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

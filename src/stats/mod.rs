@@ -186,9 +186,18 @@ impl Totals {
     }
 }
 
+/// The all-time totals of one (route, provider, model).
+#[derive(Debug, Clone)]
+pub struct SeriesTotals {
+    pub route: &'static str,
+    pub provider: String,
+    pub model: String,
+    pub totals: Totals,
+}
+
 /// The figures of one (route, provider, model).
 #[derive(Debug, Clone)]
-pub struct Series {
+struct Series {
     pub route: &'static str,
     pub provider: String,
     pub model: String,
@@ -351,17 +360,15 @@ impl Stats {
     }
 
     /// Every series' all-time totals, for the Prometheus exposition.
-    pub fn totals(&self) -> Vec<(&'static str, String, String, Totals)> {
+    pub fn totals(&self) -> Vec<SeriesTotals> {
         self.lock()
             .series
             .iter()
-            .map(|s| {
-                (
-                    s.route,
-                    s.provider.clone(),
-                    s.model.clone(),
-                    s.totals.clone(),
-                )
+            .map(|s| SeriesTotals {
+                route: s.route,
+                provider: s.provider.clone(),
+                model: s.model.clone(),
+                totals: s.totals.clone(),
             })
             .collect()
     }
