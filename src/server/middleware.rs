@@ -149,6 +149,41 @@ mod tests {
         assert!(check_key(&HeaderMap::new(), "secret-key").is_err());
     }
 
+    fn request_from(peer: [u8; 4], key: Option<&str>) -> Request {
+        let mut request = Request::new(axum::body::Body::empty());
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from((peer, 5000))));
+        if let Some(key) = key {
+            let value = HeaderValue::from_str(key).expect("valid header");
+            request.headers_mut().insert("x-api-key", value);
+        }
+        request
+    }
+
+    #[test]
+    fn figures_are_for_loopback_or_the_key() {
+        let env = crate::config::Env::from_pairs([("CCPROXY_API_KEY", "secret-key")]);
+        let keyed =
+            crate::config::load(&crate::config::Overrides::default(), &env).expect("config");
+        let open = crate::config::load(
+            &crate::config::Overrides::default(),
+            &crate::config::Env::from_pairs([]),
+        )
+        .expect("config");
+        let local = [127, 0, 0, 1];
+        let remote = [192, 0, 2, 7];
+        assert!(may_see_figures(&keyed, &request_from(local, None)).is_ok());
+        assert!(may_see_figures(&keyed, &request_from(remote, Some("secret-key"))).is_ok());
+        let refused = may_see_figures(&keyed, &request_from(remote, Some("nope")));
+        assert_eq!(refused.map_err(|e| e.code()), Err("invalid_api_key"));
+        assert_eq!(
+            may_see_figures(&open, &request_from(remote, None)),
+            Err(ProxyError::RemoteClientForbidden)
+        );
+        assert!(is_figures("/metrics") && !is_figures("/v1/messages"));
+    }
+
     #[test]
     fn only_loopback_peers_without_a_key() {
         let local = ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 5000)));
