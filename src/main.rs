@@ -3,5 +3,8 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    ccproxy::commands::run(ccproxy::cli::Cli::parse())
+    match ccproxy::cli::Cli::try_parse() {
+        Ok(cli) => ccproxy::commands::run(cli),
+        Err(error) => ccproxy::commands::parse_failed(&error),
+    }
 }

@@ -1,30 +1,14 @@
 //! The real binary, as a new user runs it: no config at all, a port already taken,
 //! graceful stop on SIGTERM.
 
+mod cli_support;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+
+use cli_support::Home;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-
-fn ccproxy(home: &std::path::Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ccproxy"));
-    command
-        .env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .stdin(Stdio::null());
-    command
-}
-
-fn temp_home() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "ccproxy-home-{}-{}",
-        std::process::id(),
-        fastrand::u64(..)
-    ));
-    std::fs::create_dir_all(&dir).expect("temp home");
-    dir
-}
 
 /// Streams the child's stderr lines into a channel from a thread (so the pipe never fills).
 fn stderr_lines(child: &mut Child) -> mpsc::Receiver<String> {
@@ -53,9 +37,10 @@ fn wait_for_address(lines: &mpsc::Receiver<String>, seen: &mut Vec<String>) -> S
 
 #[tokio::test]
 async fn starts_with_no_config_and_explains_what_to_set() {
-    let home = temp_home();
-    let mut child = ccproxy(&home)
-        .args(["serve", "--port", "0"])
+    let mut home = Home::new();
+    home.set("GROQ_API_KEY", None);
+    let mut child = home
+        .command(&["serve", "--port", "0"])
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -99,19 +84,15 @@ async fn starts_with_no_config_and_explains_what_to_set() {
         Some(0),
         "graceful stop exits 0"
     );
-    let _ = std::fs::remove_dir_all(home);
 }
 
 #[test]
 fn port_in_use_exits_non_zero_with_advice() {
-    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = taken.local_addr().expect("addr").port().to_string();
-    let home = temp_home();
+    let home = Home::new();
+    let _taken = std::net::TcpListener::bind(("127.0.0.1", home.port)).expect("bind");
+    let port = home.port.to_string();
     let started = Instant::now();
-    let output = ccproxy(&home)
-        .args(["serve", "--port", &port])
-        .output()
-        .expect("run ccproxy");
+    let output = home.command(&["serve"]).output().expect("run ccproxy");
     assert!(!output.status.success());
     assert!(
         started.elapsed() < Duration::from_secs(10),
@@ -122,20 +103,19 @@ fn port_in_use_exits_non_zero_with_advice() {
     assert!(stderr.contains("ccproxy status"), "{stderr}");
     assert!(stderr.contains(&format!("lsof -i :{port}")), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
-    let _ = std::fs::remove_dir_all(home);
 }
 
 #[test]
 fn invalid_config_lists_every_problem_and_exits_non_zero() {
-    let home = temp_home();
-    let file = home.join("bad.json");
+    let home = Home::new();
+    let file = home.path("bad.json");
     std::fs::write(
         &file,
         r#"{"prot": 1, "providers": [{"name": "groq", "bsae_url": "x"}]}"#,
     )
     .expect("write config");
-    let output = ccproxy(&home)
-        .args(["serve", "--config"])
+    let output = home
+        .command(&["serve", "--config"])
         .arg(&file)
         .output()
         .expect("run ccproxy");
@@ -146,7 +126,6 @@ fn invalid_config_lists_every_problem_and_exits_non_zero() {
         stderr.contains("providers[0].bsae_url: unknown field (did you mean 'base_url'?)"),
         "{stderr}"
     );
-    let _ = std::fs::remove_dir_all(home);
 }
 
 fn wait_with_timeout(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {

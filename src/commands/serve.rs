@@ -3,16 +3,11 @@
 
 use crate::cli::ServerArgs;
 use crate::commands::{complain, exit};
-use crate::config::{self, Env, Overrides};
+use crate::config::{self, Env};
 use crate::server;
 
 pub fn run(args: &ServerArgs) -> u8 {
-    let overrides = Overrides {
-        config_path: args.config.clone(),
-        host: args.host.clone(),
-        port: args.port,
-    };
-    let config = match config::load(&overrides, &Env::from_process()) {
+    let config = match config::load(&super::overrides(args), &Env::from_process()) {
         Ok(config) => config,
         Err(error) => {
             complain(&format!("ccproxy: {error}"));

@@ -43,8 +43,8 @@ pub(super) fn load(path: &Path, env: &Env) -> Result<Config, ConfigError> {
     let source = path.display().to_string();
     let fail = |message: String| ConfigError::new(&source, vec![Problem::new("(file)", message)]);
     let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read it: {e}")))?;
-    let value: Value =
-        serde_json::from_str(&text).map_err(|e| fail(format!("not valid JSON: {e}")))?;
+    let value: Value = serde_json::from_str(&super::jsonc::strip_comments(&text))
+        .map_err(|e| fail(format!("not valid JSON: {e}")))?;
     let mut reader = Reader {
         env,
         problems: Vec::new(),

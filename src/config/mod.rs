@@ -7,8 +7,10 @@ pub mod catalog;
 pub mod env;
 mod env_mode;
 mod file;
+pub mod jsonc;
 mod prices;
 mod problems;
+pub mod show;
 
 use std::path::{Path, PathBuf};
 
@@ -197,7 +199,7 @@ pub fn load(overrides: &Overrides, env: &Env) -> Result<Config, ConfigError> {
     if problems.is_empty() {
         Ok(config)
     } else {
-        Err(ConfigError::new(source_name(&config.source), problems))
+        Err(ConfigError::new(config.source.describe(), problems))
     }
 }
 
@@ -283,10 +285,13 @@ pub fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-fn source_name(source: &ConfigSource) -> String {
-    match source {
-        ConfigSource::Environment => "environment".to_string(),
-        ConfigSource::File(path) => path.display().to_string(),
+impl ConfigSource {
+    /// `environment`, or the file's path.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Environment => "environment".to_string(),
+            Self::File(path) => path.display().to_string(),
+        }
     }
 }
 

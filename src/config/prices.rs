@@ -6,7 +6,7 @@
 //! "prices": {"groq,moonshotai/kimi-k2-instruct": {"input_per_mtok": 1.0, "output_per_mtok": 3.0}}
 //! ```
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::{Problem, ProviderConfig, Target};
 
@@ -36,6 +36,16 @@ impl Prices {
             .iter()
             .find(|(target, _)| target.provider == provider && target.model == model)
             .map(|(_, price)| *price)
+    }
+
+    /// In the config file's shape.
+    pub fn to_json(&self) -> Value {
+        let entries = self.0.iter().map(|(target, price)| {
+            let price = json!({"input_per_mtok": price.input_per_mtok,
+                               "output_per_mtok": price.output_per_mtok});
+            (target.to_string(), price)
+        });
+        Value::Object(entries.collect())
     }
 
     pub fn len(&self) -> usize {
@@ -135,6 +145,7 @@ mod tests {
         let price = prices.get("groq", "kimi").expect("priced");
         assert!((price.cost(1_000_000, 500_000) - 2.5).abs() < 1e-12);
         assert_eq!(prices.get("groq", "other"), None);
+        assert_eq!(prices.to_json(), value, "shown in the file's shape");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use axum::Json;
 use serde_json::{json, Map, Value};
 
 use super::{middleware, AppState};
-use crate::config::{Config, ConfigSource, ProviderConfig};
+use crate::config::{Config, ProviderConfig};
 use crate::stats::{Figures, Process, Snapshot};
 
 /// A provider whose recent error rate reaches this is reported unhealthy.
@@ -79,12 +79,8 @@ fn detailed(state: &AppState, config: &Config, snapshot: &Snapshot) -> Value {
 }
 
 fn config_summary(config: &Config) -> Value {
-    let source = match &config.source {
-        ConfigSource::Environment => "environment".to_string(),
-        ConfigSource::File(path) => path.display().to_string(),
-    };
     json!({
-        "source": source,
+        "source": config.source.describe(),
         "providers": config.provider_names(),
         "default_route": config.routes.default.first().map(ToString::to_string),
         "api_key_configured": config.api_key.is_some(),

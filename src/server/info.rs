@@ -41,5 +41,6 @@ pub async fn status(State(state): State<Arc<AppState>>) -> Json<Value> {
         "in_flight": state.stats.in_flight(),
         "process": Process::read(),
         "statistics": state.stats.snapshot(),
+        "config": crate::config::show::masked(&config),
     }))
 }

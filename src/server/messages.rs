@@ -60,6 +60,7 @@ async fn handle(
         })?;
     record.provider = Some(target.provider.clone());
     record.model = Some(target.model.clone());
+    state.sessions.record(&parts.headers, target, decision.rule);
     let provider = config
         .provider(&target.provider)
         .ok_or_else(|| ProxyError::Internal {

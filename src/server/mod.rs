@@ -8,6 +8,7 @@ mod info;
 mod messages;
 mod metrics;
 mod middleware;
+mod sessions;
 mod ui;
 
 use std::future::Future;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub started: Instant,
     pub local_addr: SocketAddr,
     pub stats: Stats,
+    /// The last request of each Claude Code session (for `ccproxy statusline`).
+    pub sessions: sessions::Sessions,
 }
 
 impl AppState {
@@ -47,6 +50,7 @@ impl AppState {
             started: Instant::now(),
             local_addr,
             stats: Stats::default(),
+            sessions: sessions::Sessions::default(),
         }
     }
 
@@ -84,6 +88,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/stats", get(health::stats))
         .route("/metrics", get(metrics::metrics))
         .route("/ui", get(ui::page))
+        .route("/status/session/{id}", get(sessions::last_request))
         .route("/v1/messages", post(messages::create))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -1,0 +1,137 @@
+//! `ccproxy status`: is the proxy running, and what the running server says about itself
+//! (PID, address, uptime, version, providers and routes with keys masked) from its
+//! `/status`. Exit codes follow the LSB convention: 0 running, 3 not running, 1 error.
+
+use serde_json::Value;
+
+use super::instance::{locate, Context, Found};
+use super::probe::Endpoint;
+use super::{complain, exit, say};
+use crate::cli::StatusArgs;
+
+pub fn run(args: &StatusArgs) -> u8 {
+    super::conclude(Context::new(&args.server).map(|context| report(args, &context)))
+}
+
+fn report(args: &StatusArgs, context: &Context) -> u8 {
+    if let Err(error) = &context.config {
+        complain(&format!("ccproxy: warning: {error}"));
+    }
+    match locate(context) {
+        Found::Running { url, managed, .. } => {
+            let endpoint = Endpoint {
+                url,
+                key: context.endpoint.key.clone(),
+            };
+            match context.probe.get_json(&endpoint, "/status") {
+                Ok(status) if args.json => say(&status.to_string()),
+                Ok(status) => say(&describe(&status, managed, context)),
+                Err(error) => {
+                    complain(&format!("ccproxy: running, but /status failed: {error:#}"));
+                    return exit::FAILURE;
+                }
+            }
+            exit::SUCCESS
+        }
+        Found::Silent { pid, url } => {
+            complain(&format!(
+                "ccproxy: process {pid} is running but does not answer on {url}; see {} or run \
+                 `ccproxy restart`",
+                context.paths.log_file.display()
+            ));
+            exit::FAILURE
+        }
+        Found::PortHeld { url, by } => {
+            say(&format!(
+                "ccproxy is not running ({url} is held by another program: {by})"
+            ));
+            exit::NOT_RUNNING
+        }
+        Found::Stopped { stale } => {
+            if let Some(stale) = stale {
+                complain(&format!("ccproxy: {stale}"));
+            }
+            say("ccproxy is not running (start it with `ccproxy start`)");
+            exit::NOT_RUNNING
+        }
+    }
+}
+
+/// The human-readable summary of a `/status` answer.
+fn describe(status: &Value, managed: bool, context: &Context) -> String {
+    let config = &status["config"];
+    let text = |value: &Value| value.as_str().unwrap_or("?").to_string();
+    let mut lines = vec![format!(
+        "ccproxy is running (PID {}) on http://{}:{}",
+        status["pid"],
+        text(&status["host"]),
+        status["port"]
+    )];
+    lines.push(format!("  version    {}", text(&status["version"])));
+    lines.push(format!(
+        "  uptime     {}",
+        uptime(status["uptime_seconds"].as_u64().unwrap_or(0))
+    ));
+    let auth = match config["api_key"].as_str() {
+        Some(masked) => format!("clients must send the proxy key ({masked})"),
+        None => "no proxy key: clients on this machine only".to_string(),
+    };
+    lines.push(format!("  auth       {auth}"));
+    lines.push(format!("  config     {}", text(&config["source"])));
+    for provider in config["providers"].as_array().into_iter().flatten() {
+        let key = provider["api_key"]
+            .as_str()
+            .map_or_else(|| "no key".to_string(), |k| format!("key {k}"));
+        lines.push(format!(
+            "  provider   {} ({}, {}, {key})",
+            text(&provider["name"]),
+            text(&provider["type"]),
+            text(&provider["base_url"])
+        ));
+    }
+    if let Some(routes) = config["routes"].as_object() {
+        for (name, targets) in routes {
+            let shown = match targets {
+                Value::Array(list) => list.iter().map(text).collect::<Vec<_>>().join(", then "),
+                Value::String(one) => one.clone(),
+                _ => continue, // long_context_threshold, shown with its route
+            };
+            let name = match name.as_str() {
+                "long_context" => format!(
+                    "long_context (over {} tokens)",
+                    routes["long_context_threshold"]
+                ),
+                _ => name.clone(),
+            };
+            lines.push(format!("  route      {name}: {shown}"));
+        }
+    }
+    if managed {
+        lines.push(format!("  log        {}", context.paths.log_file.display()));
+    } else {
+        lines.push("  (not started by `ccproxy start`: no PID file, log on its terminal)".into());
+    }
+    lines.join("\n")
+}
+
+/// `1h 02m 03s`, `4m 05s`, `6s`.
+fn uptime(seconds: u64) -> String {
+    let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    match (h, m) {
+        (0, 0) => format!("{s}s"),
+        (0, _) => format!("{m}m {s:02}s"),
+        _ => format!("{h}h {m:02}m {s:02}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uptime;
+
+    #[test]
+    fn uptime_is_short_and_readable() {
+        assert_eq!(uptime(6), "6s");
+        assert_eq!(uptime(245), "4m 05s");
+        assert_eq!(uptime(3723), "1h 02m 03s");
+    }
+}

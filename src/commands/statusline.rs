@@ -1,0 +1,91 @@
+//! `ccproxy statusline`: Claude Code runs its status-line command after each message with
+//! a JSON description of the session on stdin (`session_id`, `model`, `workspace`, ...) and
+//! shows the first line printed. We print where the session's last request went (route,
+//! provider, upstream model) and whether the proxy is up. It must be quick and never fail:
+//! every problem becomes part of the line, and the exit code is always 0.
+
+use std::io::{IsTerminal, Read};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::files::{self, Paths};
+use super::probe::{Endpoint, Probe};
+use super::{exit, overrides, say};
+use crate::cli::ServerArgs;
+use crate::config::{self, Env};
+use crate::secret::Secret;
+
+/// Claude Code refreshes the line often; a proxy on this machine answers in microseconds.
+const TIMEOUT: Duration = Duration::from_millis(500);
+/// More than Claude Code ever sends.
+const MAX_INPUT: u64 = 1024 * 1024;
+
+pub fn run(args: &ServerArgs) -> u8 {
+    let mut input = String::new();
+    let stdin = std::io::stdin();
+    // Run by hand in a terminal there is no JSON to wait for.
+    if !stdin.is_terminal() {
+        let _ = stdin.take(MAX_INPUT).read_to_string(&mut input);
+    }
+    let session = serde_json::from_str::<Value>(&input)
+        .ok()
+        .and_then(|v| v["session_id"].as_str().map(str::to_string))
+        .filter(|id| {
+            id.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        });
+    let env = Env::from_process();
+    say(&line(&endpoint(args, &env), session.as_deref()));
+    exit::SUCCESS
+}
+
+/// The proxy Claude Code talks to: its own `ANTHROPIC_BASE_URL` (set by `ccproxy code` or
+/// `ccproxy env`), else the PID file's, else the configured address.
+fn endpoint(args: &ServerArgs, env: &Env) -> Endpoint {
+    let config = config::load(&overrides(args), env).ok();
+    let key = env
+        .get("ANTHROPIC_AUTH_TOKEN")
+        .map(Secret::new)
+        .or_else(|| config.as_ref().and_then(|c| c.api_key.clone()));
+    let url = env
+        .get("ANTHROPIC_BASE_URL")
+        .map(|url| url.trim_end_matches('/').to_string())
+        .or_else(|| {
+            let paths = Paths::new(env).ok()?;
+            files::read_pid(&paths.pid_file).map(|record| record.url)
+        })
+        .or_else(|| config.as_ref().map(|c| Endpoint::of(c).url))
+        .unwrap_or_else(|| super::probe::base_url(config::DEFAULT_HOST, config::DEFAULT_PORT));
+    Endpoint { url, key }
+}
+
+fn line(endpoint: &Endpoint, session: Option<&str>) -> String {
+    let Ok(probe) = Probe::new(TIMEOUT) else {
+        return "ccproxy: ?".to_string();
+    };
+    let status = match probe.get_json(endpoint, "/status") {
+        Ok(status) => status,
+        Err(_) => return format!("ccproxy ○ not answering on {}", endpoint.url),
+    };
+    let last = session
+        .and_then(|id| {
+            probe
+                .get_json(endpoint, &format!("/status/session/{id}"))
+                .ok()
+        })
+        .map(|answer| answer["last_request"].clone())
+        .filter(|last| !last.is_null());
+    match last {
+        Some(last) => format!(
+            "ccproxy ● {} → {},{}",
+            last["route"].as_str().unwrap_or("?"),
+            last["provider"].as_str().unwrap_or("?"),
+            last["model"].as_str().unwrap_or("?")
+        ),
+        None => format!(
+            "ccproxy ● default → {}",
+            status["default_route"].as_str().unwrap_or("(none)")
+        ),
+    }
+}

@@ -1,0 +1,185 @@
+//! Driving the real `ccproxy` binary: a temporary HOME with a free port, commands run with
+//! the environment cleared, and every server started from that HOME killed on drop.
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A fake provider key: it must never be printed in full.
+pub const GROQ_KEY: &str = "gsk_abcdefghijklmnopqrstuv3f9a";
+
+/// What a finished command left.
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+/// A temporary HOME and a free port; servers started from it die with it.
+pub struct Home {
+    pub dir: PathBuf,
+    pub port: u16,
+    env: BTreeMap<String, String>,
+}
+
+impl Home {
+    pub fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "ccproxy-home-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        std::fs::create_dir_all(&dir).expect("temp home");
+        let port = free_port();
+        let mut env = BTreeMap::new();
+        env.insert("HOME".into(), dir.display().to_string());
+        env.insert("PATH".into(), std::env::var("PATH").unwrap_or_default());
+        env.insert("CCPROXY_PORT".into(), port.to_string());
+        env.insert("GROQ_API_KEY".into(), GROQ_KEY.into());
+        Self { dir, port, env }
+    }
+
+    /// Sets (or with `None` removes) a variable for every later command.
+    pub fn set(&mut self, name: &str, value: Option<&str>) -> &mut Self {
+        match value {
+            Some(value) => self.env.insert(name.into(), value.into()),
+            None => self.env.remove(name),
+        };
+        self
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.dir.join(relative)
+    }
+
+    pub fn pid_file(&self) -> PathBuf {
+        self.path(".ccproxy/ccproxy.pid")
+    }
+
+    /// The PID in the PID file, if any.
+    pub fn pid(&self) -> Option<u32> {
+        let text = std::fs::read_to_string(self.pid_file()).ok()?;
+        text.lines().next()?.trim().parse().ok()
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ccproxy"));
+        command
+            .args(args)
+            .env_clear()
+            .envs(&self.env)
+            .current_dir(&self.dir)
+            .stdin(Stdio::null());
+        command
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_input(args, "")
+    }
+
+    pub fn run_with_input(&self, args: &[&str], input: &str) -> Run {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run ccproxy");
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin.write_all(input.as_bytes());
+        }
+        let output = child.wait_with_output().expect("ccproxy output");
+        let run = Run {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        };
+        assert!(
+            !run.stderr.contains("panicked"),
+            "ccproxy panicked: {run:?}"
+        );
+        run
+    }
+}
+
+impl Drop for Home {
+    fn drop(&mut self) {
+        if let Some(pid) = self.pid() {
+            if is_alive(pid) {
+                kill(pid, "KILL");
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A port nothing listens on (bound, then released).
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind :0");
+    listener.local_addr().expect("address").port()
+}
+
+pub fn kill(pid: u32, signal: &str) {
+    let _ = Command::new("kill")
+        .args([format!("-{signal}"), pid.to_string()])
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// True while the process exists and is not a zombie.
+pub fn is_alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            let state = stat
+                .rsplit(')')
+                .next()?
+                .split_whitespace()
+                .next()?
+                .to_string();
+            Some(state != "Z" && state != "X")
+        })
+        .unwrap_or(false)
+}
+
+/// Waits (bounded) for a process to be gone.
+pub fn wait_gone(pid: u32) -> bool {
+    for _ in 0..400 {
+        if !is_alive(pid) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    false
+}
+
+/// A child process killed when dropped.
+pub struct Guard(pub Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Writes an executable shell script.
+pub fn script(path: &Path, body: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, format!("#!/bin/sh\n{body}")).expect("write script");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
