@@ -65,7 +65,13 @@ async fn starts_with_no_config_and_explains_what_to_set() {
         .unwrap_or_default();
     assert!(suggestion.contains("GROQ_API_KEY"), "{suggestion}");
 
-    seen.extend(lines.try_iter());
+    // The start-up lines may still be on their way through the reader thread.
+    while !seen.join("\n").contains("GROQ_API_KEY") {
+        match lines.recv_timeout(Duration::from_secs(10)) {
+            Ok(line) => seen.push(line),
+            Err(_) => break,
+        }
+    }
     let banner = seen.join("\n");
     assert!(banner.contains("ANTHROPIC_BASE_URL=http://"), "{banner}");
     assert!(
