@@ -5,11 +5,9 @@
 
 mod common;
 
-use std::path::PathBuf;
-
-use ccproxy::config::{self, Config, Env, Overrides};
+use ccproxy::config::Config;
 use common::prometheus;
-use common::{client, env_config, MockUpstream, Proxy, Reply, PROVIDER_KEY};
+use common::{client, env_config, file_config, MockUpstream, Proxy, Reply};
 use serde_json::{json, Value};
 
 fn hello() -> Value {
@@ -179,22 +177,7 @@ fn priced_config(upstream: &MockUpstream) -> Config {
                        "api_key": "${MOCK_API_KEY}", "models": ["mock-model"]}],
         "prices": {"mock,mock-model": {"input_per_mtok": 1_000_000.0, "output_per_mtok": 2_000_000.0}}
     });
-    let path: PathBuf = std::env::temp_dir().join(format!(
-        "ccproxy-observability-{}-{}.json",
-        std::process::id(),
-        upstream.addr.port()
-    ));
-    std::fs::write(&path, file.to_string()).expect("write config");
-    let overrides = Overrides {
-        config_path: Some(path.clone()),
-        ..Overrides::default()
-    };
-    let config = config::load(
-        &overrides,
-        &Env::from_pairs([("MOCK_API_KEY", PROVIDER_KEY)]),
-    );
-    let _ = std::fs::remove_file(&path);
-    config.expect("valid config")
+    file_config(&file)
 }
 
 #[tokio::test]

@@ -11,8 +11,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use ccproxy::config::{self, Config, Env, Overrides};
-use common::{client, MockUpstream, Proxy, Reply, PROVIDER_KEY};
+use ccproxy::config::Config;
+use common::{client, file_config, MockUpstream, Proxy, Reply};
 use serde_json::json;
 
 fn find_chromium() -> Option<PathBuf> {
@@ -52,18 +52,7 @@ fn two_provider_config(upstream: &MockUpstream) -> Config {
         ],
         "prices": {"groq,moonshotai/kimi-k2-instruct": {"input_per_mtok": 1.0, "output_per_mtok": 3.0}}
     });
-    let path = std::env::temp_dir().join(format!("ccproxy-ui-{}.json", std::process::id()));
-    std::fs::write(&path, file.to_string()).expect("write config");
-    let overrides = Overrides {
-        config_path: Some(path.clone()),
-        ..Overrides::default()
-    };
-    let config = config::load(
-        &overrides,
-        &Env::from_pairs([("MOCK_API_KEY", PROVIDER_KEY)]),
-    );
-    let _ = std::fs::remove_file(&path);
-    config.expect("valid config")
+    file_config(&file)
 }
 
 /// Sends the scripted traffic; returns the request ids.

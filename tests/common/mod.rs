@@ -78,6 +78,27 @@ pub fn config_from_env(pairs: &[(&str, &str)]) -> Config {
     .expect("valid test config")
 }
 
+/// The config a user would get from a config file holding `file` (written to a temporary
+/// file and loaded), with `MOCK_API_KEY` set to [`PROVIDER_KEY`] for `${MOCK_API_KEY}`.
+pub fn file_config(file: &serde_json::Value) -> Config {
+    let path = std::env::temp_dir().join(format!(
+        "ccproxy-test-config-{}-{}.json",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    std::fs::write(&path, file.to_string()).expect("write config");
+    let overrides = Overrides {
+        config_path: Some(path.clone()),
+        ..Overrides::default()
+    };
+    let config = config::load(
+        &overrides,
+        &Env::from_pairs([("MOCK_API_KEY", PROVIDER_KEY)]),
+    );
+    let _ = std::fs::remove_file(&path);
+    config.expect("valid config")
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
