@@ -6,6 +6,8 @@
 //! Who is at fault decides the status: the client (4xx), the provider (401/403/429 about the
 //! provider key or quota, 502/503/504 for provider failures), or ccproxy itself (500).
 
+use std::time::Duration;
+
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
@@ -54,7 +56,7 @@ pub enum ProxyError {
     #[error("Rate limit exceeded for provider '{provider}'")]
     RateLimited {
         provider: String,
-        retry_after: Option<u64>,
+        retry_after: Option<Duration>,
         limit: Option<u64>,
         remaining: Option<u64>,
     },
@@ -68,24 +70,32 @@ pub enum ProxyError {
     ProviderUnavailable {
         provider: String,
         reason: String,
-        retry_after: Option<u64>,
+        retry_after: Option<Duration>,
     },
     #[error("Provider '{provider}' returned an error: {message}")]
     ProviderFailed {
         provider: String,
-        /// `upstream_error` (a 5xx) or `invalid_upstream_response` (a body we cannot read).
+        /// `upstream_error` (a 5xx), `invalid_upstream_response` (a body we cannot read) or
+        /// `incomplete_upstream_response` (the body broke off).
         code: &'static str,
         message: String,
     },
-    #[error("Provider '{provider}' did not answer within {seconds}s ({what})")]
+    #[error(
+        "Provider '{provider}' timed out: no answer within {} while {}",
+        show_duration(*after),
+        phase.describe()
+    )]
     ProviderTimeout {
         provider: String,
-        what: &'static str,
-        seconds: u64,
-        setting: &'static str,
+        phase: TimeoutPhase,
+        after: Duration,
     },
     #[error("Provider '{provider}' rejected the request: {message}")]
     ProviderRejected { provider: String, message: String },
+    /// The provider's context window overflowed, in Anthropic's words (protocols.md §4.2) so
+    /// that Claude-style clients react (compact the conversation).
+    #[error("prompt is too long: {detail}")]
+    PromptTooLong { provider: String, detail: String },
     #[error("internal error: {message}")]
     Internal { message: String },
 }
@@ -97,7 +107,8 @@ impl ProxyError {
             | Self::MissingField { .. }
             | Self::InvalidField { .. }
             | Self::UnknownProvider { .. }
-            | Self::ProviderRejected { .. } => StatusCode::BAD_REQUEST,
+            | Self::ProviderRejected { .. }
+            | Self::PromptTooLong { .. } => StatusCode::BAD_REQUEST,
             Self::RequestTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotFound { .. } | Self::ModelNotFound { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -121,7 +132,8 @@ impl ProxyError {
             | Self::InvalidField { .. }
             | Self::MethodNotAllowed { .. }
             | Self::UnknownProvider { .. }
-            | Self::ProviderRejected { .. } => "invalid_request_error",
+            | Self::ProviderRejected { .. }
+            | Self::PromptTooLong { .. } => "invalid_request_error",
             Self::RequestTooLarge { .. } => "request_too_large",
             Self::NotFound { .. } => "not_found_error",
             Self::ProxyAuth { .. } | Self::MissingApiKey { .. } | Self::InvalidApiKey { .. } => {
@@ -157,17 +169,30 @@ impl ProxyError {
             Self::ProviderFailed { code, .. } => code,
             Self::ProviderTimeout { .. } => "provider_timeout",
             Self::ProviderRejected { .. } => "provider_rejected_request",
+            Self::PromptTooLong { .. } => "prompt_too_long",
             Self::Internal { .. } => "internal_error",
         }
     }
 
-    /// Seconds the client should wait, when known (429 and 503).
-    pub fn retry_after(&self) -> Option<u64> {
+    /// How long the provider asked us to wait, when known (429 and 503).
+    pub fn retry_wait(&self) -> Option<Duration> {
         match self {
             Self::RateLimited { retry_after, .. }
             | Self::ProviderUnavailable { retry_after, .. } => *retry_after,
             _ => None,
         }
+    }
+
+    /// Whole seconds the client should wait (rounded up), when known.
+    pub fn retry_after(&self) -> Option<u64> {
+        self.retry_wait().map(|wait| {
+            let seconds = wait.as_secs();
+            if wait.subsec_nanos() > 0 {
+                seconds + 1
+            } else {
+                seconds
+            }
+        })
     }
 
     /// The `error.details` object: provider, suggestion, retry_after, limit, remaining,
@@ -215,7 +240,8 @@ impl ProxyError {
             | Self::ProviderUnavailable { provider, .. }
             | Self::ProviderFailed { provider, .. }
             | Self::ProviderTimeout { provider, .. }
-            | Self::ProviderRejected { provider, .. } => Some(provider),
+            | Self::ProviderRejected { provider, .. }
+            | Self::PromptTooLong { provider, .. } => Some(provider),
             _ => None,
         }
     }
@@ -241,8 +267,19 @@ impl ProxyError {
             Self::RemoteClientForbidden => "Set CCPROXY_API_KEY (or api_key in the config) to \
                  serve other machines, and send it as x-api-key"
                 .to_string(),
-            Self::ProviderTimeout { setting, .. } => {
-                format!("Raise the timeout with {setting} if the provider is slow")
+            Self::ProviderTimeout { phase, .. } => {
+                format!("Raise {} if the provider is just slow", phase.setting())
+            }
+            Self::PermissionDenied { .. } => {
+                "Check with the provider that the key may use this model".to_string()
+            }
+            Self::ProviderUnavailable { .. } => {
+                "Retry later, or add a fallback target to the route".to_string()
+            }
+            Self::PromptTooLong { .. } => {
+                "Shorten the conversation (or compact it), or route it to a model with a longer \
+                 context"
+                    .to_string()
             }
             Self::RateLimited { .. } => {
                 "Wait retry_after seconds, or add a fallback target to the route".to_string()
@@ -300,6 +337,48 @@ impl IntoResponse for ProxyError {
     }
 }
 
+/// Which wait ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeoutPhase {
+    /// Establishing the connection.
+    Connect,
+    /// Waiting for the response headers.
+    Response,
+    /// Waiting for the next chunk of the body.
+    StreamIdle,
+}
+
+impl TimeoutPhase {
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Connect => "connecting",
+            Self::Response => "waiting for the response headers",
+            Self::StreamIdle => "waiting for the next chunk of the response",
+        }
+    }
+
+    /// The setting that changes this timeout.
+    pub fn setting(self) -> &'static str {
+        match self {
+            Self::Connect => "timeouts.connect_ms in the config file",
+            Self::Response => {
+                "timeouts.response_ms in the config file (or CCPROXY_UPSTREAM_TIMEOUT_MS)"
+            }
+            Self::StreamIdle => "timeouts.stream_idle_ms in the config file",
+        }
+    }
+}
+
+/// `300s`, `1.5s` or `50ms`.
+fn show_duration(duration: Duration) -> String {
+    let millis = duration.as_millis();
+    if millis >= 1000 && millis % 100 == 0 {
+        format!("{}s", duration.as_secs_f64())
+    } else {
+        format!("{millis}ms")
+    }
+}
+
 fn bool_str(value: bool) -> &'static str {
     if value {
         "true"
@@ -335,7 +414,7 @@ mod tests {
     fn rate_limit_carries_retry_after_limit_and_remaining() {
         let error = ProxyError::RateLimited {
             provider: "groq".into(),
-            retry_after: Some(60),
+            retry_after: Some(Duration::from_secs(60)),
             limit: Some(5000),
             remaining: Some(0),
         };

@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod dispatch;
 pub mod error;
 pub mod logging;
 pub mod providers;

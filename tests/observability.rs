@@ -1,19 +1,14 @@
 //! Observability end to end: requests through the proxy to a scripted upstream (successes,
-//! a rate limit) are found in `/status`, the detailed `/health`, `/stats` and `/metrics`
+//! a rate limit, a fallback) are found in `/status`, the detailed `/health`, `/stats` and `/metrics`
 //! (parsed as Prometheus samples), priced when the config has prices; the dashboard page
 //! is served from the binary.
 
 mod common;
 
-use ccproxy::config::Config;
+use ccproxy::config::{Config, Target};
 use common::prometheus;
-use common::{client, env_config, file_config, MockUpstream, Proxy, Reply};
+use common::{client, env_config, file_config, hello, MockUpstream, Proxy, Reply};
 use serde_json::{json, Value};
-
-fn hello() -> Value {
-    json!({"model": "claude-sonnet-4-5", "max_tokens": 64,
-           "messages": [{"role": "user", "content": "Say hi"}]})
-}
 
 fn rate_limited() -> Reply {
     Reply::Json {
@@ -250,4 +245,57 @@ async fn the_dashboard_is_one_self_contained_page() {
         !page.contains("http://") && !page.contains("https://"),
         "no external resources"
     );
+}
+
+#[tokio::test]
+async fn a_fallback_is_counted_with_its_attempts_and_the_breaker_is_shown() {
+    let first = MockUpstream::start().await;
+    let second = MockUpstream::start().await;
+    first.push(rate_limited());
+    second.push(Reply::completion("from the backup"));
+    let mut config = env_config(&first, &[]);
+    let mut backup = config.providers[0].clone();
+    backup.name = "backup".into();
+    backup.base_url = second.base_url();
+    config.providers.push(backup);
+    config.routes.default = vec![
+        Target {
+            provider: "mock".into(),
+            model: "mock-model".into(),
+        },
+        Target {
+            provider: "backup".into(),
+            model: "backup-model".into(),
+        },
+    ];
+    let proxy = Proxy::start(config).await;
+    assert_eq!(send(&proxy).await.0, 200);
+
+    let stats = get_json(&proxy, "/stats").await;
+    let last = &stats["recent"][0];
+    assert_eq!(last["provider"], "backup");
+    assert_eq!(last["model"], "backup-model");
+    assert_eq!(
+        (last["attempts"].as_u64(), last["fallbacks"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(stats["statistics"]["providers"]["backup"]["fallbacks"], 1);
+    assert_eq!(stats["statistics"]["totals"]["retries"], 1);
+
+    let health = get_json(&proxy, "/health").await;
+    assert_eq!(
+        health["providers"]["mock"]["circuit_breaker"]["state"],
+        "closed"
+    );
+    assert_eq!(health["providers"]["backup"]["status"], "healthy");
+
+    let metrics = metrics(&proxy).await;
+    let backup = [("provider", "backup"), ("route", "default")];
+    assert_eq!(metrics.sum("ccproxy_fallbacks_total", &backup), 1.0);
+    assert_eq!(metrics.sum("ccproxy_retries_total", &backup), 1.0);
+    let closed = [("provider", "mock"), ("state", "closed")];
+    assert_eq!(metrics.sum("ccproxy_circuit_state", &closed), 1.0);
+    let open = [("provider", "mock"), ("state", "open")];
+    assert_eq!(metrics.sum("ccproxy_circuit_state", &open), 0.0);
+    assert_eq!(metrics.types["ccproxy_circuit_state"], "gauge");
 }

@@ -3,13 +3,10 @@
 
 mod common;
 
-use common::{client, config_from_env, env_config, MockUpstream, Proxy, Reply, PROVIDER_KEY};
+use common::{
+    client, config_from_env, env_config, hello, MockUpstream, Proxy, Reply, PROVIDER_KEY,
+};
 use serde_json::{json, Value};
-
-fn hello() -> Value {
-    json!({"model": "claude-sonnet-4-5", "max_tokens": 64,
-           "messages": [{"role": "user", "content": "Say hi"}]})
-}
 
 async fn json_of(response: reqwest::Response) -> Value {
     response.json().await.expect("JSON body")
@@ -64,7 +61,12 @@ async fn status_describes_the_running_proxy_without_secrets() {
     assert_eq!(body["port"], proxy.addr.port());
     assert_eq!(body["pid"], std::process::id());
     assert_eq!(body["api_key_configured"], false);
-    assert_eq!(body["providers"], json!({"count": 1, "names": ["mock"]}));
+    assert_eq!(
+        body["providers"],
+        json!({"count": 1, "names": ["mock"], "circuit_breakers": {
+            "mock": {"state": "closed", "consecutive_failures": 0}
+        }})
+    );
     assert_eq!(body["default_route"], "mock,mock-model");
     assert!(body["uptime_seconds"].is_u64());
 }

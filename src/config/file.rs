@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use super::catalog::{self, CatalogEntry};
 use super::env::{expand, Env};
 use super::prices;
+use super::resilience::{Resilience, BREAKER_KEYS, MAX_ATTEMPTS_LIMIT, RETRY_KEYS, TIMEOUT_KEYS};
 use super::{
     check_base_url, default_log, log_format_problem, log_level_problem, parse_log_format,
     parse_log_level, Config, ConfigError, ConfigSource, Problem, ProviderConfig, ProviderKind,
@@ -27,6 +28,9 @@ const TOP_KEYS: &[&str] = &[
     "providers",
     "routes",
     "prices",
+    "retry",
+    "timeouts",
+    "circuit_breaker",
 ];
 const PROVIDER_KEYS: &[&str] = &["name", "type", "base_url", "api_key", "models", "enabled"];
 const ROUTE_KEYS: &[&str] = &[
@@ -81,6 +85,7 @@ impl Reader<'_> {
         let providers = self.providers(top.get("providers"));
         let routes = self.routes(top.get("routes"), &providers);
         let prices = prices::read(top.get("prices"), &providers, &mut self.problems);
+        let resilience = self.resilience(top);
         Some(Config {
             host: self
                 .string("", top, "host")
@@ -94,6 +99,7 @@ impl Reader<'_> {
                 .map_or(DEFAULT_MAX_REQUEST_BYTES, |n| n as usize),
             log,
             prices,
+            resilience,
             source,
             unconfigured: false,
         })
@@ -353,6 +359,66 @@ impl Reader<'_> {
             targets.push(target);
         }
         targets
+    }
+
+    /// The `retry`, `timeouts` and `circuit_breaker` sections; absent keys keep defaults.
+    fn resilience(&mut self, top: &Map<String, Value>) -> Resilience {
+        let mut settings = Resilience::default();
+        if let Some(retry) = self.section(top, "retry", RETRY_KEYS) {
+            if let Some(n) = self.integer("retry", retry, "max_attempts", 1) {
+                if n > MAX_ATTEMPTS_LIMIT {
+                    let message = format!("at most {MAX_ATTEMPTS_LIMIT}");
+                    self.problem("retry.max_attempts", message);
+                } else {
+                    settings.retry.max_attempts = n as u32;
+                }
+            }
+            let wait = self.millis("retry", retry, "max_retry_wait_ms", 0);
+            settings.retry.max_retry_wait = wait.unwrap_or(settings.retry.max_retry_wait);
+            let base = self.millis("retry", retry, "base_delay_ms", 0);
+            settings.retry.base_delay = base.unwrap_or(settings.retry.base_delay);
+        }
+        if let Some(timeouts) = self.section(top, "timeouts", TIMEOUT_KEYS) {
+            let t = &mut settings.timeouts;
+            t.connect = self
+                .millis("timeouts", timeouts, "connect_ms", 1)
+                .unwrap_or(t.connect);
+            t.response = self
+                .millis("timeouts", timeouts, "response_ms", 1)
+                .unwrap_or(t.response);
+            let idle = self.millis("timeouts", timeouts, "stream_idle_ms", 1);
+            t.stream_idle = idle.unwrap_or(t.stream_idle);
+        }
+        if let Some(breaker) = self.section(top, "circuit_breaker", BREAKER_KEYS) {
+            let b = &mut settings.breaker;
+            let threshold = self.integer("circuit_breaker", breaker, "failure_threshold", 1);
+            b.failure_threshold =
+                threshold.map_or(b.failure_threshold, |n| n.min(u32::MAX.into()) as u32);
+            let cooldown = self.millis("circuit_breaker", breaker, "cooldown_ms", 1);
+            b.cooldown = cooldown.unwrap_or(b.cooldown);
+        }
+        settings
+    }
+
+    fn section<'v>(
+        &mut self,
+        top: &'v Map<String, Value>,
+        key: &str,
+        known: &[&str],
+    ) -> Option<&'v Map<String, Value>> {
+        let value = top.get(key)?;
+        self.object(key, value, known)
+    }
+
+    fn millis(
+        &mut self,
+        path: &str,
+        object: &Map<String, Value>,
+        key: &str,
+        min: u64,
+    ) -> Option<std::time::Duration> {
+        self.integer(path, object, key, min)
+            .map(std::time::Duration::from_millis)
     }
 
     fn port(&mut self, top: &Map<String, Value>) -> Option<u16> {

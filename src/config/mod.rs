@@ -10,6 +10,7 @@ mod file;
 pub mod jsonc;
 mod prices;
 mod problems;
+pub mod resilience;
 pub mod show;
 
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 pub use env::Env;
 pub use prices::{Price, Prices};
 pub use problems::{ConfigError, Problem};
+pub use resilience::{BreakerSettings, Resilience, RetrySettings, Timeouts};
 
 use crate::secret::Secret;
 
@@ -152,6 +154,8 @@ pub struct Config {
     pub log: LogSettings,
     /// Model prices, for the cost figures of the statistics.
     pub prices: Prices,
+    /// Retries, timeouts and the circuit breaker.
+    pub resilience: Resilience,
     pub source: ConfigSource,
     /// True when nothing at all was configured (no file, no provider key, no PROVIDER):
     /// errors then also explain how to choose a provider.
@@ -229,6 +233,17 @@ fn apply_overrides(
             Err(_) => problems.push(Problem::new(
                 "CCPROXY_PORT",
                 format!("'{port}' is not a port number"),
+            )),
+        }
+    }
+    if let Some(ms) = env.get(resilience::RESPONSE_TIMEOUT_VAR) {
+        match ms.parse::<u64>() {
+            Ok(ms) if ms > 0 => {
+                config.resilience.timeouts.response = std::time::Duration::from_millis(ms);
+            }
+            _ => problems.push(Problem::new(
+                resilience::RESPONSE_TIMEOUT_VAR,
+                format!("'{ms}' is not a number of milliseconds (≥ 1)"),
             )),
         }
     }

@@ -40,7 +40,7 @@ pub fn masked(config: &Config) -> Value {
         "long_context_threshold".to_string(),
         json!(routes.long_context_threshold),
     );
-    json!({
+    let mut shown = json!({
         "source": config.source.describe(),
         "host": config.host,
         "port": config.port,
@@ -51,7 +51,13 @@ pub fn masked(config: &Config) -> Value {
         "providers": providers,
         "routes": route_map,
         "prices": config.prices.to_json(),
-    })
+    });
+    if let Value::Object(fields) = &mut shown {
+        for (key, section) in config.resilience.file_sections() {
+            fields.insert(key.to_string(), section);
+        }
+    }
+    shown
 }
 
 fn targets_json(targets: &[Target]) -> Value {

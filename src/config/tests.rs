@@ -1,4 +1,5 @@
 use std::io::Write;
+use std::time::Duration;
 
 use super::*;
 
@@ -290,5 +291,100 @@ fn log_settings_from_environment() {
             level: "debug".into(),
             json: true
         }
+    );
+}
+
+#[test]
+fn resilience_defaults_apply_without_settings() {
+    let config = load_env(&[]).expect("valid");
+    let r = config.resilience;
+    assert_eq!(r.retry.max_attempts, 3);
+    assert_eq!(r.retry.max_retry_wait, Duration::from_secs(2));
+    assert_eq!(r.timeouts.connect, Duration::from_secs(10));
+    assert_eq!(r.timeouts.response, Duration::from_secs(300));
+    assert_eq!(r.timeouts.stream_idle, Duration::from_secs(120));
+    assert_eq!(r.breaker.failure_threshold, 5);
+    assert_eq!(r.breaker.cooldown, Duration::from_secs(30));
+}
+
+#[test]
+fn resilience_settings_from_the_file_and_the_environment() {
+    let config = load_file(
+        r#"{
+          "providers": [{"name": "groq"}],
+          "retry": {"max_attempts": 5, "max_retry_wait_ms": 0, "base_delay_ms": 10},
+          "timeouts": {"connect_ms": 100, "response_ms": 200, "stream_idle_ms": 300},
+          "circuit_breaker": {"failure_threshold": 2, "cooldown_ms": 400}
+        }"#,
+        &[],
+    )
+    .expect("valid");
+    let r = config.resilience;
+    assert_eq!(r.retry.max_attempts, 5);
+    assert_eq!(r.retry.max_retry_wait, Duration::ZERO);
+    assert_eq!(r.retry.base_delay, Duration::from_millis(10));
+    assert_eq!(r.timeouts.connect, Duration::from_millis(100));
+    assert_eq!(r.timeouts.response, Duration::from_millis(200));
+    assert_eq!(r.timeouts.stream_idle, Duration::from_millis(300));
+    assert_eq!(r.breaker.failure_threshold, 2);
+    assert_eq!(r.breaker.cooldown, Duration::from_millis(400));
+
+    let config = load_env(&[("CCPROXY_UPSTREAM_TIMEOUT_MS", "1500")]).expect("valid");
+    assert_eq!(
+        config.resilience.timeouts.response,
+        Duration::from_millis(1500)
+    );
+}
+
+#[test]
+fn bad_resilience_settings_are_listed_with_their_paths() {
+    let error = load_file(
+        r#"{
+          "providers": [{"name": "groq"}],
+          "retry": {"max_attempts": 0, "max_wait_ms": 1},
+          "timeouts": {"connect_ms": "fast", "response_ms": 0},
+          "circuit_breaker": {"failure_threshold": 1.5, "cooldown_ms": -1}
+        }"#,
+        &[],
+    )
+    .expect_err("invalid");
+    assert_eq!(
+        paths(&error),
+        vec![
+            "retry.max_wait_ms",
+            "retry.max_attempts",
+            "timeouts.connect_ms",
+            "timeouts.response_ms",
+            "circuit_breaker.failure_threshold",
+            "circuit_breaker.cooldown_ms",
+        ]
+    );
+    let text = error.to_string();
+    assert!(text.contains("retry.max_wait_ms: unknown field"), "{text}");
+    let error = load_file(
+        r#"{"providers": [{"name": "groq"}], "retry": {"max_attempts": 11}}"#,
+        &[],
+    )
+    .expect_err("too many attempts");
+    assert_eq!(paths(&error), vec!["retry.max_attempts"]);
+    let error = load_env(&[("CCPROXY_UPSTREAM_TIMEOUT_MS", "soon")]).expect_err("not a number");
+    assert_eq!(paths(&error), vec!["CCPROXY_UPSTREAM_TIMEOUT_MS"]);
+}
+
+#[test]
+fn config_show_lists_the_resilience_sections_in_the_file_shape() {
+    let config = load_env(&[("CCPROXY_UPSTREAM_TIMEOUT_MS", "1500")]).expect("valid");
+    let shown = show::masked(&config);
+    assert_eq!(
+        shown["retry"],
+        serde_json::json!({"max_attempts": 3, "max_retry_wait_ms": 2000, "base_delay_ms": 500})
+    );
+    assert_eq!(
+        shown["timeouts"],
+        serde_json::json!({"connect_ms": 10000, "response_ms": 1500, "stream_idle_ms": 120000})
+    );
+    assert_eq!(
+        shown["circuit_breaker"],
+        serde_json::json!({"failure_threshold": 5, "cooldown_ms": 30000})
     );
 }

@@ -1,27 +1,37 @@
 //! Upstream failures → [`ProxyError`], as the seed's catalog documents them
-//! (protocols.md §4.5). Upstream messages are passed on for diagnosis, scrubbed of keys.
+//! (protocols.md §4.5): OpenAI-shaped (`{"error":{"message","type","code"}}`),
+//! Anthropic-shaped (`{"type":"error","error":{"type","message"}}`) and Gemini-shaped
+//! (`{"error":{"code","message","status"}}`, §8.6) bodies alike. Upstream messages are passed
+//! on for diagnosis, scrubbed of keys.
+
+use std::time::{Duration, SystemTime};
 
 use axum::http::{HeaderMap, StatusCode};
+use serde_json::Value;
 
+use super::ratelimit;
 use crate::config::ProviderConfig;
-use crate::error::ProxyError;
+use crate::error::{ProxyError, TimeoutPhase};
 use crate::secret::scrub;
 
-/// A failure to reach the provider or read its answer.
-pub fn from_transport(provider: &ProviderConfig, error: &reqwest::Error) -> ProxyError {
+/// A failure to reach the provider (connect, DNS, TLS) or to get its response headers.
+pub fn from_transport(
+    provider: &ProviderConfig,
+    connect_timeout: Duration,
+    error: &reqwest::Error,
+) -> ProxyError {
     let name = provider.name.clone();
-    if error.is_timeout() {
-        return ProxyError::ProviderTimeout {
-            provider: name,
-            what: "waiting for the response",
-            seconds: 0,
-            setting: "CCPROXY_UPSTREAM_TIMEOUT_MS",
-        };
+    if error.is_connect() && error.is_timeout() {
+        return timeout(provider, TimeoutPhase::Connect, connect_timeout);
     }
     let reason = if error.is_connect() {
-        format!("cannot connect to {}", provider.base_url)
+        format!(
+            "cannot connect to {} ({})",
+            provider.base_url,
+            root_cause(error)
+        )
     } else {
-        format!("the connection failed ({})", scrub(&error.to_string()))
+        format!("the connection failed ({})", root_cause(error))
     };
     ProxyError::ProviderUnavailable {
         provider: name,
@@ -30,13 +40,59 @@ pub fn from_transport(provider: &ProviderConfig, error: &reqwest::Error) -> Prox
     }
 }
 
-/// A body that is not what the protocol promises (HTML from a load balancer, truncated JSON).
+/// A wait on the provider that ran out.
+pub fn timeout(provider: &ProviderConfig, phase: TimeoutPhase, after: Duration) -> ProxyError {
+    ProxyError::ProviderTimeout {
+        provider: provider.name.clone(),
+        phase,
+        after,
+    }
+}
+
+/// The body broke off after a 2xx (the connection dropped mid-response).
+pub fn broken_body(provider: &ProviderConfig, error: &reqwest::Error) -> ProxyError {
+    ProxyError::ProviderFailed {
+        provider: provider.name.clone(),
+        code: "incomplete_upstream_response",
+        message: format!(
+            "the response broke off before it was complete ({})",
+            root_cause(error)
+        ),
+    }
+}
+
+/// A 2xx body that is not what the protocol promises: HTML from a load balancer, truncated
+/// or otherwise unexpected JSON. `problem` is what the reader said.
+pub fn not_protocol(provider: &ProviderConfig, body: &[u8], problem: &str) -> ProxyError {
+    let text = String::from_utf8_lossy(body);
+    let start = text.trim_start();
+    let what = if start.is_empty() {
+        "an empty body".to_string()
+    } else if start.starts_with('<') {
+        "an HTML page instead of JSON (is base_url right? a proxy or load balancer answered)"
+            .to_string()
+    } else if serde_json::from_slice::<Value>(body).is_err() && looks_truncated(problem) {
+        format!("truncated JSON: the body ends after {} bytes", body.len())
+    } else {
+        format!(
+            "JSON that is not what the protocol says ({})",
+            scrub(problem)
+        )
+    };
+    unreadable(provider, &what)
+}
+
+/// A body that is not what the protocol promises.
 pub fn unreadable(provider: &ProviderConfig, what: &str) -> ProxyError {
     ProxyError::ProviderFailed {
         provider: provider.name.clone(),
         code: "invalid_upstream_response",
         message: format!("unreadable response: {what}"),
     }
+}
+
+fn looks_truncated(problem: &str) -> bool {
+    problem.contains("EOF while parsing")
 }
 
 /// A non-2xx answer.
@@ -48,127 +104,211 @@ pub fn from_status(
     body: &[u8],
 ) -> ProxyError {
     let name = provider.name.clone();
-    let message = upstream_message(body);
-    match status.as_u16() {
-        401 => ProxyError::InvalidApiKey {
+    let found = Found::parse(body);
+    let status = found.gemini_status().unwrap_or(status.as_u16());
+    if let Some(detail) = found.context_overflow() {
+        return ProxyError::PromptTooLong {
             provider: name,
-            key_hint: provider.key_hint(),
-        },
+            detail,
+        };
+    }
+    if found.key_invalid() {
+        return invalid_key(provider);
+    }
+    if found.model_missing() && matches!(status, 400 | 404 | 422) {
+        return model_not_found(provider, model);
+    }
+    let message = found.message;
+    match status {
+        401 => invalid_key(provider),
         403 => ProxyError::PermissionDenied {
             provider: name,
             message,
         },
-        404 => ProxyError::ModelNotFound {
-            provider: name,
-            model: model.to_string(),
-            available: Vec::new(),
-        },
-        429 => ProxyError::RateLimited {
-            provider: name,
-            retry_after: retry_after(headers),
-            limit: None,
-            remaining: None,
-        },
+        404 => model_not_found(provider, model),
+        429 => {
+            let limit = ratelimit::read(headers, SystemTime::now());
+            ProxyError::RateLimited {
+                provider: name,
+                retry_after: limit.wait,
+                limit: limit.limit,
+                remaining: limit.remaining,
+            }
+        }
         400 | 422 => ProxyError::ProviderRejected {
             provider: name,
             message,
         },
-        503 | 529 => ProxyError::ProviderUnavailable {
+        503 | 529 => unavailable(name, message, headers),
+        _ if found.overloaded => unavailable(name, message, headers),
+        408 | 504 => ProxyError::ProviderFailed {
             provider: name,
-            reason: message,
-            retry_after: retry_after(headers),
+            code: "upstream_timeout",
+            message: format!("the provider itself timed out (HTTP {status}): {message}"),
         },
         _ => ProxyError::ProviderFailed {
             provider: name,
             code: "upstream_error",
-            message: format!("HTTP {}: {message}", status.as_u16()),
+            message: format!("HTTP {status}: {message}"),
         },
     }
 }
 
-/// Whole seconds from `retry-after` (seconds form).
-fn retry_after(headers: &HeaderMap) -> Option<u64> {
-    let value = headers.get("retry-after")?.to_str().ok()?;
-    value.trim().parse::<f64>().ok().map(|s| s.ceil() as u64)
+fn invalid_key(provider: &ProviderConfig) -> ProxyError {
+    ProxyError::InvalidApiKey {
+        provider: provider.name.clone(),
+        key_hint: provider.key_hint(),
+    }
 }
 
-/// The provider's own message: OpenAI's `error.message`, Gemini's `error.message`, a bare
-/// string, or the start of the body; always scrubbed of key-like strings.
-fn upstream_message(body: &[u8]) -> String {
-    let parsed: Option<serde_json::Value> = serde_json::from_slice(body).ok();
-    let message = parsed
-        .as_ref()
-        .and_then(|v| {
-            v.pointer("/error/message")
-                .or_else(|| v.get("message"))
-                .or_else(|| v.get("error"))
-        })
-        .and_then(|v| v.as_str())
-        .map(str::to_string)
-        .unwrap_or_else(|| String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned());
-    scrub(message.trim())
+fn model_not_found(provider: &ProviderConfig, model: &str) -> ProxyError {
+    ProxyError::ModelNotFound {
+        provider: provider.name.clone(),
+        model: model.to_string(),
+        available: Vec::new(),
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+fn unavailable(provider: String, reason: String, headers: &HeaderMap) -> ProxyError {
+    ProxyError::ProviderUnavailable {
+        provider,
+        reason,
+        retry_after: ratelimit::retry_after(headers, SystemTime::now()),
+    }
+}
 
-    fn groq() -> ProviderConfig {
-        ProviderConfig {
-            name: "groq".into(),
-            kind: crate::config::ProviderKind::OpenAi,
-            base_url: "http://127.0.0.1:9".into(),
-            api_key: None,
-            key_var: "GROQ_API_KEY".into(),
-            key_in_file: false,
-            key_required: true,
-            models: vec![],
-            enabled: true,
+/// What an error body says, whatever its shape.
+#[derive(Debug, Default)]
+struct Found {
+    /// The provider's message, scrubbed.
+    message: String,
+    /// OpenAI `error.code` or Anthropic `error.type`, lowercased.
+    code: String,
+    /// Gemini `error.status` (`INVALID_ARGUMENT`, ...).
+    status: String,
+    /// Gemini `error.details[].reason` (`API_KEY_INVALID`, ...).
+    reasons: Vec<String>,
+    overloaded: bool,
+}
+
+impl Found {
+    fn parse(body: &[u8]) -> Self {
+        let parsed: Option<Value> = serde_json::from_slice(body).ok();
+        // Gemini's streaming endpoint wraps its error in a list.
+        let root = match parsed {
+            Some(Value::Array(mut items)) if !items.is_empty() => items.swap_remove(0),
+            Some(value) => value,
+            None => Value::Null,
+        };
+        let error = root.get("error").filter(|e| e.is_object()).unwrap_or(&root);
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+        let message = text(error.get("message"))
+            .or_else(|| text(root.get("error")))
+            .or_else(|| text(root.get("detail")))
+            .unwrap_or_else(|| String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned());
+        let code = text(error.get("code"))
+            .or_else(|| text(error.get("type")))
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let reasons = error
+            .get("details")
+            .and_then(Value::as_array)
+            .map(|details| {
+                let reasons = details.iter().filter_map(|d| text(d.get("reason")));
+                reasons.collect()
+            })
+            .unwrap_or_default();
+        let lower = message.to_ascii_lowercase();
+        Self {
+            overloaded: code == "overloaded_error" || lower.contains("overloaded"),
+            message: scrub(message.trim()),
+            code,
+            status: text(error.get("status")).unwrap_or_default(),
+            reasons,
         }
     }
 
-    #[test]
-    fn unauthorized_names_the_key_variable() {
-        let error = from_status(
-            &groq(),
-            "m",
-            StatusCode::UNAUTHORIZED,
-            &HeaderMap::new(),
-            b"{}",
-        );
-        let body = error.body();
-        assert_eq!(body["error"]["code"], "invalid_api_key");
-        assert_eq!(
-            body["error"]["message"],
-            "Invalid API key for provider 'groq'"
-        );
-        assert_eq!(
-            body["error"]["details"]["suggestion"],
-            "Check your GROQ_API_KEY environment variable"
-        );
+    /// The HTTP status a Gemini `status` stands for.
+    fn gemini_status(&self) -> Option<u16> {
+        Some(match self.status.as_str() {
+            "INVALID_ARGUMENT" | "FAILED_PRECONDITION" | "OUT_OF_RANGE" => 400,
+            "UNAUTHENTICATED" => 401,
+            "PERMISSION_DENIED" => 403,
+            "NOT_FOUND" => 404,
+            "RESOURCE_EXHAUSTED" => 429,
+            "INTERNAL" => 500,
+            "UNAVAILABLE" => 503,
+            "DEADLINE_EXCEEDED" => 504,
+            _ => return None,
+        })
     }
 
-    #[test]
-    fn rate_limit_reads_retry_after() {
-        let mut headers = HeaderMap::new();
-        headers.insert("retry-after", "7".parse().expect("header"));
-        let error = from_status(&groq(), "m", StatusCode::TOO_MANY_REQUESTS, &headers, b"");
-        assert_eq!(error.retry_after(), Some(7));
-        assert_eq!(error.code(), "rate_limit_exceeded");
+    /// Gemini answers a bad key with 400 `INVALID_ARGUMENT`, reason `API_KEY_INVALID`.
+    fn key_invalid(&self) -> bool {
+        self.reasons.iter().any(|r| r == "API_KEY_INVALID") || self.code == "invalid_api_key"
     }
 
-    #[test]
-    fn provider_messages_are_scrubbed() {
-        let body =
-            br#"{"error":{"message":"Incorrect API key provided: gsk_abcdefghijklmnopqrstuv12"}}"#;
-        let error = from_status(
-            &groq(),
-            "m",
-            StatusCode::BAD_REQUEST,
-            &HeaderMap::new(),
-            body,
-        );
-        assert!(!error.to_string().contains("abcdefghijklmnop"), "{error}");
-        assert_eq!(error.code(), "provider_rejected_request");
+    fn model_missing(&self) -> bool {
+        let lower = self.message.to_ascii_lowercase();
+        self.code == "model_not_found"
+            || (lower.contains("model")
+                && [
+                    "does not exist",
+                    "not found",
+                    "not a valid model",
+                    "unknown model",
+                ]
+                .iter()
+                .any(|phrase| lower.contains(phrase)))
+    }
+
+    /// Anthropic's wording for an overflowing context: `N tokens > M maximum` when the
+    /// provider's message has the numbers, else the provider's message.
+    fn context_overflow(&self) -> Option<String> {
+        let lower = self.message.to_ascii_lowercase();
+        let overflow = self.code == "context_length_exceeded"
+            || lower.contains("maximum context length")
+            || lower.contains("prompt is too long")
+            || (lower.contains("input token count") && lower.contains("exceeds the maximum"));
+        if !overflow {
+            return None;
+        }
+        let maximum = number_after(&lower, "maximum context length is")
+            .or_else(|| number_after(&lower, "maximum number of tokens allowed ("));
+        let actual = number_after(&lower, "resulted in")
+            .or_else(|| number_after(&lower, "you requested"))
+            .or_else(|| number_after(&lower, "input token count ("));
+        Some(match (actual, maximum) {
+            (Some(actual), Some(maximum)) => format!("{actual} tokens > {maximum} maximum"),
+            _ => self
+                .message
+                .trim_start_matches("prompt is too long: ")
+                .to_string(),
+        })
     }
 }
+
+/// The first whole number after `marker` in `text`.
+fn number_after(text: &str, marker: &str) -> Option<u64> {
+    let rest = &text[text.find(marker)? + marker.len()..];
+    let start = rest.find(|c: char| c.is_ascii_digit())?;
+    let digits: String = rest[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == ',')
+        .filter(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+/// The innermost cause of a transport error ("Connection refused (os error 111)", "dns
+/// error: ..."), which says more than reqwest's outer "error sending request".
+fn root_cause(error: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    scrub(&cause.to_string())
+}
+
+#[cfg(test)]
+mod tests;

@@ -8,33 +8,21 @@ use crate::wire::{anthropic, openai};
 
 use super::errors;
 
-/// Sends the translated request; a non-2xx answer is read and mapped to a [`ProxyError`].
-pub async fn send(
+/// The request for `model`: the translated body, with the key as a bearer token.
+pub fn request(
     client: &reqwest::Client,
     provider: &ProviderConfig,
     model: &str,
     request: &anthropic::MessagesRequest,
-) -> Result<reqwest::Response, ProxyError> {
+) -> reqwest::RequestBuilder {
     let body = to_openai::request(request, model);
-    let mut builder = client
+    let builder = client
         .post(format!("{}/chat/completions", provider.base_url))
         .json(&body);
-    if let Some(key) = &provider.api_key {
-        builder = builder.bearer_auth(key.expose());
+    match &provider.api_key {
+        Some(key) => builder.bearer_auth(key.expose()),
+        None => builder,
     }
-    let response = builder
-        .send()
-        .await
-        .map_err(|e| errors::from_transport(provider, &e))?;
-    let status = response.status();
-    if status.is_success() {
-        return Ok(response);
-    }
-    let headers = response.headers().clone();
-    let bytes = response.bytes().await.unwrap_or_default();
-    Err(errors::from_status(
-        provider, model, status, &headers, &bytes,
-    ))
 }
 
 /// Reads a non-streaming completion body as an Anthropic message.
@@ -44,7 +32,7 @@ pub fn read_message(
     bytes: &[u8],
 ) -> Result<anthropic::MessageResponse, ProxyError> {
     let completion: openai::ChatResponse = serde_json::from_slice(bytes)
-        .map_err(|e| errors::unreadable(provider, &format!("not a chat completion ({e})")))?;
+        .map_err(|e| errors::not_protocol(provider, bytes, &e.to_string()))?;
     from_openai::response(completion, model)
         .map_err(|e| errors::unreadable(provider, &e.to_string()))
 }

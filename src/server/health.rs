@@ -1,7 +1,7 @@
 //! `GET /health` (basic for anyone, detailed for loopback clients or holders of the key)
 //! and `GET /stats` (the detailed health plus the per-route figures, the latency timeline
-//! and the recent requests: the JSON the dashboard reads). Reads the statistics; never
-//! calls a provider.
+//! and the recent requests: the JSON the dashboard reads). Reads the statistics
+//! and the circuit breakers; never calls a provider.
 
 use std::sync::Arc;
 
@@ -45,10 +45,9 @@ fn detailed(state: &AppState, config: &Config, snapshot: &Snapshot) -> Value {
         .providers
         .iter()
         .map(|p| {
-            (
-                p.name.clone(),
-                provider_health(p, snapshot.providers.get(&p.name)),
-            )
+            let breaker = state.dispatcher.breaker_status(&p.name);
+            let health = provider_health(p, snapshot.providers.get(&p.name), breaker);
+            (p.name.clone(), health)
         })
         .collect();
     let unhealthy = providers.values().any(|p| p["status"] == "unhealthy");
@@ -88,15 +87,17 @@ fn config_summary(config: &Config) -> Value {
     })
 }
 
-/// A provider's health: `disabled`, `no_key`, `idle` without recent traffic, then by its
-/// recent error rate.
-fn provider_health(provider: &ProviderConfig, figures: Option<&Figures>) -> Value {
+/// A provider's health: `disabled`, `no_key`, `unhealthy` while its circuit is open, `idle`
+/// without recent traffic, then by its recent error rate.
+fn provider_health(provider: &ProviderConfig, figures: Option<&Figures>, breaker: Value) -> Value {
     let figures = figures.cloned().unwrap_or_default();
     let recent = &figures.recent;
     let status = if !provider.enabled {
         "disabled"
     } else if provider.key_required && provider.api_key.is_none() {
         "no_key"
+    } else if breaker["state"] == "open" {
+        "unhealthy"
     } else if recent.requests == 0 {
         "idle"
     } else if recent.error_rate >= UNHEALTHY_ERROR_RATE {
@@ -112,5 +113,6 @@ fn provider_health(provider: &ProviderConfig, figures: Option<&Figures>) -> Valu
         "requests": figures.requests,
         "failures": figures.failures,
         "recent": figures.recent,
+        "circuit_breaker": breaker,
     })
 }

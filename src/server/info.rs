@@ -27,6 +27,10 @@ pub async fn hello() -> Json<Value> {
 pub async fn status(State(state): State<Arc<AppState>>) -> Json<Value> {
     let config = state.config();
     let names = config.provider_names();
+    let circuits: serde_json::Map<String, Value> = names
+        .iter()
+        .map(|name| (name.clone(), state.dispatcher.breaker_status(name)))
+        .collect();
     Json(json!({
         "service": "ccproxy",
         "version": env!("CARGO_PKG_VERSION"),
@@ -36,7 +40,7 @@ pub async fn status(State(state): State<Arc<AppState>>) -> Json<Value> {
         "host": state.local_addr.ip().to_string(),
         "port": state.local_addr.port(),
         "api_key_configured": config.api_key.is_some(),
-        "providers": {"count": names.len(), "names": names},
+        "providers": {"count": names.len(), "names": names, "circuit_breakers": circuits},
         "default_route": config.routes.default.first().map(ToString::to_string),
         "in_flight": state.stats.in_flight(),
         "process": Process::read(),

@@ -13,9 +13,10 @@ use axum::Json;
 use super::middleware::RequestId;
 use super::{body, AppState};
 use crate::config::{Config, Target};
+use crate::dispatch::Tally;
 use crate::error::ProxyError;
+use crate::router;
 use crate::stats::RequestRecord;
-use crate::{providers, router};
 
 pub async fn create(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let _in_flight = state.stats.enter();
@@ -38,8 +39,8 @@ pub async fn create(State(state): State<Arc<AppState>>, request: Request) -> Res
     response
 }
 
-/// Serves the request, noting in `record` what it learns on the way (routing, timings,
-/// tokens) for the statistics and the request log.
+/// Serves the request, noting in `record` what it learns on the way (routing, attempts,
+/// timings, tokens) for the statistics and the request log.
 async fn handle(
     state: &AppState,
     config: &Config,
@@ -52,26 +53,9 @@ async fn handle(
     record.stream = request.stream;
     let decision = router::route(config, &request)?;
     record.rule = Some(decision.rule.as_str());
-    let target = decision
-        .targets
-        .first()
-        .ok_or_else(|| ProxyError::Internal {
-            message: "the route has no target".into(),
-        })?;
-    record.provider = Some(target.provider.clone());
-    record.model = Some(target.model.clone());
-    state.sessions.record(&parts.headers, target, decision.rule);
-    let provider = config
-        .provider(&target.provider)
-        .ok_or_else(|| ProxyError::Internal {
-            message: format!("route names unknown provider '{}'", target.provider),
-        })?;
-    if provider.key_required && provider.api_key.is_none() {
-        return Err(ProxyError::MissingApiKey {
-            provider: provider.name.clone(),
-            env_var: provider.key_var.clone(),
-            suggest_provider_choice: config.unconfigured,
-        });
+    if let Some(first) = decision.targets.first() {
+        record.served_by(first);
+        state.sessions.record(&parts.headers, first, decision.rule);
     }
     if request.stream {
         return Err(ProxyError::InvalidField {
@@ -79,15 +63,22 @@ async fn handle(
             reason: "streaming is not available in this build yet".into(),
         });
     }
-    let sent = Instant::now();
-    record.attempts = 1;
-    let upstream = providers::send(&state.http, provider, &target.model, &request).await?;
-    record.upstream_latency = Some(sent.elapsed());
+    let mut tally = Tally::default();
+    let sent = state
+        .dispatcher
+        .send(config, &decision.targets, &request, &mut tally)
+        .await;
+    record.dispatched(&tally);
+    let upstream = sent?;
+    let served = Target {
+        provider: upstream.provider.name.clone(),
+        model: upstream.model.clone(),
+    };
     let message = upstream.into_message().await?;
     record.input_tokens = message.usage.input_tokens;
     record.output_tokens = message.usage.output_tokens;
     let mut response = Json(message).into_response();
-    served_by(&mut response, target, decision.rule);
+    served_by(&mut response, &served, decision.rule);
     Ok(response)
 }
 

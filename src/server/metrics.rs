@@ -100,6 +100,24 @@ fn render(state: &AppState) -> String {
         |t| t.fallbacks as f64,
     );
 
+    out.family(
+        "ccproxy_circuit_state",
+        "gauge",
+        "1 for each provider's circuit breaker state (closed, open, half_open).",
+    );
+    for provider in state.config().provider_names() {
+        let breaker = state.dispatcher.breaker_status(&provider);
+        let current = breaker["state"].as_str().unwrap_or("closed");
+        for circuit in ["closed", "open", "half_open"] {
+            let value = if circuit == current { 1.0 } else { 0.0 };
+            out.sample(
+                "ccproxy_circuit_state",
+                &[("provider", &provider), ("state", circuit)],
+                value,
+            );
+        }
+    }
+
     let process = Process::read();
     if let Some(rss) = process.rss_bytes {
         out.single(

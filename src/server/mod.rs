@@ -24,6 +24,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
+use crate::dispatch::Dispatcher;
 use crate::error::ProxyError;
 use crate::providers;
 use crate::stats::Stats;
@@ -35,6 +36,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub struct AppState {
     config: ArcSwap<Config>,
     pub http: providers::HttpClient,
+    /// Sends requests to their route's targets: retries, fallbacks, circuit breakers.
+    pub dispatcher: Dispatcher,
     pub started: Instant,
     pub local_addr: SocketAddr,
     pub stats: Stats,
@@ -44,9 +47,12 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(config: Config, local_addr: SocketAddr) -> Self {
+        // The connect timeout is a property of the pooled client: it is fixed at start-up.
+        let http = providers::HttpClient::new(config.resilience.timeouts);
         Self {
             config: ArcSwap::from_pointee(config),
-            http: providers::HttpClient::new(),
+            dispatcher: Dispatcher::new(http.clone()),
+            http,
             started: Instant::now(),
             local_addr,
             stats: Stats::default(),

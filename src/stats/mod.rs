@@ -25,7 +25,8 @@ pub use figures::{Figures, Point, Snapshot, Timeline};
 pub use process::Process;
 use window::{Buckets, Window, SLICE};
 
-use crate::config::Prices;
+use crate::config::{Prices, Target};
+use crate::dispatch::Tally;
 
 /// Distinct (route, provider, model) series kept; later ones share one "other" series, so
 /// clients naming endless `provider,model` strings cannot grow memory.
@@ -79,6 +80,22 @@ impl RequestRecord {
             output_tokens: 0,
             attempts: 0,
             fallbacks: 0,
+        }
+    }
+
+    /// The target the request is (so far) going to.
+    pub fn served_by(&mut self, target: &Target) {
+        self.provider = Some(target.provider.clone());
+        self.model = Some(target.model.clone());
+    }
+
+    /// What the dispatch did: attempts, fallbacks, the last target tried, upstream latency.
+    pub fn dispatched(&mut self, tally: &Tally) {
+        self.attempts = tally.attempts;
+        self.fallbacks = tally.fallbacks;
+        self.upstream_latency = tally.upstream_latency;
+        if let Some(target) = &tally.target {
+            self.served_by(target);
         }
     }
 

@@ -99,6 +99,12 @@ pub fn file_config(file: &serde_json::Value) -> Config {
     config.expect("valid config")
 }
 
+/// A minimal Messages request.
+pub fn hello() -> serde_json::Value {
+    serde_json::json!({"model": "claude-sonnet-4-5", "max_tokens": 64,
+                       "messages": [{"role": "user", "content": "Say hi"}]})
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()

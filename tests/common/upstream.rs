@@ -1,5 +1,6 @@
 //! A scripted upstream on `127.0.0.1:0`: answers each request with the next scripted
-//! [`Reply`] and records every request it receives (method, path with query, headers, body).
+//! [`Reply`] and records every request it receives (method, path with query, headers, body),
+//! and every request whose connection the caller closed before the reply was complete.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -37,6 +38,10 @@ pub enum Reply {
     },
     /// Waits, then gives the inner reply.
     Delayed(Duration, Box<Reply>),
+    /// A 200 whose body breaks off: these chunks, then the connection drops.
+    Broken { chunks: Vec<Vec<u8>> },
+    /// Closes the connection without answering.
+    Hangup,
 }
 
 impl Reply {
@@ -54,6 +59,23 @@ impl Reply {
             body,
             headers: Vec::new(),
         }
+    }
+
+    /// A JSON error with a status and headers.
+    pub fn error(status: u16, body: Value, headers: &[(&str, &str)]) -> Self {
+        Self::Json {
+            status,
+            body,
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    /// Waits `pause` before answering with `self`.
+    pub fn after(self, pause: Duration) -> Self {
+        Self::Delayed(pause, Box::new(self))
     }
 
     /// An OpenAI chat completion whose message is `text`.
@@ -87,7 +109,15 @@ impl Recorded {
 struct Shared {
     script: Mutex<VecDeque<Reply>>,
     received: Mutex<Vec<Recorded>>,
+    /// Replies to `GET .../models` (answered apart from the script).
+    models: Mutex<Option<Value>>,
+    /// Requests whose connection closed before their reply was complete.
+    cancelled: Mutex<usize>,
+    changed: tokio::sync::Notify,
 }
+
+/// How long a test waits for the upstream to see something before failing.
+const EXPECT_WITHIN: Duration = Duration::from_secs(10);
 
 pub struct MockUpstream {
     pub addr: SocketAddr,
@@ -123,6 +153,70 @@ impl MockUpstream {
     pub fn requests(&self) -> Vec<Recorded> {
         self.shared.received.lock().expect("received lock").clone()
     }
+
+    /// The chat completion requests received (the attempts), leaving out model-list fetches.
+    pub fn attempts(&self) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.uri.ends_with("/chat/completions"))
+            .count()
+    }
+
+    /// Answers `GET {base_url}/models` with this body (a 404 when not set).
+    pub fn serve_models(&self, body: Value) -> &Self {
+        *self.shared.models.lock().expect("models lock") = Some(body);
+        self
+    }
+
+    /// Waits until `count` requests have arrived.
+    pub async fn received(&self, count: usize) {
+        self.wait_until(|shared| shared.received.lock().expect("lock").len() >= count)
+            .await;
+    }
+
+    /// Waits until `count` requests were cancelled by the caller closing the connection.
+    pub async fn cancelled(&self, count: usize) {
+        self.wait_until(|shared| *shared.cancelled.lock().expect("lock") >= count)
+            .await;
+    }
+
+    async fn wait_until(&self, done: impl Fn(&Shared) -> bool) {
+        let wait = async {
+            loop {
+                let changed = self.shared.changed.notified();
+                if done(&self.shared) {
+                    return;
+                }
+                changed.await;
+            }
+        };
+        tokio::time::timeout(EXPECT_WITHIN, wait)
+            .await
+            .expect("the upstream did not see it in time");
+    }
+}
+
+/// Counts a request as cancelled when its handler is dropped before the reply was given.
+struct InFlight {
+    shared: Arc<Shared>,
+    finished: bool,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if !self.finished {
+            *self.shared.cancelled.lock().expect("lock") += 1;
+            self.shared.changed.notify_waiters();
+        }
+    }
+}
+
+/// An address where nothing listens: connecting is refused.
+pub async fn refused_address() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    listener.local_addr().expect("address")
 }
 
 async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response {
@@ -140,15 +234,40 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
             headers: parts.headers,
             body,
         });
+    shared.changed.notify_waiters();
+    if parts.method == axum::http::Method::GET && parts.uri.path().ends_with("/models") {
+        let models = shared.models.lock().expect("models lock").clone();
+        return match models {
+            Some(body) => axum::Json(body).into_response(),
+            None => StatusCode::NOT_FOUND.into_response(),
+        };
+    }
     let reply = shared.script.lock().expect("script lock").pop_front();
-    match reply {
+    let mut in_flight = InFlight {
+        shared: shared.clone(),
+        finished: false,
+    };
+    let response = match reply {
+        Some(Reply::Hangup) => {
+            in_flight.finished = true;
+            hang_up()
+        }
         Some(reply) => respond(reply).await,
         None => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "mock upstream: no scripted reply left",
         )
             .into_response(),
-    }
+    };
+    in_flight.finished = true;
+    response
+}
+
+/// Ends the connection task without a response: axum serves each connection in its own
+/// task, and unwinding out of it drops the socket. `resume_unwind` skips the panic hook, so
+/// nothing is printed.
+fn hang_up() -> ! {
+    std::panic::resume_unwind(Box::new("mock upstream hangs up"))
 }
 
 async fn respond(reply: Reply) -> Response {
@@ -191,10 +310,58 @@ async fn respond(reply: Reply) -> Response {
                 .body(Body::from_stream(stream))
                 .expect("sse response")
         }
+        Reply::Broken { chunks } => {
+            use futures_util::StreamExt;
+            let chunks = futures_util::stream::iter(chunks.into_iter().map(|c| Ok(Bytes::from(c))));
+            // Pending once before the error, so that the headers and chunks are flushed
+            // first: the body breaks off after a 200.
+            let broken = futures_util::stream::once(async {
+                tokio::task::yield_now().await;
+                Err(std::io::Error::other("dropped"))
+            });
+            Response::builder()
+                .header("content-type", "application/json")
+                .body(Body::from_stream(chunks.chain(broken)))
+                .expect("broken response")
+        }
+        Reply::Hangup => hang_up(),
         Reply::Delayed(..) => unreachable!("unwrapped above"),
     }
 }
 
 fn status_code(status: u16) -> StatusCode {
     StatusCode::from_u16(status).expect("valid status")
+}
+
+/// A listener that never accepts and whose accept queue is full: connecting to it hangs
+/// (the kernel drops the SYN), as with an unreachable host.
+pub struct Unanswered {
+    pub addr: SocketAddr,
+    _listener: tokio::net::TcpListener,
+    _queued: Vec<tokio::net::TcpStream>,
+}
+
+impl Unanswered {
+    pub async fn start() -> Self {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket
+            .bind("127.0.0.1:0".parse().expect("address"))
+            .expect("bind");
+        let listener = socket.listen(0).expect("listen");
+        let addr = listener.local_addr().expect("address");
+        let mut queued = Vec::new();
+        // Fill the accept queue: the first connection that does not complete shows it is full.
+        for _ in 0..8 {
+            let connect = tokio::net::TcpStream::connect(addr);
+            match tokio::time::timeout(Duration::from_millis(200), connect).await {
+                Ok(Ok(stream)) => queued.push(stream),
+                _ => break,
+            }
+        }
+        Self {
+            addr,
+            _listener: listener,
+            _queued: queued,
+        }
+    }
 }

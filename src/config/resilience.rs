@@ -1,0 +1,121 @@
+//! How ccproxy absorbs provider failures: retries, the circuit breaker and the timeouts,
+//! with their defaults. The file's `retry`, `timeouts` and `circuit_breaker` sections are
+//! read (strictly) in `file.rs`; `CCPROXY_UPSTREAM_TIMEOUT_MS` overrides the response timeout.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+/// Retries of transient failures, before anything has been sent to the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetrySettings {
+    /// Attempts per target, the first included (1 = never retry).
+    pub max_attempts: u32,
+    /// The longest wait ccproxy sits out itself: a provider asking for a longer one
+    /// (`retry-after`) is answered to the client at once with `retry_after`.
+    pub max_retry_wait: Duration,
+    /// The first backoff step; step n waits a random time up to `base_delay · 2ⁿ`.
+    pub base_delay: Duration,
+}
+
+impl Default for RetrySettings {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            max_retry_wait: Duration::from_secs(2),
+            base_delay: Duration::from_millis(500),
+        }
+    }
+}
+
+/// How long ccproxy waits on a provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Establishing the connection (DNS, TCP, TLS).
+    pub connect: Duration,
+    /// From sending the request to the provider's response headers.
+    pub response: Duration,
+    /// Between two chunks of a response body (a stalled stream).
+    pub stream_idle: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(10),
+            response: Duration::from_secs(300),
+            stream_idle: Duration::from_secs(120),
+        }
+    }
+}
+
+/// The per-provider circuit breaker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BreakerSettings {
+    /// Consecutive failures that open the circuit.
+    pub failure_threshold: u32,
+    /// How long an open circuit skips the provider before one trial request.
+    pub cooldown: Duration,
+}
+
+impl Default for BreakerSettings {
+    fn default() -> Self {
+        Self {
+            failure_threshold: 5,
+            cooldown: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Everything above, as one part of [`super::Config`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Resilience {
+    pub retry: RetrySettings,
+    pub timeouts: Timeouts,
+    pub breaker: BreakerSettings,
+}
+
+impl Resilience {
+    /// The `retry`, `timeouts` and `circuit_breaker` sections in the file's shape (for
+    /// `ccproxy config show` and `/status`).
+    pub fn file_sections(&self) -> [(&'static str, Value); 3] {
+        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        let (retry, timeouts, breaker) = (&self.retry, &self.timeouts, &self.breaker);
+        [
+            (
+                "retry",
+                json!({
+                    "max_attempts": retry.max_attempts,
+                    "max_retry_wait_ms": ms(retry.max_retry_wait),
+                    "base_delay_ms": ms(retry.base_delay),
+                }),
+            ),
+            (
+                "timeouts",
+                json!({
+                    "connect_ms": ms(timeouts.connect),
+                    "response_ms": ms(timeouts.response),
+                    "stream_idle_ms": ms(timeouts.stream_idle),
+                }),
+            ),
+            (
+                "circuit_breaker",
+                json!({
+                    "failure_threshold": breaker.failure_threshold,
+                    "cooldown_ms": ms(breaker.cooldown),
+                }),
+            ),
+        ]
+    }
+}
+
+/// The file keys of each section.
+pub(super) const RETRY_KEYS: &[&str] = &["max_attempts", "max_retry_wait_ms", "base_delay_ms"];
+pub(super) const TIMEOUT_KEYS: &[&str] = &["connect_ms", "response_ms", "stream_idle_ms"];
+pub(super) const BREAKER_KEYS: &[&str] = &["failure_threshold", "cooldown_ms"];
+
+/// The environment variable that overrides `timeouts.response_ms`.
+pub const RESPONSE_TIMEOUT_VAR: &str = "CCPROXY_UPSTREAM_TIMEOUT_MS";
+
+/// Upper bound of `retry.max_attempts`: more would hammer a failing provider.
+pub(super) const MAX_ATTEMPTS_LIMIT: u64 = 10;

@@ -1,0 +1,81 @@
+//! The seed's Python error-handling example (tests/seed/error_handling.py, unchanged but for
+//! the `messages` placeholder) run against ccproxy: its rate-limit and invalid-key branches
+//! print what the seed promises.
+//!
+//! The example posts to `http://localhost:3456`, a fixed port that parallel tests (and a
+//! ccproxy the developer is running) cannot share. Rather than edit the example, the test
+//! points `requests` at the test's proxy as an HTTP proxy (`HTTP_PROXY`): `requests` then
+//! sends `POST http://localhost:3456/v1/messages` in absolute form to our listener, which
+//! routes it by path like any other request.
+
+mod common;
+
+use std::process::Command;
+
+use common::{env_config, MockUpstream, Proxy, Reply};
+use serde_json::json;
+
+const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/seed/error_handling.py");
+
+/// The script's output, or `None` when python3 with `requests` is not installed (an error
+/// instead when `CCPROXY_REQUIRE_CLIENTS` is set, as in CI).
+async fn run_example(proxy: &Proxy) -> Option<String> {
+    let has_requests = Command::new("python3")
+        .args(["-c", "import requests"])
+        .status()
+        .is_ok_and(|status| status.success());
+    if !has_requests {
+        assert!(
+            std::env::var_os("CCPROXY_REQUIRE_CLIENTS").is_none(),
+            "python3 with `requests` is required"
+        );
+        return None;
+    }
+    let via = format!("http://{}", proxy.addr);
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("python3")
+            .arg(SCRIPT)
+            .env("HTTP_PROXY", &via)
+            .env("http_proxy", &via)
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy")
+            .output()
+    })
+    .await
+    .expect("join")
+    .expect("run python3");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "the example failed: {stderr}");
+    Some(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+#[tokio::test]
+async fn python_example_reports_a_rate_limit_with_its_wait() {
+    let upstream = MockUpstream::start().await;
+    upstream.push(Reply::error(
+        429,
+        json!({"error": {"message": "Rate limit reached", "code": "rate_limit_exceeded"}}),
+        &[("retry-after", "60")],
+    ));
+    let proxy = Proxy::start(env_config(&upstream, &[])).await;
+    let Some(output) = run_example(&proxy).await else {
+        return;
+    };
+    assert_eq!(output, "Rate limited, retry after 60 seconds\n");
+    assert_eq!(upstream.attempts(), 1);
+}
+
+#[tokio::test]
+async fn python_example_reports_an_invalid_key() {
+    let upstream = MockUpstream::start().await;
+    upstream.push(Reply::status(
+        401,
+        json!({"error": {"message": "Invalid API Key", "code": "invalid_api_key"}}),
+    ));
+    let proxy = Proxy::start(env_config(&upstream, &[])).await;
+    let Some(output) = run_example(&proxy).await else {
+        return;
+    };
+    assert_eq!(output, "Invalid API key, check configuration\n");
+    assert_eq!(upstream.attempts(), 1);
+}
