@@ -5,9 +5,9 @@
 
 mod common;
 
-use ccproxy::config::{Config, Target};
+use ccproxy::config::Config;
 use common::prometheus;
-use common::{client, env_config, file_config, hello, MockUpstream, Proxy, Reply};
+use common::{client, env_config, file_config, hello, with_backup, MockUpstream, Proxy, Reply};
 use serde_json::{json, Value};
 
 fn rate_limited() -> Reply {
@@ -253,21 +253,7 @@ async fn a_fallback_is_counted_with_its_attempts_and_the_breaker_is_shown() {
     let second = MockUpstream::start().await;
     first.push(rate_limited());
     second.push(Reply::completion("from the backup"));
-    let mut config = env_config(&first, &[]);
-    let mut backup = config.providers[0].clone();
-    backup.name = "backup".into();
-    backup.base_url = second.base_url();
-    config.providers.push(backup);
-    config.routes.default = vec![
-        Target {
-            provider: "mock".into(),
-            model: "mock-model".into(),
-        },
-        Target {
-            provider: "backup".into(),
-            model: "backup-model".into(),
-        },
-    ];
+    let config = with_backup(env_config(&first, &[]), &second.base_url());
     let proxy = Proxy::start(config).await;
     assert_eq!(send(&proxy).await.0, 200);
 

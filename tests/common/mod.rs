@@ -7,7 +7,7 @@ pub mod upstream;
 
 use std::net::SocketAddr;
 
-use ccproxy::config::{self, Config, Env, Overrides};
+use ccproxy::config::{self, Config, Env, Overrides, Target};
 use tokio::sync::oneshot;
 
 pub use upstream::{MockUpstream, Reply};
@@ -103,6 +103,20 @@ pub fn file_config(file: &serde_json::Value) -> Config {
 pub fn hello() -> serde_json::Value {
     serde_json::json!({"model": "claude-sonnet-4-5", "max_tokens": 64,
                        "messages": [{"role": "user", "content": "Say hi"}]})
+}
+
+/// `config` (the mock provider's) with a second provider, `backup` at `backup_url`, as the
+/// fallback of the default route: `mock,mock-model` then `backup,backup-model`.
+pub fn with_backup(mut config: Config, backup_url: &str) -> Config {
+    let mut backup = config.providers[0].clone();
+    backup.name = "backup".into();
+    backup.base_url = backup_url.to_string();
+    config.providers.push(backup);
+    config.routes.default = ["mock,mock-model", "backup,backup-model"]
+        .into_iter()
+        .filter_map(Target::parse)
+        .collect();
+    config
 }
 
 pub fn client() -> reqwest::Client {
