@@ -12,6 +12,7 @@ pub mod providers;
 pub mod router;
 pub mod secret;
 pub mod server;
+pub mod sse;
 pub mod stats;
 pub mod translate;
 pub mod wire;

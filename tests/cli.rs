@@ -24,15 +24,25 @@ fn stderr_lines(child: &mut Child) -> mpsc::Receiver<String> {
     receive
 }
 
-/// Waits for the "listening on http://ADDR" line; returns ADDR.
-fn wait_for_address(lines: &mpsc::Receiver<String>, seen: &mut Vec<String>) -> String {
+/// Waits (bounded) for a stderr line containing `needle`; returns that line.
+fn wait_for_line(lines: &mpsc::Receiver<String>, seen: &mut Vec<String>, needle: &str) -> String {
     while let Ok(line) = lines.recv_timeout(Duration::from_secs(10)) {
         seen.push(line.clone());
-        if let Some(rest) = line.split("listening on http://").nth(1) {
-            return rest.split_whitespace().next().expect("address").to_string();
+        if line.contains(needle) {
+            return line;
         }
     }
-    panic!("ccproxy did not start listening: {seen:?}");
+    panic!("ccproxy never logged '{needle}': {seen:?}");
+}
+
+/// Waits for the "listening on http://ADDR" line; returns ADDR.
+fn wait_for_address(lines: &mpsc::Receiver<String>, seen: &mut Vec<String>) -> String {
+    let line = wait_for_line(lines, seen, "listening on http://");
+    let rest = line
+        .split("listening on http://")
+        .nth(1)
+        .unwrap_or_default();
+    rest.split_whitespace().next().expect("address").to_string()
 }
 
 #[tokio::test]
@@ -65,19 +75,10 @@ async fn starts_with_no_config_and_explains_what_to_set() {
         .unwrap_or_default();
     assert!(suggestion.contains("GROQ_API_KEY"), "{suggestion}");
 
-    // The start-up lines may still be on their way through the reader thread.
-    while !seen.join("\n").contains("GROQ_API_KEY") {
-        match lines.recv_timeout(Duration::from_secs(10)) {
-            Ok(line) => seen.push(line),
-            Err(_) => break,
-        }
-    }
+    let advice = wait_for_line(&lines, &mut seen, "no API key for provider 'groq'");
+    assert!(advice.contains("GROQ_API_KEY"), "{advice}");
     let banner = seen.join("\n");
     assert!(banner.contains("ANTHROPIC_BASE_URL=http://"), "{banner}");
-    assert!(
-        banner.contains("GROQ_API_KEY"),
-        "start-up should say what to set: {banner}"
-    );
 
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

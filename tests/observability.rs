@@ -285,3 +285,74 @@ async fn a_fallback_is_counted_with_its_attempts_and_the_breaker_is_shown() {
     assert_eq!(metrics.sum("ccproxy_circuit_state", &open), 0.0);
     assert_eq!(metrics.types["ccproxy_circuit_state"], "gauge");
 }
+
+fn chunk(delta: Value, finish: Option<&str>) -> Value {
+    json!({"id": "c", "object": "chat.completion.chunk", "model": "mock-model",
+           "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+}
+
+#[tokio::test]
+async fn streams_are_recorded_when_they_end_with_tokens_and_time_to_first_token() {
+    let upstream = MockUpstream::start().await;
+    upstream.push(Reply::openai_stream(&[
+        chunk(json!({"role": "assistant", "content": ""}), None),
+        chunk(json!({"content": "Hi"}), None),
+        chunk(json!({}), Some("stop")),
+        json!({"id": "c", "choices": [], "usage": {"prompt_tokens": 9, "completion_tokens": 4}}),
+    ]));
+    upstream.push(Reply::openai_stream(&[
+        chunk(json!({"content": "partial"}), None),
+        json!({"error": {"message": "Provider returned error", "code": 502}}),
+    ]));
+    let proxy = Proxy::start(env_config(&upstream, &[])).await;
+    let mut streaming = hello();
+    streaming["stream"] = json!(true);
+    for _ in 0..2 {
+        let response = client()
+            .post(proxy.url("/v1/messages"))
+            .json(&streaming)
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(response.status(), 200);
+        response.bytes().await.expect("the whole stream");
+    }
+
+    let stats = get_json(&proxy, "/stats").await;
+    let (failed, ok) = (&stats["recent"][0], &stats["recent"][1]);
+    assert_eq!(ok["stream"], true);
+    assert_eq!(
+        (ok["input_tokens"].as_u64(), ok["output_tokens"].as_u64()),
+        (Some(9), Some(4))
+    );
+    assert!(ok["ttft_ms"].is_u64(), "time to first token: {ok}");
+    assert!(ok.get("code").is_none());
+    assert_eq!(failed["status"], 200, "the stream had begun");
+    assert!(
+        failed["code"].is_string(),
+        "the error that ended it: {failed}"
+    );
+    let mock = &stats["statistics"]["providers"]["mock"];
+    assert_eq!(
+        (mock["successes"].as_u64(), mock["failures"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert!(mock["recent"]["ttft_ms"]["p50"].is_number());
+    assert_eq!(
+        stats["performance"]["in_flight"], 0,
+        "ended streams are not in flight"
+    );
+
+    let metrics = metrics(&proxy).await;
+    let mock = [("provider", "mock")];
+    assert_eq!(
+        metrics.sum("ccproxy_time_to_first_token_seconds_count", &mock),
+        2.0
+    );
+    let ended_by_error = metrics
+        .find("ccproxy_requests_total", &[("status", "200")])
+        .into_iter()
+        .filter(|s| !s.labels["code"].is_empty())
+        .count();
+    assert_eq!(ended_by_error, 1);
+}

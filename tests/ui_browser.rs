@@ -1,5 +1,5 @@
 //! The dashboard in a real browser: Debian's headless Chromium loads `/ui` after requests
-//! went through the proxy (two providers, two routes, a rate limit) and the rendered page
+//! went through the proxy (two providers, two routes, a rate limit, a stream) and the rendered page
 //! must show them. Screenshots of a normal and a narrow window are kept as
 //! `target/ui-screenshot.png` and `target/ui-screenshot-narrow.png`.
 //!
@@ -94,6 +94,32 @@ async fn traffic(proxy: &Proxy, upstream: &MockUpstream) -> Vec<String> {
                 .to_string(),
         );
     }
+    let chunk = |delta: serde_json::Value| {
+        json!({"id": "c", "object": "chat.completion.chunk", "model": "qwen3",
+               "choices": [{"index": 0, "delta": delta, "finish_reason": null}]})
+    };
+    let stream = Reply::openai_stream(&[
+        chunk(json!({"role": "assistant", "content": ""})),
+        chunk(json!({"content": "streamed"})),
+        json!({"id": "c", "choices": [], "usage": {"prompt_tokens": 40, "completion_tokens": 9}}),
+    ]);
+    upstream.push(Reply::Delayed(Duration::from_millis(90), Box::new(stream)));
+    let response = client()
+        .post(proxy.url("/v1/messages"))
+        .json(
+            &json!({"model": "lab,qwen3", "max_tokens": 32, "stream": true,
+                      "messages": [{"role": "user", "content": "hi"}]}),
+        )
+        .send()
+        .await
+        .expect("POST");
+    ids.push(
+        response.headers()["request-id"]
+            .to_str()
+            .expect("id")
+            .to_string(),
+    );
+    response.bytes().await.expect("the whole stream");
     ids
 }
 
@@ -157,6 +183,7 @@ async fn dashboard_shows_the_requests_in_a_real_browser() {
         "rate_limit_exceeded",
         "explicit",
         "degraded",
+        "stream",
     ] {
         assert!(dom.contains(text), "the page shows {text}");
     }

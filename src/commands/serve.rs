@@ -25,7 +25,11 @@ pub fn run(args: &ServerArgs) -> u8 {
             return exit::FAILURE;
         }
     };
-    match runtime.block_on(server::run(config, server::shutdown_signal())) {
+    let serve = async {
+        let shutdown = server::shutdown_signal()?;
+        server::run(config, shutdown).await
+    };
+    match runtime.block_on(serve) {
         Ok(()) => exit::SUCCESS,
         Err(error) => {
             complain(&format!("ccproxy: {error}"));

@@ -96,6 +96,34 @@ pub fn env_prefix(name: &str) -> String {
     name.to_ascii_uppercase().replace(['-', '.'], "_")
 }
 
+/// The most output tokens a known model accepts (docs/providers-research.md, models.dev and
+/// the providers' model pages): a request's `max_tokens` above it is clamped rather than
+/// refused upstream (protocols.md §7.7 item 18). Models not listed are sent as asked.
+const MAX_OUTPUT_TOKENS: &[(&str, u64)] = &[
+    ("moonshotai/kimi-k2-instruct", 16_384),
+    ("moonshotai/kimi-k2-instruct-0905", 16_384),
+    ("openai/gpt-oss-120b", 65_536),
+    ("openai/gpt-oss-20b", 65_536),
+    ("qwen/qwen3.6-27b", 16_384),
+    ("gpt-4.1", 32_768),
+    ("gpt-4.1-mini", 32_768),
+    ("gpt-5.6-terra", 128_000),
+    ("gpt-5.6-luna", 128_000),
+    ("deepseek-chat", 8_192),
+    ("deepseek-v4-pro", 384_000),
+    ("grok-4.3", 30_000),
+    ("gemini-2.5-flash", 65_536),
+    ("gemini-3.8-flash", 65_536),
+];
+
+/// The output-token limit of a known model.
+pub fn max_output_tokens(model: &str) -> Option<u64> {
+    MAX_OUTPUT_TOKENS
+        .iter()
+        .find(|(name, _)| *name == model)
+        .map(|(_, limit)| *limit)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +140,16 @@ mod tests {
         let keyless: Vec<_> = CATALOG.iter().filter(|e| !e.key_required).collect();
         assert_eq!(keyless.len(), 1);
         assert_eq!(keyless[0].name, "ollama");
+    }
+
+    #[test]
+    fn default_models_with_known_limits_are_clamped() {
+        assert_eq!(
+            max_output_tokens("moonshotai/kimi-k2-instruct"),
+            Some(16_384)
+        );
+        assert_eq!(max_output_tokens("gpt-4.1"), Some(32_768));
+        assert_eq!(max_output_tokens("some-local-model"), None);
     }
 
     #[test]

@@ -20,6 +20,7 @@ use futures_util::stream::{self, BoxStream, StreamExt};
 
 use crate::config::{ProviderConfig, ProviderKind, Timeouts};
 use crate::error::{ProxyError, TimeoutPhase};
+use crate::translate::from_openai;
 use crate::wire::anthropic;
 
 /// The pooled HTTP client (keep-alive, TCP_NODELAY; honours HTTPS_PROXY and NO_PROXY) and
@@ -68,7 +69,12 @@ pub struct Upstream {
     pub model: String,
     response: reqwest::Response,
     idle_timeout: Duration,
+    /// What reading the answer needs from the request (tool names, stop sequences).
+    context: from_openai::Context,
 }
+
+/// A streamed answer as Anthropic events; an `Err` ends it (nothing follows).
+pub type EventStream = BoxStream<'static, Result<anthropic::StreamEvent, ProxyError>>;
 
 /// Sends `request` to `provider` for `model`; returns once the provider answered 2xx.
 /// Connecting and waiting for the response headers run under the client's timeouts.
@@ -78,8 +84,8 @@ pub async fn send(
     model: &str,
     request: &anthropic::MessagesRequest,
 ) -> Result<Upstream, ProxyError> {
-    let builder = match provider.kind {
-        ProviderKind::OpenAi => openai::request(&http.client, provider, model, request),
+    let (builder, context) = match provider.kind {
+        ProviderKind::OpenAi => openai::request(&http.client, provider, model, request)?,
         ProviderKind::Anthropic | ProviderKind::Gemini => {
             return Err(ProxyError::Internal {
                 message: format!(
@@ -96,6 +102,7 @@ pub async fn send(
         model: model.to_string(),
         response,
         idle_timeout: http.timeouts.stream_idle,
+        context,
     })
 }
 
@@ -160,18 +167,31 @@ impl Upstream {
 
     /// Reads the whole body (under the idle timeout) as one Anthropic message.
     pub async fn into_message(self) -> Result<anthropic::MessageResponse, ProxyError> {
-        let (provider, model) = (self.provider.clone(), self.model.clone());
+        let (provider, context) = (self.provider.clone(), self.context.clone());
         let mut body = Vec::new();
         let mut chunks = self.bytes_stream();
         while let Some(chunk) = chunks.next().await {
             body.extend_from_slice(&chunk?);
         }
         match provider.kind {
-            ProviderKind::OpenAi => openai::read_message(&provider, &model, &body),
+            ProviderKind::OpenAi => openai::read_message(&provider, &context, &body),
             ProviderKind::Anthropic | ProviderKind::Gemini => Err(errors::unreadable(
                 &provider,
                 "this provider kind is not readable yet",
             )),
+        }
+    }
+
+    /// Reads the body as a stream of Anthropic events, translated as the bytes arrive
+    /// (each read under the idle timeout, as [`Upstream::bytes_stream`]).
+    pub fn into_events(self) -> EventStream {
+        let (provider, context) = (self.provider.clone(), self.context.clone());
+        match provider.kind {
+            ProviderKind::OpenAi => openai::events(provider, context, self.bytes_stream()),
+            ProviderKind::Anthropic | ProviderKind::Gemini => {
+                let error = errors::unreadable(&provider, "this provider kind is not readable yet");
+                stream::iter([Err(error)]).boxed()
+            }
         }
     }
 }

@@ -1,52 +1,74 @@
 //! `POST /v1/messages`: read and check the body, route it, send it to the chosen provider
-//! and answer in Anthropic's shape, with headers saying who served it. Each request ends in
-//! one [`RequestRecord`] handed to the statistics (which also write the request log line).
+//! and answer in Anthropic's shape, with headers saying who served it.
+//!
+//! Streaming (protocols.md §3.6, §7.5): our 200 and its headers go out only once the
+//! upstream answered 2xx *and* its first chunk arrived, so an early failure is still a real
+//! HTTP error the SDKs can retry. After that, each event is written as it is produced, a
+//! `ping` fills every [`PING_INTERVAL`] of upstream silence, and a failure ends the stream
+//! with an `error` event (no `message_stop`). The body stream owns the upstream connection:
+//! when the client goes away, axum drops it and the upstream request with it.
+//!
+//! Each request ends in one [`RequestRecord`] handed to the statistics (which also write
+//! the request log line) by a [`Finish`] guard: when the answer is built, or, for a stream,
+//! when the stream ends or the client leaves.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::HeaderValue;
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use futures_util::stream::{self, Stream, StreamExt};
 
 use super::middleware::RequestId;
 use super::{body, AppState};
 use crate::config::{Config, Target};
 use crate::dispatch::Tally;
 use crate::error::ProxyError;
-use crate::router;
-use crate::stats::RequestRecord;
+use crate::stats::{InFlight, RequestRecord};
+use crate::wire::anthropic::{self, StreamEvent};
+use crate::{providers, router, sse};
+
+/// Upstream silence after which the client gets a `ping` (§3.7).
+const PING_INTERVAL: Duration = Duration::from_secs(10);
 
 pub async fn create(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    let _in_flight = state.stats.enter();
-    let id = request
-        .extensions()
-        .get::<RequestId>()
-        .map(|id| id.0.clone())
-        .unwrap_or_default();
-    let mut record = RequestRecord::new(id, Instant::now());
-    let config = state.config();
-    let response = match handle(&state, &config, request, &mut record).await {
-        Ok(response) => response,
+    let mut finish = Finish::start(state.clone(), &request);
+    let config = finish.config.clone();
+    match handle(&state, &config, request, &mut finish.record).await {
+        Ok((answer, served, rule)) => {
+            let mut response = match answer {
+                Answer::Message(message) => Json(message).into_response(),
+                Answer::Stream(first, events) => {
+                    sse_response(first, events, PING_INTERVAL, Some(finish))
+                }
+            };
+            served_by(&mut response, &served, rule);
+            response
+        }
         Err(error) => {
-            record.status = error.status().as_u16();
-            record.code = Some(error.code());
+            finish.record.failed(&error);
             error.into_response()
         }
-    };
-    state.stats.record(record, &config.prices);
-    response
+    }
 }
 
-/// Serves the request, noting in `record` what it learns on the way (routing, attempts,
-/// timings, tokens) for the statistics and the request log.
+/// What the provider answered: a whole message, or the first event and the rest.
+enum Answer {
+    Message(anthropic::MessageResponse),
+    Stream(StreamEvent, providers::EventStream),
+}
+
+/// Serves the request up to the answer, noting in `record` what it learns on the way
+/// (routing, attempts, timings, tokens) for the statistics and the request log.
 async fn handle(
     state: &AppState,
     config: &Config,
     request: Request,
     record: &mut RequestRecord,
-) -> Result<Response, ProxyError> {
+) -> Result<(Answer, Target, router::Rule), ProxyError> {
     let (parts, body) = request.into_parts();
     let bytes = body::read(&parts.headers, body, config.max_request_bytes).await?;
     let request = body::messages_request(&bytes)?;
@@ -56,12 +78,6 @@ async fn handle(
     if let Some(first) = decision.targets.first() {
         record.served_by(first);
         state.sessions.record(&parts.headers, first, decision.rule);
-    }
-    if request.stream {
-        return Err(ProxyError::InvalidField {
-            field: "stream".into(),
-            reason: "streaming is not available in this build yet".into(),
-        });
     }
     let mut tally = Tally::default();
     let sent = state
@@ -74,16 +90,65 @@ async fn handle(
         provider: upstream.provider.name.clone(),
         model: upstream.model.clone(),
     };
-    let message = upstream.into_message().await?;
-    record.input_tokens = message.usage.input_tokens;
-    record.output_tokens = message.usage.output_tokens;
-    let mut response = Json(message).into_response();
-    served_by(&mut response, &served, decision.rule);
-    Ok(response)
+    let answer = if request.stream {
+        let mut events = upstream.into_events();
+        let first = events.next().await.ok_or_else(|| ProxyError::Internal {
+            message: "the upstream stream produced nothing".into(),
+        })??;
+        record.observe(&first);
+        Answer::Stream(first, events)
+    } else {
+        let message = upstream.into_message().await?;
+        record.input_tokens = message.usage.input_tokens;
+        record.output_tokens = message.usage.output_tokens;
+        Answer::Message(message)
+    };
+    Ok((answer, served, decision.rule))
 }
 
-/// Headers that say which provider, model and routing rule served the request.
+/// Hands the request's record to the statistics when dropped, and counts the request in
+/// flight until then: it travels inside a streamed body, so a stream counts until it ends.
+struct Finish {
+    state: Arc<AppState>,
+    config: Arc<Config>,
+    record: RequestRecord,
+    _in_flight: InFlight,
+}
+
+impl Finish {
+    fn start(state: Arc<AppState>, request: &Request) -> Self {
+        let id = request
+            .extensions()
+            .get::<RequestId>()
+            .map(|id| id.0.clone())
+            .unwrap_or_default();
+        Self {
+            config: state.config(),
+            _in_flight: state.stats.enter(),
+            record: RequestRecord::new(id, Instant::now()),
+            state,
+        }
+    }
+}
+
+impl Drop for Finish {
+    fn drop(&mut self) {
+        let started = self.record.started;
+        let record =
+            std::mem::replace(&mut self.record, RequestRecord::new(String::new(), started));
+        self.state.stats.record(record, &self.config.prices);
+    }
+}
+
+/// Headers that say which provider, model and routing rule served the request, and the
+/// request's log line.
 fn served_by(response: &mut Response, target: &Target, rule: router::Rule) {
+    tracing::info!(
+        route = rule.as_str(),
+        provider = %target.provider,
+        model = %target.model,
+        "served"
+    );
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&target.provider) {
         headers.insert("x-ccproxy-provider", value);
@@ -92,4 +157,126 @@ fn served_by(response: &mut Response, target: &Target, rule: router::Rule) {
         headers.insert("x-ccproxy-model", value);
     }
     headers.insert("x-ccproxy-route", HeaderValue::from_static(rule.as_str()));
+}
+
+/// A `text/event-stream` response: `first`, then the rest of `events`; `finish` (if any)
+/// sees every event and records the request when the stream is over.
+fn sse_response(
+    first: StreamEvent,
+    events: providers::EventStream,
+    ping: Duration,
+    finish: Option<Finish>,
+) -> Response {
+    let body = sse_body(first, events, ping, finish).map(Ok::<_, std::convert::Infallible>);
+    let body = Body::from_stream(body);
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// The encoded events, with a `ping` after each `ping` interval of silence; an error
+/// becomes the last event. `finish` rides along, noting tokens, the first token's time
+/// and a failure, and is dropped (recording the request) with the stream.
+fn sse_body(
+    first: StreamEvent,
+    events: providers::EventStream,
+    ping: Duration,
+    finish: Option<Finish>,
+) -> impl Stream<Item = Bytes> + Send {
+    let first = encode(&first);
+    stream::once(async move { first }).chain(stream::unfold(
+        (Some(events), finish),
+        move |(events, mut finish)| async move {
+            let mut events = events?;
+            let item = match tokio::time::timeout(ping, events.next()).await {
+                Err(_silence) => (encode(&StreamEvent::Ping), Some(events)),
+                Ok(None) => return None,
+                Ok(Some(Ok(event))) => {
+                    if let Some(finish) = &mut finish {
+                        finish.record.observe(&event);
+                    }
+                    (encode(&event), Some(events))
+                }
+                Ok(Some(Err(error))) => {
+                    tracing::warn!(
+                        code = error.code(),
+                        "stream ended by an upstream failure: {error}"
+                    );
+                    if let Some(finish) = &mut finish {
+                        finish.record.code = Some(error.code());
+                    }
+                    (sse::encode("error", &error.body()), None)
+                }
+            };
+            Some((item.0, (item.1, finish)))
+        },
+    ))
+}
+
+fn encode(event: &StreamEvent) -> Bytes {
+    sse::encode(event.name(), event)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::anthropic::{MessageDelta, StopReason, Usage};
+
+    fn text(body: Vec<Bytes>) -> String {
+        body.iter()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn silence_is_filled_with_pings() {
+        let late = stream::once(async {
+            tokio::time::sleep(Duration::from_secs(25)).await;
+            Ok(StreamEvent::MessageStop)
+        })
+        .boxed();
+        let body: Vec<Bytes> = sse_body(StreamEvent::Ping, late, Duration::from_secs(10), None)
+            .collect()
+            .await;
+        let text = text(body);
+        assert_eq!(text.matches("event: ping\n").count(), 3, "{text}");
+        assert!(text.ends_with("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
+    }
+
+    #[tokio::test]
+    async fn an_error_ends_the_stream_with_an_error_event() {
+        let events = stream::iter([
+            Ok(StreamEvent::MessageDelta {
+                delta: MessageDelta {
+                    stop_reason: StopReason::EndTurn,
+                    stop_sequence: None,
+                },
+                usage: Usage::default(),
+            }),
+            Err(ProxyError::ProviderFailed {
+                provider: "p".into(),
+                code: "upstream_error",
+                message: "boom".into(),
+            }),
+            Ok(StreamEvent::MessageStop),
+        ])
+        .boxed();
+        let body = text(
+            sse_body(StreamEvent::Ping, events, PING_INTERVAL, None)
+                .collect()
+                .await,
+        );
+        let last = body.trim_end().rsplit("\n\n").next().unwrap_or_default();
+        assert!(last.starts_with("event: error\ndata: "), "{body}");
+        let data: serde_json::Value =
+            serde_json::from_str(last.trim_start_matches("event: error\ndata: ")).expect("json");
+        assert_eq!(data["type"], "error");
+        assert_eq!(data["error"]["type"], "provider_error");
+        assert!(!body.contains("message_stop"));
+    }
 }

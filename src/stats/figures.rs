@@ -92,7 +92,7 @@ impl Group {
 
     fn figures(&self) -> Figures {
         let totals = &self.totals;
-        let errors = totals.outcomes.iter().filter(|o| o.status >= 400).fold(
+        let errors = totals.outcomes.iter().filter(|o| !o.code.is_empty()).fold(
             BTreeMap::new(),
             |mut errors, o| {
                 *errors.entry(o.code).or_insert(0) += o.count;

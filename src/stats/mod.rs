@@ -27,6 +27,8 @@ use window::{Buckets, Window, SLICE};
 
 use crate::config::{Prices, Target};
 use crate::dispatch::Tally;
+use crate::error::ProxyError;
+use crate::wire::anthropic::StreamEvent;
 
 /// Distinct (route, provider, model) series kept; later ones share one "other" series, so
 /// clients naming endless `provider,model` strings cannot grow memory.
@@ -47,9 +49,10 @@ pub struct RequestRecord {
     pub rule: Option<&'static str>,
     pub provider: Option<String>,
     pub model: Option<String>,
-    /// The HTTP status the client got.
+    /// The HTTP status the client got (a stream that fails later keeps its 200).
     pub status: u16,
-    /// The error code the client got, if it failed.
+    /// The error code the client got, if it failed (in the body or as a stream's last
+    /// event).
     pub code: Option<&'static str>,
     /// From sending upstream to its response headers (of the attempt that answered).
     pub upstream_latency: Option<Duration>,
@@ -99,8 +102,35 @@ impl RequestRecord {
         }
     }
 
-    fn failed(&self) -> bool {
-        self.status >= 400
+    /// The request failed with `error` before an answer began.
+    pub fn failed(&mut self, error: &ProxyError) {
+        self.status = error.status().as_u16();
+        self.code = Some(error.code());
+    }
+
+    /// Notes what a streamed event tells: the tokens so far, and the time of the first
+    /// content (the time to first token).
+    pub fn observe(&mut self, event: &StreamEvent) {
+        let usage = match event {
+            StreamEvent::MessageStart { message } => &message.usage,
+            StreamEvent::MessageDelta { usage, .. } => usage,
+            StreamEvent::ContentBlockDelta { .. } => {
+                if self.time_to_first_token.is_none() {
+                    self.time_to_first_token = Some(self.started.elapsed());
+                }
+                return;
+            }
+            _ => return,
+        };
+        if usage.input_tokens > 0 {
+            self.input_tokens = usage.input_tokens;
+        }
+        self.output_tokens = self.output_tokens.max(usage.output_tokens);
+    }
+
+    /// An error status, or an error that ended a stream after its 200.
+    fn is_failure(&self) -> bool {
+        self.status >= 400 || self.code.is_some()
     }
 }
 
@@ -155,7 +185,7 @@ pub struct Totals {
 impl Totals {
     fn add(&mut self, record: &RequestRecord, total: Duration, cost: Option<f64>) {
         self.requests += 1;
-        self.failures += u64::from(record.failed());
+        self.failures += u64::from(record.is_failure());
         let code = record.code.unwrap_or("");
         match self
             .outcomes
@@ -263,7 +293,7 @@ impl Inner {
         series.totals.add(&record, total, cost);
         let now = series.window.slice_mut(slice);
         now.requests += 1;
-        now.failures += u64::from(record.failed());
+        now.failures += u64::from(record.is_failure());
         now.latency.record(total);
         if let Some(ttft) = record.time_to_first_token {
             now.ttft.record(ttft);

@@ -113,6 +113,20 @@ pub enum ContentBlock {
         #[serde(default)]
         data: String,
     },
+    /// Inside a `tool_result` of a tool search: makes a deferred tool available.
+    ToolReference {
+        #[serde(default)]
+        tool_name: String,
+    },
+    /// A search result given to the model as context.
+    SearchResult {
+        #[serde(default)]
+        source: String,
+        #[serde(default)]
+        title: String,
+        #[serde(default)]
+        content: Vec<ContentBlock>,
+    },
     /// Server tool history, search results, container uploads, blocks newer than this
     /// reader: dropped by translators, kept by the pass-through.
     #[serde(other)]
@@ -164,6 +178,9 @@ pub struct Tool {
     pub description: Option<String>,
     #[serde(default)]
     pub input_schema: Option<Value>,
+    /// Loaded only once a tool search references it (protocols.md §1.6).
+    #[serde(default)]
+    pub defer_loading: bool,
 }
 
 /// `tool_choice` (§1.7).
@@ -258,6 +275,76 @@ pub enum StopReason {
     StopSequence,
     ToolUse,
     Refusal,
+}
+
+/// One streamed event (§3.3); the SSE `event:` name is [`StreamEvent::name`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum StreamEvent {
+    MessageStart {
+        message: StreamMessage,
+    },
+    ContentBlockStart {
+        index: usize,
+        content_block: ResponseBlock,
+    },
+    ContentBlockDelta {
+        index: usize,
+        delta: BlockDelta,
+    },
+    ContentBlockStop {
+        index: usize,
+    },
+    MessageDelta {
+        delta: MessageDelta,
+        usage: Usage,
+    },
+    MessageStop,
+    Ping,
+}
+
+impl StreamEvent {
+    /// The SSE event name, equal to the JSON `type` (§3.1).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::MessageStart { .. } => "message_start",
+            Self::ContentBlockStart { .. } => "content_block_start",
+            Self::ContentBlockDelta { .. } => "content_block_delta",
+            Self::ContentBlockStop { .. } => "content_block_stop",
+            Self::MessageDelta { .. } => "message_delta",
+            Self::MessageStop => "message_stop",
+            Self::Ping => "ping",
+        }
+    }
+}
+
+/// The message in `message_start`: no content yet and a `null` stop reason.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StreamMessage {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub role: Role,
+    pub content: [Value; 0],
+    pub model: String,
+    pub stop_reason: Option<StopReason>,
+    pub stop_sequence: Option<String>,
+    pub usage: Usage,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum BlockDelta {
+    TextDelta { text: String },
+    ThinkingDelta { thinking: String },
+    SignatureDelta { signature: String },
+    InputJsonDelta { partial_json: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MessageDelta {
+    pub stop_reason: StopReason,
+    pub stop_sequence: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -78,6 +78,19 @@ impl Reply {
         Self::Delayed(pause, Box::new(self))
     }
 
+    /// An OpenAI stream: each chunk as its own `data:` event, then `data: [DONE]`.
+    pub fn openai_stream(chunks: &[Value]) -> Self {
+        let mut events: Vec<Vec<u8>> = chunks
+            .iter()
+            .map(|chunk| format!("data: {chunk}\n\n").into_bytes())
+            .collect();
+        events.push(b"data: [DONE]\n\n".to_vec());
+        Self::Sse {
+            chunks: events,
+            pause: Duration::ZERO,
+        }
+    }
+
     /// An OpenAI chat completion whose message is `text`.
     pub fn completion(text: &str) -> Self {
         Self::json(serde_json::json!({
@@ -113,6 +126,8 @@ struct Shared {
     models: Mutex<Option<Value>>,
     /// Requests whose connection closed before their reply was complete.
     cancelled: Mutex<usize>,
+    /// SSE bodies that ended: written out, or dropped because the caller went away.
+    streams_ended: Mutex<usize>,
     changed: tokio::sync::Notify,
 }
 
@@ -180,6 +195,12 @@ impl MockUpstream {
             .await;
     }
 
+    /// Waits until `count` SSE replies have ended (written out or dropped by the caller).
+    pub async fn streams_ended(&self, count: usize) {
+        self.wait_until(|shared| *shared.streams_ended.lock().expect("lock") >= count)
+            .await;
+    }
+
     async fn wait_until(&self, done: impl Fn(&Shared) -> bool) {
         let wait = async {
             loop {
@@ -208,6 +229,16 @@ impl Drop for InFlight {
             *self.shared.cancelled.lock().expect("lock") += 1;
             self.shared.changed.notify_waiters();
         }
+    }
+}
+
+/// Counts an SSE body as ended when it is dropped.
+struct StreamGuard(Arc<Shared>);
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        *self.0.streams_ended.lock().expect("lock") += 1;
+        self.0.changed.notify_waiters();
     }
 }
 
@@ -252,7 +283,7 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
             in_flight.finished = true;
             hang_up()
         }
-        Some(reply) => respond(reply).await,
+        Some(reply) => respond(reply, shared.clone()).await,
         None => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "mock upstream: no scripted reply left",
@@ -270,7 +301,7 @@ fn hang_up() -> ! {
     std::panic::resume_unwind(Box::new("mock upstream hangs up"))
 }
 
-async fn respond(reply: Reply) -> Response {
+async fn respond(reply: Reply, shared: Arc<Shared>) -> Response {
     let mut reply = reply;
     while let Reply::Delayed(pause, inner) = reply {
         tokio::time::sleep(pause).await;
@@ -297,14 +328,14 @@ async fn respond(reply: Reply) -> Response {
             body,
         } => (status_code(status), [("content-type", content_type)], body).into_response(),
         Reply::Sse { chunks, pause } => {
-            let stream =
-                futures_util::stream::unfold(chunks.into_iter(), move |mut rest| async move {
-                    let chunk = rest.next()?;
-                    if !pause.is_zero() {
-                        tokio::time::sleep(pause).await;
-                    }
-                    Some((Ok::<_, Infallible>(Bytes::from(chunk)), rest))
-                });
+            let state = (chunks.into_iter(), StreamGuard(shared));
+            let stream = futures_util::stream::unfold(state, move |(mut rest, guard)| async move {
+                let chunk = rest.next()?;
+                if !pause.is_zero() {
+                    tokio::time::sleep(pause).await;
+                }
+                Some((Ok::<_, Infallible>(Bytes::from(chunk)), (rest, guard)))
+            });
             Response::builder()
                 .header("content-type", "text/event-stream")
                 .body(Body::from_stream(stream))

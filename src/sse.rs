@@ -1,0 +1,216 @@
+//! Server-sent events: a decoder for upstream streams that is correct however the bytes
+//! are split (mid-line, mid-UTF-8, `\r\n` / `\n` / `\r` line ends, comments), and the
+//! encoder for the Anthropic events we write (`event:` line, one-line `data:`, blank line;
+//! protocols.md §3.1). No I/O: callers feed bytes and write what comes out.
+
+use bytes::Bytes;
+use serde::Serialize;
+
+/// One decoded event: its `event:` name (if any) and its `data:` lines joined by `\n`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub event: Option<String>,
+    pub data: String,
+}
+
+/// An incremental SSE decoder. Bytes are buffered until a line is complete, so a
+/// multi-byte character split across reads is decoded whole; each byte is scanned once.
+#[derive(Debug, Default)]
+pub struct Decoder {
+    buffer: Vec<u8>,
+    /// How far `buffer` has been searched for a line end.
+    scanned: usize,
+    event: Option<String>,
+    data: Option<String>,
+}
+
+impl Decoder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Feeds bytes; returns the events they complete.
+    pub fn push(&mut self, bytes: &[u8]) -> Vec<Event> {
+        self.buffer.extend_from_slice(bytes);
+        let mut events = Vec::new();
+        let mut start = 0;
+        let mut index = self.scanned;
+        while index < self.buffer.len() {
+            let byte = self.buffer[index];
+            if byte != b'\n' && byte != b'\r' {
+                index += 1;
+                continue;
+            }
+            // A `\r` at the end of what we have may be the first half of `\r\n`.
+            if byte == b'\r' && index + 1 == self.buffer.len() {
+                break;
+            }
+            let line = String::from_utf8_lossy(&self.buffer[start..index]).into_owned();
+            let crlf = byte == b'\r' && self.buffer[index + 1] == b'\n';
+            index += if crlf { 2 } else { 1 };
+            start = index;
+            if let Some(event) = self.line(&line) {
+                events.push(event);
+            }
+        }
+        self.buffer.drain(..start);
+        self.scanned = index - start;
+        events
+    }
+
+    /// The end of the stream: a last event not followed by a blank line still counts.
+    pub fn finish(&mut self) -> Option<Event> {
+        let rest = std::mem::take(&mut self.buffer);
+        self.scanned = 0;
+        let line = String::from_utf8_lossy(&rest).into_owned();
+        let line = line.trim_end_matches('\r');
+        if !line.is_empty() {
+            if let Some(event) = self.line(line) {
+                return Some(event);
+            }
+        }
+        self.dispatch()
+    }
+
+    fn line(&mut self, line: &str) -> Option<Event> {
+        if line.is_empty() {
+            return self.dispatch();
+        }
+        if line.starts_with(':') {
+            return None;
+        }
+        let (field, value) = match line.split_once(':') {
+            Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
+            None => (line, ""),
+        };
+        match field {
+            "data" => match &mut self.data {
+                Some(data) => {
+                    data.push('\n');
+                    data.push_str(value);
+                }
+                None => self.data = Some(value.to_string()),
+            },
+            "event" => self.event = Some(value.to_string()),
+            _ => {}
+        }
+        None
+    }
+
+    fn dispatch(&mut self) -> Option<Event> {
+        let event = self.event.take();
+        self.data.take().map(|data| Event { event, data })
+    }
+}
+
+/// One Anthropic SSE event: `event: <name>\ndata: <compact json>\n\n`.
+pub fn encode(name: &str, data: &impl Serialize) -> Bytes {
+    let json = serde_json::to_string(data).unwrap_or_else(|_| "{}".to_string());
+    let mut out = String::with_capacity(json.len() + name.len() + 16);
+    out.push_str("event: ");
+    out.push_str(name);
+    out.push_str("\ndata: ");
+    out.push_str(&json);
+    out.push_str("\n\n");
+    Bytes::from(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn decode_all(chunks: &[&[u8]]) -> Vec<Event> {
+        let mut decoder = Decoder::new();
+        let mut events: Vec<Event> = chunks.iter().flat_map(|c| decoder.push(c)).collect();
+        events.extend(decoder.finish());
+        events
+    }
+
+    fn data(text: &str) -> Event {
+        Event {
+            event: None,
+            data: text.to_string(),
+        }
+    }
+
+    #[test]
+    fn data_lines_separated_by_blank_lines_are_events() {
+        let events = decode_all(&[b"data: {\"a\":1}\n\ndata: [DONE]\n\n"]);
+        assert_eq!(events, vec![data("{\"a\":1}"), data("[DONE]")]);
+    }
+
+    #[test]
+    fn crlf_and_lone_cr_end_lines() {
+        let events = decode_all(&[b"data: one\r\n\r\ndata: two\r\rdata: three\n\n"]);
+        assert_eq!(events, vec![data("one"), data("two"), data("three")]);
+    }
+
+    #[test]
+    fn comments_and_unknown_fields_are_ignored() {
+        let events = decode_all(&[b": OPENROUTER PROCESSING\n\nid: 7\nretry: 10\ndata: x\n\n"]);
+        assert_eq!(events, vec![data("x")]);
+    }
+
+    #[test]
+    fn event_names_and_multi_line_data_are_kept() {
+        let events = decode_all(&[b"event: ping\ndata: a\ndata:b\n\n"]);
+        assert_eq!(
+            events,
+            vec![Event {
+                event: Some("ping".into()),
+                data: "a\nb".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn a_last_event_without_blank_line_is_kept_at_the_end() {
+        assert_eq!(decode_all(&[b"data: tail"]), vec![data("tail")]);
+    }
+
+    #[test]
+    fn a_character_split_across_reads_is_decoded_whole() {
+        let bytes = "data: é€😀\n\n".as_bytes();
+        let events = decode_all(&[&bytes[..7], &bytes[7..10], &bytes[10..]]);
+        assert_eq!(events, vec![data("é€😀")]);
+    }
+
+    #[test]
+    fn encoded_events_have_an_event_line_and_one_data_line() {
+        let bytes = encode("ping", &serde_json::json!({"type": "ping", "t": "a\nb"}));
+        assert_eq!(
+            &bytes[..],
+            b"event: ping\ndata: {\"t\":\"a\\nb\",\"type\":\"ping\"}\n\n"
+        );
+    }
+
+    const STREAM: &str =
+        ": keep-alive\r\ndata: {\"choices\":[{\"delta\":{\"content\":\"héllo 😀\"}}]}\r\n\r\n\
+        data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3}}\n\nevent: x\ndata: a\ndata: b\r\r\
+        data: [DONE]\n\n";
+
+    proptest! {
+        #[test]
+        fn decoding_is_invariant_under_rechunking(cuts in proptest::collection::vec(0..STREAM.len(), 0..12)) {
+            let bytes = STREAM.as_bytes();
+            let mut cuts = cuts;
+            cuts.sort_unstable();
+            let mut chunks = Vec::new();
+            let mut last = 0;
+            for cut in cuts {
+                chunks.push(&bytes[last..cut]);
+                last = cut;
+            }
+            chunks.push(&bytes[last..]);
+            prop_assert_eq!(decode_all(&chunks), decode_all(&[bytes]));
+        }
+    }
+
+    #[test]
+    fn the_reference_stream_decodes_to_four_events() {
+        let events = decode_all(&[STREAM.as_bytes()]);
+        assert_eq!(events.len(), 4);
+        assert_eq!(events[3], data("[DONE]"));
+    }
+}

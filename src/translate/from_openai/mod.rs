@@ -1,0 +1,163 @@
+//! OpenAI Chat Completions answers → Anthropic (protocols.md §7.4): the non-streaming
+//! response here, the streaming state machine in [`stream`]. Content comes out in
+//! Anthropic's order (thinking, text, tool_use), tool ids valid for Anthropic, tool names
+//! mapped back to the client's, tool inputs always objects ([`crate::translate::arguments`]).
+
+mod stream;
+
+pub use stream::StreamTranslator;
+
+use serde_json::Value;
+
+use super::names::{tool_id, ToolNames};
+use super::{arguments, TranslateError, THINKING_SIGNATURE};
+use crate::wire::anthropic::{self, ResponseBlock, Role, StopReason};
+use crate::wire::openai;
+
+/// What the response translation needs from the request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    /// Upstream tool names that differ from the client's.
+    pub names: ToolNames,
+    /// The request's `stop_sequences`, to recognise which one ended the answer.
+    pub stop_sequences: Vec<String>,
+    /// The model the request was sent to (reported when the upstream names none).
+    pub model: String,
+}
+
+/// Translates a non-streaming completion.
+pub fn response(
+    completion: openai::ChatResponse,
+    context: &Context,
+) -> Result<anthropic::MessageResponse, TranslateError> {
+    let choice = completion
+        .choices
+        .into_iter()
+        .next()
+        .ok_or(TranslateError::NoChoices)?;
+    let message = choice.message;
+    let (chunk_thinking, text) = message
+        .content
+        .map(openai::TextContent::split)
+        .unwrap_or_default();
+    let thinking = message
+        .reasoning_content
+        .or(message.reasoning)
+        .filter(|t| !t.is_empty())
+        .unwrap_or(chunk_thinking);
+    let mut content = Vec::new();
+    if !thinking.is_empty() {
+        content.push(ResponseBlock::Thinking {
+            thinking,
+            signature: THINKING_SIGNATURE.to_string(),
+        });
+    }
+    let refusal = message.refusal.filter(|r| !r.is_empty());
+    for text in [Some(text), refusal.clone()].into_iter().flatten() {
+        if !text.is_empty() {
+            content.push(ResponseBlock::Text { text });
+        }
+    }
+    let has_tools = !message.tool_calls.is_empty();
+    for call in message.tool_calls {
+        let name = context.names.client_name(&call.function.name);
+        let input = arguments::repair(&call.function.arguments).map_err(|reason| {
+            TranslateError::Arguments {
+                tool: name.clone(),
+                reason,
+            }
+        })?;
+        content.push(ResponseBlock::ToolUse {
+            id: tool_id(&call.id),
+            name,
+            input,
+        });
+    }
+    let (mut stop_reason, stop_sequence) = stop_reason(
+        choice.finish_reason.as_deref(),
+        has_tools,
+        choice.stop_reason.as_ref(),
+        context,
+    )?;
+    if refusal.is_some() {
+        stop_reason = StopReason::Refusal;
+    }
+    Ok(anthropic::MessageResponse {
+        id: super::message_id(),
+        kind: "message".to_string(),
+        role: Role::Assistant,
+        content,
+        model: completion.model.unwrap_or_else(|| context.model.clone()),
+        stop_reason,
+        stop_sequence,
+        usage: usage(&completion.usage.unwrap_or_default()),
+    })
+}
+
+/// `finish_reason` → `stop_reason` (§7.4). `stop` with tool calls is `tool_use` (several
+/// servers say `stop` after tool calls); `stop` that vLLM says was one of the request's
+/// stop sequences is `stop_sequence`; `error` is an upstream failure.
+fn stop_reason(
+    finish_reason: Option<&str>,
+    has_tools: bool,
+    matched: Option<&Value>,
+    context: &Context,
+) -> Result<(StopReason, Option<String>), TranslateError> {
+    let matched = matched
+        .and_then(Value::as_str)
+        .filter(|s| context.stop_sequences.iter().any(|stop| stop == s));
+    Ok(match finish_reason {
+        Some("length") => (StopReason::MaxTokens, None),
+        Some("tool_calls" | "function_call") => (StopReason::ToolUse, None),
+        Some("content_filter") => (StopReason::Refusal, None),
+        Some("error" | "insufficient_system_resource") => {
+            return Err(TranslateError::Upstream {
+                message: format!(
+                    "the provider stopped with finish_reason '{}'",
+                    finish_reason.unwrap_or_default()
+                ),
+                status: None,
+            })
+        }
+        _ if has_tools => (StopReason::ToolUse, None),
+        _ => match matched {
+            Some(stop) => (StopReason::StopSequence, Some(stop.to_string())),
+            None => (StopReason::EndTurn, None),
+        },
+    })
+}
+
+/// OpenAI usage → Anthropic usage: `prompt_tokens` includes cached and cache-written
+/// tokens, Anthropic's `input_tokens` does not (§7.4).
+fn usage(usage: &openai::CompletionUsage) -> anthropic::Usage {
+    let details = usage.prompt_tokens_details.clone().unwrap_or_default();
+    let cached = usage
+        .prompt_cache_hit_tokens
+        .unwrap_or(details.cached_tokens);
+    let written = details.cache_write_tokens;
+    anthropic::Usage {
+        input_tokens: usage.prompt_tokens.saturating_sub(cached + written),
+        output_tokens: usage.completion_tokens,
+        cache_creation_input_tokens: (written > 0).then_some(written),
+        cache_read_input_tokens: (cached > 0).then_some(cached),
+    }
+}
+
+/// An `{"error": ...}` object inside a 200 answer.
+fn upstream_error(error: &Value) -> TranslateError {
+    let message = error
+        .get("message")
+        .and_then(Value::as_str)
+        .or_else(|| error.as_str())
+        .unwrap_or("the provider reported an error")
+        .to_string();
+    let status = error
+        .get("code")
+        .and_then(Value::as_u64)
+        .and_then(|c| u16::try_from(c).ok())
+        .filter(|c| (400..600).contains(c));
+    TranslateError::Upstream { message, status }
+}
+
+#[cfg(test)]
+mod tests;

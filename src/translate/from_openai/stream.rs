@@ -1,0 +1,407 @@
+//! The streaming state machine: OpenAI chunks → Anthropic SSE events (protocols.md §7.5),
+//! one per response.
+//!
+//! Guarantees to the client: `message_start` first; blocks with indices 0, 1, 2, ... in
+//! start order, one open at a time, each closed; thinking blocks start with `signature: ""`
+//! and get one `signature_delta` right before they close; no empty text blocks; tool
+//! arguments forwarded as `input_json_delta` as they arrive (repaired on the fly, so they
+//! always concatenate to a JSON object); then `message_delta` (stop reason, usage) and
+//! `message_stop`. Parallel tool calls that arrive interleaved are held back (per call)
+//! until the open call's object is complete or the stream ends, then emitted in order.
+//! Failures (an `error` chunk, `finish_reason: "error"`, unrepairable arguments, a stream
+//! that ends without `[DONE]` or a finish reason) are returned as errors: the caller ends
+//! the stream with an `error` event and no `message_stop`.
+
+use serde_json::Value;
+
+use super::{stop_reason, upstream_error, usage, Context};
+use crate::translate::arguments::Repair;
+use crate::translate::names::tool_id;
+use crate::translate::{TranslateError, THINKING_SIGNATURE};
+use crate::wire::anthropic::{
+    BlockDelta, MessageDelta, ResponseBlock, Role, StopReason, StreamEvent, StreamMessage, Usage,
+};
+use crate::wire::openai;
+
+/// The block that is open now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Open {
+    None,
+    Thinking(usize),
+    Text(usize),
+    /// A tool call: its slot in `tools` and its block index.
+    Tool(usize, usize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ToolState {
+    Waiting,
+    Open,
+    Closed,
+}
+
+#[derive(Debug)]
+struct ToolCall {
+    /// The upstream's `index` for this call.
+    key: usize,
+    id: String,
+    name: String,
+    repair: Repair,
+    state: ToolState,
+    /// Repaired argument text not yet emitted (the call is waiting).
+    held: String,
+}
+
+/// Translates one streamed completion.
+#[derive(Debug)]
+pub struct StreamTranslator {
+    context: Context,
+    id: String,
+    started: bool,
+    finished: bool,
+    next_index: usize,
+    open: Open,
+    tools: Vec<ToolCall>,
+    finish_reason: Option<String>,
+    matched_stop: Option<Value>,
+    refused: bool,
+    usage: Option<openai::CompletionUsage>,
+}
+
+impl StreamTranslator {
+    pub fn new(context: Context) -> Self {
+        Self {
+            context,
+            id: crate::translate::message_id(),
+            started: false,
+            finished: false,
+            next_index: 0,
+            open: Open::None,
+            tools: Vec::new(),
+            finish_reason: None,
+            matched_stop: None,
+            refused: false,
+            usage: None,
+        }
+    }
+
+    /// One SSE `data:` payload: a chunk, or `[DONE]`.
+    pub fn on_data(&mut self, data: &str) -> Result<Vec<StreamEvent>, TranslateError> {
+        if data.trim() == "[DONE]" {
+            return self.finish(true);
+        }
+        let chunk: openai::ChatChunk =
+            serde_json::from_str(data).map_err(|e| TranslateError::BadChunk(e.to_string()))?;
+        self.on_chunk(chunk)
+    }
+
+    /// The upstream closed the stream (after `[DONE]` this adds nothing).
+    pub fn on_eof(&mut self) -> Result<Vec<StreamEvent>, TranslateError> {
+        self.finish(false)
+    }
+
+    pub fn on_chunk(
+        &mut self,
+        chunk: openai::ChatChunk,
+    ) -> Result<Vec<StreamEvent>, TranslateError> {
+        if let Some(error) = &chunk.error {
+            return Err(upstream_error(error));
+        }
+        let mut out = Vec::new();
+        if self.finished {
+            return Ok(out);
+        }
+        if let Some(usage) = chunk.usage.or(chunk.x_groq.and_then(|x| x.usage)) {
+            self.usage = Some(usage);
+        }
+        if !self.started {
+            self.start(chunk.model, &mut out);
+        }
+        let Some(choice) = chunk.choices.into_iter().next() else {
+            return Ok(out);
+        };
+        let delta = choice.delta;
+        let (chunk_thinking, text) = delta
+            .content
+            .map(openai::TextContent::split)
+            .unwrap_or_default();
+        for thinking in [
+            delta.reasoning_content,
+            delta.reasoning,
+            Some(chunk_thinking),
+        ] {
+            self.thinking(thinking.as_deref().unwrap_or_default(), &mut out)?;
+        }
+        self.text(&text, &mut out)?;
+        if let Some(refusal) = delta.refusal.filter(|r| !r.is_empty()) {
+            self.refused = true;
+            self.text(&refusal, &mut out)?;
+        }
+        for call in delta.tool_calls {
+            self.tool_delta(call, &mut out)?;
+        }
+        if let Some(reason) = choice.finish_reason {
+            if reason == "error" {
+                return Err(TranslateError::Upstream {
+                    message: "the provider stopped with finish_reason 'error'".into(),
+                    status: None,
+                });
+            }
+            self.finish_reason = Some(reason);
+        }
+        if choice.stop_reason.is_some() {
+            self.matched_stop = choice.stop_reason;
+        }
+        Ok(out)
+    }
+
+    fn start(&mut self, model: Option<String>, out: &mut Vec<StreamEvent>) {
+        self.started = true;
+        let input_tokens = self.usage.as_ref().map_or(0, |u| usage(u).input_tokens);
+        out.push(StreamEvent::MessageStart {
+            message: StreamMessage {
+                id: self.id.clone(),
+                kind: "message",
+                role: Role::Assistant,
+                content: [],
+                model: model.unwrap_or_else(|| self.context.model.clone()),
+                stop_reason: None,
+                stop_sequence: None,
+                usage: Usage {
+                    input_tokens,
+                    ..Usage::default()
+                },
+            },
+        });
+    }
+
+    fn begin(&mut self, block: ResponseBlock, out: &mut Vec<StreamEvent>) -> usize {
+        let index = self.next_index;
+        self.next_index += 1;
+        out.push(StreamEvent::ContentBlockStart {
+            index,
+            content_block: block,
+        });
+        index
+    }
+
+    fn thinking(&mut self, text: &str, out: &mut Vec<StreamEvent>) -> Result<(), TranslateError> {
+        self.append(Open::Thinking, text, out)
+    }
+
+    fn text(&mut self, text: &str, out: &mut Vec<StreamEvent>) -> Result<(), TranslateError> {
+        self.append(Open::Text, text, out)
+    }
+
+    /// Appends reasoning or text to the open block of that `kind`, opening one if needed;
+    /// an empty fragment opens nothing.
+    fn append(
+        &mut self,
+        kind: fn(usize) -> Open,
+        text: &str,
+        out: &mut Vec<StreamEvent>,
+    ) -> Result<(), TranslateError> {
+        if text.is_empty() {
+            return Ok(());
+        }
+        let thinking = kind(0) == Open::Thinking(0);
+        let index = match self.open {
+            Open::Thinking(index) if thinking => index,
+            Open::Text(index) if !thinking => index,
+            _ => {
+                self.close(out)?;
+                let block = if thinking {
+                    ResponseBlock::Thinking {
+                        thinking: String::new(),
+                        signature: String::new(),
+                    }
+                } else {
+                    ResponseBlock::Text {
+                        text: String::new(),
+                    }
+                };
+                let index = self.begin(block, out);
+                self.open = kind(index);
+                index
+            }
+        };
+        let text = text.to_string();
+        let delta = if thinking {
+            BlockDelta::ThinkingDelta { thinking: text }
+        } else {
+            BlockDelta::TextDelta { text }
+        };
+        out.push(StreamEvent::ContentBlockDelta { index, delta });
+        Ok(())
+    }
+
+    fn tool_delta(
+        &mut self,
+        call: openai::ToolCallDelta,
+        out: &mut Vec<StreamEvent>,
+    ) -> Result<(), TranslateError> {
+        let slot = self.slot(&call);
+        let tool = &mut self.tools[slot];
+        let function = call.function.unwrap_or_default();
+        if tool.id.is_empty() {
+            tool.id = call.id.unwrap_or_default();
+        }
+        if tool.name.is_empty() {
+            tool.name = function.name.unwrap_or_default();
+        }
+        if tool.state != ToolState::Closed {
+            let text = tool
+                .repair
+                .push(function.arguments.as_deref().unwrap_or_default());
+            match (tool.state, self.open) {
+                (ToolState::Open, Open::Tool(_, index)) if !text.is_empty() => {
+                    let delta = BlockDelta::InputJsonDelta { partial_json: text };
+                    out.push(StreamEvent::ContentBlockDelta { index, delta });
+                }
+                _ => tool.held.push_str(&text),
+            }
+        }
+        self.advance(out)
+    }
+
+    /// The call a delta belongs to: by `index`, else by `id`, else the last one (§6.5).
+    fn slot(&mut self, call: &openai::ToolCallDelta) -> usize {
+        let found = match (call.index, call.id.as_deref().filter(|id| !id.is_empty())) {
+            (Some(key), _) => self.tools.iter().position(|t| t.key == key),
+            (None, Some(id)) => self.tools.iter().position(|t| t.id == id),
+            (None, None) => self.tools.len().checked_sub(1),
+        };
+        found.unwrap_or_else(|| {
+            self.tools.push(ToolCall {
+                key: call.index.unwrap_or(self.tools.len()),
+                id: String::new(),
+                name: String::new(),
+                repair: Repair::new(),
+                state: ToolState::Waiting,
+                held: String::new(),
+            });
+            self.tools.len() - 1
+        })
+    }
+
+    /// Closes the open call once its object is complete, and starts waiting calls (in
+    /// order of appearance) whenever no incomplete call is open.
+    fn advance(&mut self, out: &mut Vec<StreamEvent>) -> Result<(), TranslateError> {
+        loop {
+            if let Open::Tool(slot, _) = self.open {
+                if !self.tools[slot].repair.is_complete() {
+                    return Ok(());
+                }
+                self.close(out)?;
+            }
+            let Some(slot) = self
+                .tools
+                .iter()
+                .position(|t| t.state == ToolState::Waiting && !t.name.is_empty())
+            else {
+                return Ok(());
+            };
+            self.open_tool(slot, out)?;
+        }
+    }
+
+    fn open_tool(&mut self, slot: usize, out: &mut Vec<StreamEvent>) -> Result<(), TranslateError> {
+        self.close(out)?;
+        let tool = &self.tools[slot];
+        let block = ResponseBlock::ToolUse {
+            id: tool_id(&tool.id),
+            name: self.context.names.client_name(&tool.name),
+            input: Value::Object(Default::default()),
+        };
+        let index = self.begin(block, out);
+        let tool = &mut self.tools[slot];
+        tool.state = ToolState::Open;
+        self.open = Open::Tool(slot, index);
+        let held = std::mem::take(&mut tool.held);
+        if !held.is_empty() {
+            let delta = BlockDelta::InputJsonDelta { partial_json: held };
+            out.push(StreamEvent::ContentBlockDelta { index, delta });
+        }
+        Ok(())
+    }
+
+    /// Closes the open block (a thinking block gets its signature first; a tool call gets
+    /// what closes its arguments).
+    fn close(&mut self, out: &mut Vec<StreamEvent>) -> Result<(), TranslateError> {
+        let index = match self.open {
+            Open::None => return Ok(()),
+            Open::Thinking(index) => {
+                let delta = BlockDelta::SignatureDelta {
+                    signature: THINKING_SIGNATURE.to_string(),
+                };
+                out.push(StreamEvent::ContentBlockDelta { index, delta });
+                index
+            }
+            Open::Text(index) => index,
+            Open::Tool(slot, index) => {
+                let tool = &mut self.tools[slot];
+                tool.state = ToolState::Closed;
+                let (tail, _) =
+                    tool.repair
+                        .finish()
+                        .map_err(|reason| TranslateError::Arguments {
+                            tool: self.context.names.client_name(&tool.name),
+                            reason,
+                        })?;
+                if !tail.is_empty() {
+                    let delta = BlockDelta::InputJsonDelta { partial_json: tail };
+                    out.push(StreamEvent::ContentBlockDelta { index, delta });
+                }
+                index
+            }
+        };
+        out.push(StreamEvent::ContentBlockStop { index });
+        self.open = Open::None;
+        Ok(())
+    }
+
+    fn finish(&mut self, done: bool) -> Result<Vec<StreamEvent>, TranslateError> {
+        let mut out = Vec::new();
+        if self.finished {
+            return Ok(out);
+        }
+        if !done && self.finish_reason.is_none() {
+            return Err(TranslateError::Truncated);
+        }
+        self.finished = true;
+        if !self.started {
+            self.start(None, &mut out);
+        }
+        self.close(&mut out)?;
+        for slot in 0..self.tools.len() {
+            if self.tools[slot].state == ToolState::Waiting {
+                if self.tools[slot].name.is_empty() {
+                    self.tools[slot].name = "unknown_tool".to_string();
+                }
+                self.open_tool(slot, &mut out)?;
+                self.close(&mut out)?;
+            }
+        }
+        let (mut stop_reason, stop_sequence) = stop_reason(
+            self.finish_reason.as_deref(),
+            !self.tools.is_empty(),
+            self.matched_stop.as_ref(),
+            &self.context,
+        )?;
+        if self.refused {
+            stop_reason = StopReason::Refusal;
+        }
+        out.push(StreamEvent::MessageDelta {
+            delta: MessageDelta {
+                stop_reason,
+                stop_sequence,
+            },
+            usage: self.usage.as_ref().map(usage).unwrap_or_default(),
+        });
+        out.push(StreamEvent::MessageStop);
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests;

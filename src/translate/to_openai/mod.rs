@@ -1,0 +1,190 @@
+//! Anthropic Messages request → OpenAI Chat Completions request (protocols.md §7.1–§7.3,
+//! §7.6). Builds the upstream body field by field from what the client sent, so nothing
+//! Anthropic-only (`cache_control`, `context_management`, `metadata`, `thinking`,
+//! `output_config`, `service_tier`, betas) can leak through; the target's [`Quirks`] decide
+//! the provider-specific spelling. Messages and blocks are in [`messages`].
+
+mod messages;
+mod tools;
+
+use serde_json::json;
+
+use super::from_openai::Context;
+use super::names::{fnv1a, ToolNames};
+use super::quirks::{Effort, MaxTokensField, Quirks, Reasoning};
+use super::TranslateError;
+use crate::wire::anthropic::{self, Thinking};
+use crate::wire::openai;
+
+/// Where the request goes: the upstream model and what that provider accepts.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub model: &'a str,
+    pub quirks: Quirks,
+    /// The model's output-token limit, when known.
+    pub max_output_tokens: Option<u64>,
+}
+
+/// Translates a request; also returns what the response translation needs to know.
+pub fn request(
+    request: &anthropic::MessagesRequest,
+    target: &Target<'_>,
+) -> Result<(openai::ChatRequest, Context), TranslateError> {
+    let quirks = target.quirks;
+    let mut names = ToolNames::default();
+    let tools = tools::tools(request, &mut names);
+    let mut body = openai::ChatRequest {
+        model: target.model.to_string(),
+        messages: messages::messages(request, &quirks)?,
+        temperature: request.temperature.filter(|_| quirks.sampling),
+        top_p: request.top_p.filter(|_| quirks.sampling),
+        top_k: request.top_k.filter(|_| quirks.top_k),
+        stop: stop_sequences(&request.stop_sequences, &quirks),
+        stream: request.stream,
+        stream_options: (request.stream && quirks.stream_usage).then_some(openai::StreamOptions {
+            include_usage: true,
+        }),
+        user: user(request, &quirks),
+        response_format: response_format(request),
+        ..Default::default()
+    };
+    let max_tokens = request
+        .max_tokens
+        .map(|asked| target.max_output_tokens.map_or(asked, |cap| asked.min(cap)));
+    match quirks.max_tokens_field {
+        MaxTokensField::MaxTokens => body.max_tokens = max_tokens,
+        MaxTokensField::MaxCompletionTokens => body.max_completion_tokens = max_tokens,
+    }
+    if !tools.is_empty() {
+        let (choice, parallel) = tools::tool_choice(request.tool_choice.as_ref());
+        body.tool_choice = choice;
+        body.parallel_tool_calls = parallel.filter(|_| quirks.parallel_tool_calls);
+        body.tools = tools;
+    }
+    reasoning(request, &quirks, &mut body);
+    let context = Context {
+        names,
+        stop_sequences: request.stop_sequences.clone(),
+        model: target.model.to_string(),
+    };
+    Ok((body, context))
+}
+
+/// `stop_sequences` → `stop`, cut to what the provider accepts.
+fn stop_sequences(stop: &[String], quirks: &Quirks) -> Vec<String> {
+    if !quirks.sampling {
+        return Vec::new();
+    }
+    let limit = quirks.max_stop_sequences.unwrap_or(stop.len());
+    stop.iter().take(limit).cloned().collect()
+}
+
+/// `metadata.user_id` → `user` where accepted. Claude Code sends a JSON string longer than
+/// OpenAI's 64-character limit (§7.1): a longer id is replaced by a stable hash.
+fn user(request: &anthropic::MessagesRequest, quirks: &Quirks) -> Option<String> {
+    let id = request.metadata.as_ref()?.user_id.as_deref()?;
+    if !quirks.user || id.is_empty() {
+        return None;
+    }
+    Some(if id.len() <= 64 {
+        id.to_string()
+    } else {
+        format!("user_{:016x}", fnv1a(id.as_bytes()))
+    })
+}
+
+/// `output_config.format` (`json_schema`) → `response_format` (§11.1): Claude Code asks for
+/// structured output in side tasks and expects JSON back.
+fn response_format(request: &anthropic::MessagesRequest) -> Option<serde_json::Value> {
+    let format = request.output_config.as_ref()?.format.as_ref()?;
+    if format.get("type")?.as_str()? != "json_schema" {
+        return None;
+    }
+    let schema = format.get("schema").cloned().unwrap_or_else(|| json!({}));
+    Some(json!({"type": "json_schema", "json_schema": {"name": "response", "schema": schema}}))
+}
+
+/// What the client asked for: no thinking, thinking (with an effort or a budget), or
+/// nothing in particular.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wanted {
+    Unspecified,
+    Off,
+    On {
+        effort: Option<Effort>,
+        budget: Option<u64>,
+    },
+}
+
+fn wanted(request: &anthropic::MessagesRequest) -> Wanted {
+    let effort = request
+        .output_config
+        .as_ref()
+        .and_then(|c| c.effort.as_deref())
+        .and_then(Effort::parse);
+    match request.thinking {
+        Some(Thinking::Disabled) => Wanted::Off,
+        Some(Thinking::Enabled { budget_tokens }) => Wanted::On {
+            effort: effort.or(Some(budget_effort(budget_tokens))),
+            budget: Some(budget_tokens),
+        },
+        Some(Thinking::Adaptive) => Wanted::On {
+            effort,
+            budget: None,
+        },
+        _ if effort.is_some() => Wanted::On {
+            effort,
+            budget: None,
+        },
+        _ => Wanted::Unspecified,
+    }
+}
+
+/// A thinking budget as an effort level. Agent clients send budgets in the tens of
+/// thousands, so the buckets are wide (docs/translation.md): below 4096 low, below 16384
+/// medium, else high.
+fn budget_effort(budget: u64) -> Effort {
+    match budget {
+        0..4096 => Effort::Low,
+        4096..16384 => Effort::Medium,
+        _ => Effort::High,
+    }
+}
+
+/// `thinking` / `output_config.effort` → the provider's reasoning control (§7.6).
+fn reasoning(
+    request: &anthropic::MessagesRequest,
+    quirks: &Quirks,
+    body: &mut openai::ChatRequest,
+) {
+    let wanted = wanted(request);
+    match (quirks.reasoning, wanted) {
+        (Reasoning::Unsupported, _) | (_, Wanted::Unspecified) => {}
+        (Reasoning::Effort(ceiling), Wanted::On { effort, .. }) => {
+            body.reasoning_effort = effort.map(|e| e.min(ceiling).as_str());
+        }
+        (Reasoning::Effort(_), Wanted::Off) => {}
+        // api-docs.deepseek.com/guides/thinking_mode: effort is low|high|max.
+        (Reasoning::DeepSeek, Wanted::On { effort, .. }) => {
+            body.thinking = Some(json!({"type": "enabled"}));
+            body.reasoning_effort = effort.map(|e| match e {
+                Effort::Low => "low",
+                Effort::Medium | Effort::High => "high",
+                Effort::XHigh | Effort::Max => "max",
+            });
+        }
+        (Reasoning::DeepSeek, Wanted::Off) => body.thinking = Some(json!({"type": "disabled"})),
+        // openrouter.ai/docs/use-cases/reasoning-tokens: effort xor max_tokens.
+        (Reasoning::OpenRouter, Wanted::On { effort, budget }) => {
+            body.reasoning = Some(match (budget, effort) {
+                (Some(budget), _) => json!({"max_tokens": budget}),
+                (None, Some(effort)) => json!({"effort": effort.min(Effort::XHigh).as_str()}),
+                (None, None) => json!({"enabled": true}),
+            });
+        }
+        (Reasoning::OpenRouter, Wanted::Off) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests;
