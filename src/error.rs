@@ -92,6 +92,15 @@ pub enum ProxyError {
     },
     #[error("Provider '{provider}' rejected the request: {message}")]
     ProviderRejected { provider: String, message: String },
+    #[error("no provider named '{name}' is configured")]
+    ProviderNotFound {
+        name: String,
+        available: Vec<String>,
+    },
+    #[error("a provider named '{name}' already exists")]
+    ProviderExists { name: String },
+    #[error("the configuration change is invalid: {}", problems.join("; "))]
+    InvalidConfig { problems: Vec<String> },
     /// The provider's context window overflowed, in Anthropic's words (protocols.md §4.2) so
     /// that Claude-style clients react (compact the conversation).
     #[error("prompt is too long: {detail}")]
@@ -107,10 +116,14 @@ impl ProxyError {
             | Self::MissingField { .. }
             | Self::InvalidField { .. }
             | Self::UnknownProvider { .. }
+            | Self::InvalidConfig { .. }
             | Self::ProviderRejected { .. }
             | Self::PromptTooLong { .. } => StatusCode::BAD_REQUEST,
+            Self::ProviderExists { .. } => StatusCode::CONFLICT,
             Self::RequestTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::NotFound { .. } | Self::ModelNotFound { .. } => StatusCode::NOT_FOUND,
+            Self::NotFound { .. } | Self::ModelNotFound { .. } | Self::ProviderNotFound { .. } => {
+                StatusCode::NOT_FOUND
+            }
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::ProxyAuth { .. } | Self::MissingApiKey { .. } | Self::InvalidApiKey { .. } => {
                 StatusCode::UNAUTHORIZED
@@ -132,10 +145,12 @@ impl ProxyError {
             | Self::InvalidField { .. }
             | Self::MethodNotAllowed { .. }
             | Self::UnknownProvider { .. }
+            | Self::InvalidConfig { .. }
+            | Self::ProviderExists { .. }
             | Self::ProviderRejected { .. }
             | Self::PromptTooLong { .. } => "invalid_request_error",
             Self::RequestTooLarge { .. } => "request_too_large",
-            Self::NotFound { .. } => "not_found_error",
+            Self::NotFound { .. } | Self::ProviderNotFound { .. } => "not_found_error",
             Self::ProxyAuth { .. } | Self::MissingApiKey { .. } | Self::InvalidApiKey { .. } => {
                 "authentication_error"
             }
@@ -169,6 +184,9 @@ impl ProxyError {
             Self::ProviderFailed { code, .. } => code,
             Self::ProviderTimeout { .. } => "provider_timeout",
             Self::ProviderRejected { .. } => "provider_rejected_request",
+            Self::ProviderNotFound { .. } => "provider_not_found",
+            Self::ProviderExists { .. } => "provider_exists",
+            Self::InvalidConfig { .. } => "invalid_config",
             Self::PromptTooLong { .. } => "prompt_too_long",
             Self::Internal { .. } => "internal_error",
         }
@@ -222,8 +240,11 @@ impl ProxyError {
             Self::ModelNotFound { available, .. } if !available.is_empty() => {
                 details.insert("available_models".into(), json!(available));
             }
-            Self::UnknownProvider { available, .. } => {
+            Self::UnknownProvider { available, .. } | Self::ProviderNotFound { available, .. } => {
                 details.insert("available_providers".into(), json!(available));
+            }
+            Self::InvalidConfig { problems } => {
+                details.insert("problems".into(), json!(problems));
             }
             _ => {}
         }
@@ -289,6 +310,9 @@ impl ProxyError {
             }
             Self::UnknownProvider { .. } => {
                 "Use \"provider,model\" with one of available_providers".to_string()
+            }
+            Self::ProviderExists { name } => {
+                format!("Change it with PUT /providers/{name}, or choose another name")
             }
             _ => return None,
         })

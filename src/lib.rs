@@ -14,5 +14,6 @@ pub mod secret;
 pub mod server;
 pub mod sse;
 pub mod stats;
+pub mod tokens;
 pub mod translate;
 pub mod wire;

@@ -76,6 +76,16 @@ async fn from_client(body: &str, path: &str, get: bool) -> Example {
     send(request).await
 }
 
+/// An admin API request to a proxy configured with `PROVIDER=groq`.
+async fn admin(method: reqwest::Method, path: &str, body: Option<Value>) -> Example {
+    let proxy = Proxy::start(config_from_env(&[("PROVIDER", "groq")])).await;
+    let mut request = client().request(method, proxy.url(path));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    send(request).await
+}
+
 fn built(error: ProxyError) -> Example {
     Example {
         status: error.status().as_u16(),
@@ -268,6 +278,16 @@ async fn example(code: &str) -> Example {
                 .replace(&refused, SHOWN_BASE_URL);
             example.body = serde_json::from_str(&shown).expect("JSON");
             example
+        }
+        "invalid_config" => {
+            let provider = json!({"name": "lab", "type": "openai", "base_url": "ftp://lab.local",
+                                  "modles": ["qwen3"]});
+            admin(reqwest::Method::POST, "/providers", Some(provider)).await
+        }
+        "provider_not_found" => admin(reqwest::Method::GET, "/providers/lab", None).await,
+        "provider_exists" => {
+            let provider = json!({"name": "groq", "models": ["llama-3.3-70b-versatile"]});
+            admin(reqwest::Method::POST, "/providers", Some(provider)).await
         }
         other => panic!("no scenario produces `{other}`: add one"),
     }

@@ -5,9 +5,10 @@
 
 mod common;
 
-use ccproxy::config::Config;
 use common::prometheus;
-use common::{client, env_config, file_config, hello, with_backup, MockUpstream, Proxy, Reply};
+use common::{
+    client, env_config, hello, with_backup, ConfigFile, MockUpstream, Proxy, Reply, PROVIDER_KEY,
+};
 use serde_json::{json, Value};
 
 fn rate_limited() -> Reply {
@@ -166,13 +167,12 @@ async fn requests_that_fail_before_routing_are_counted_without_a_provider() {
 }
 
 /// A config file with the mock provider and a price for its model.
-fn priced_config(upstream: &MockUpstream) -> Config {
-    let file = json!({
+fn priced_config(upstream: &MockUpstream) -> ConfigFile {
+    ConfigFile::new(&json!({
         "providers": [{"name": "mock", "type": "openai", "base_url": upstream.base_url(),
-                       "api_key": "${MOCK_API_KEY}", "models": ["mock-model"]}],
+                       "api_key": PROVIDER_KEY, "models": ["mock-model"]}],
         "prices": {"mock,mock-model": {"input_per_mtok": 1_000_000.0, "output_per_mtok": 2_000_000.0}}
-    });
-    file_config(&file)
+    }))
 }
 
 #[tokio::test]
@@ -181,7 +181,8 @@ async fn configured_prices_give_a_cost() {
     upstream
         .push(Reply::completion("one"))
         .push(Reply::completion("two"));
-    let proxy = Proxy::start(priced_config(&upstream)).await;
+    let file = priced_config(&upstream);
+    let proxy = Proxy::start(file.load()).await;
     for _ in 0..2 {
         assert_eq!(send(&proxy).await.0, 200);
     }

@@ -11,8 +11,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use ccproxy::config::Config;
-use common::{client, file_config, MockUpstream, Proxy, Reply};
+use common::{client, ConfigFile, MockUpstream, Proxy, Reply, PROVIDER_KEY};
 use serde_json::json;
 
 fn find_chromium() -> Option<PathBuf> {
@@ -41,18 +40,17 @@ fn target_dir() -> PathBuf {
 }
 
 /// Two providers on the same scripted upstream, the first one priced.
-fn two_provider_config(upstream: &MockUpstream) -> Config {
+fn two_provider_config(upstream: &MockUpstream) -> ConfigFile {
     let base_url = upstream.base_url();
-    let file = json!({
+    ConfigFile::new(&json!({
         "providers": [
             {"name": "groq", "type": "openai", "base_url": base_url,
-             "api_key": "${MOCK_API_KEY}", "models": ["moonshotai/kimi-k2-instruct"]},
+             "api_key": PROVIDER_KEY, "models": ["moonshotai/kimi-k2-instruct"]},
             {"name": "lab", "type": "openai", "base_url": base_url,
-             "api_key": "${MOCK_API_KEY}", "models": ["qwen3"]}
+             "api_key": PROVIDER_KEY, "models": ["qwen3"]}
         ],
         "prices": {"groq,moonshotai/kimi-k2-instruct": {"input_per_mtok": 1.0, "output_per_mtok": 3.0}}
-    });
-    file_config(&file)
+    }))
 }
 
 /// Sends the scripted traffic; returns the request ids.
@@ -168,7 +166,8 @@ async fn dashboard_shows_the_requests_in_a_real_browser() {
         return;
     };
     let upstream = MockUpstream::start().await;
-    let proxy = Proxy::start(two_provider_config(&upstream)).await;
+    let file = two_provider_config(&upstream);
+    let proxy = Proxy::start(file.load()).await;
     let ids = traffic(&proxy, &upstream).await;
     let url = proxy.url("/ui");
 

@@ -21,6 +21,11 @@ impl Env {
         )
     }
 
+    /// Sets a variable in this snapshot (never in the process).
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.0.insert(name.to_string(), value.to_string());
+    }
+
     /// The value of a variable; an empty value counts as unset.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0

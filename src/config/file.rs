@@ -44,19 +44,34 @@ const ROUTE_KEYS: &[&str] = &[
 ];
 
 pub(super) fn load(path: &Path, env: &Env) -> Result<Config, ConfigError> {
+    let value = read(path)?;
+    from_value(&value, ConfigSource::File(path.to_path_buf()), env)
+}
+
+/// The file's JSON (comments allowed), not yet validated.
+pub(super) fn read(path: &Path) -> Result<Value, ConfigError> {
     let source = path.display().to_string();
     let fail = |message: String| ConfigError::new(&source, vec![Problem::new("(file)", message)]);
     let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read it: {e}")))?;
-    let value: Value = serde_json::from_str(&super::jsonc::strip_comments(&text))
-        .map_err(|e| fail(format!("not valid JSON: {e}")))?;
+    serde_json::from_str(&super::jsonc::strip_comments(&text))
+        .map_err(|e| fail(format!("not valid JSON: {e}")))
+}
+
+/// Validates a config document (the file's JSON, or an edit of it from the admin API).
+pub(super) fn from_value(
+    value: &Value,
+    source: ConfigSource,
+    env: &Env,
+) -> Result<Config, ConfigError> {
+    let origin = source.describe();
     let mut reader = Reader {
         env,
         problems: Vec::new(),
     };
-    let config = reader.config(&value, ConfigSource::File(path.to_path_buf()));
+    let config = reader.config(value, source);
     match config {
         Some(config) if reader.problems.is_empty() => Ok(config),
-        _ => Err(ConfigError::new(source, reader.problems)),
+        _ => Err(ConfigError::new(origin, reader.problems)),
     }
 }
 

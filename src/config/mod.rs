@@ -8,6 +8,7 @@ pub mod env;
 mod env_mode;
 mod file;
 pub mod jsonc;
+pub mod live;
 mod prices;
 mod problems;
 pub mod resilience;
@@ -128,6 +129,31 @@ pub struct Routes {
     pub long_context_threshold: u64,
 }
 
+impl Routes {
+    /// The route names, as the config file and `GET /v1/models` spell them.
+    pub const NAMES: [&'static str; 6] = [
+        "default",
+        "background",
+        "think",
+        "long_context",
+        "web_search",
+        "image",
+    ];
+
+    /// The targets of the route called `name` (empty when it is not configured).
+    pub fn get(&self, name: &str) -> Option<&[Target]> {
+        Some(match name {
+            "default" => &self.default,
+            "background" => &self.background,
+            "think" => &self.think,
+            "long_context" => &self.long_context,
+            "web_search" => &self.web_search,
+            "image" => &self.image,
+            _ => return None,
+        })
+    }
+}
+
 /// Log output settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogSettings {
@@ -184,10 +210,15 @@ pub struct Overrides {
 /// `~/.ccproxy/config.json` when it exists (never the current directory), else the
 /// environment alone; then `CCPROXY_HOST`/`CCPROXY_PORT`/`CCPROXY_API_KEY`, then flags.
 pub fn load(overrides: &Overrides, env: &Env) -> Result<Config, ConfigError> {
-    let mut config = match config_path(overrides, env) {
+    let config = match config_path(overrides, env) {
         Some(path) => file::load(&path, env)?,
         None => env_mode::load(env)?,
     };
+    finish(config, overrides, env)
+}
+
+/// Applies the environment and command-line overrides, then the checks that need them.
+fn finish(mut config: Config, overrides: &Overrides, env: &Env) -> Result<Config, ConfigError> {
     let mut problems = Vec::new();
     apply_overrides(&mut config, overrides, env, &mut problems);
     if config.api_key.is_none() && !is_loopback(&config.host) {

@@ -23,6 +23,15 @@ pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes
         .map_err(|_| ProxyError::RequestTooLarge { limit })
 }
 
+/// Reads a whole request and parses it as a Messages request (`count_tokens` and the like).
+pub async fn messages_body(
+    request: axum::extract::Request,
+    limit: usize,
+) -> Result<anthropic::MessagesRequest, ProxyError> {
+    let (parts, body) = request.into_parts();
+    messages_request(&read(&parts.headers, body, limit).await?)
+}
+
 /// Parses and checks a `POST /v1/messages` body.
 pub fn messages_request(bytes: &[u8]) -> Result<anthropic::MessagesRequest, ProxyError> {
     let request: anthropic::MessagesRequest = parse(bytes)?;

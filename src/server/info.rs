@@ -14,8 +14,19 @@ pub async fn root() -> Json<Value> {
     Json(json!({
         "service": "ccproxy",
         "version": env!("CARGO_PKG_VERSION"),
-        "endpoints": ["POST /v1/messages", "GET /health", "GET /status", "GET /stats",
-                      "GET /metrics", "GET /ui"],
+        "endpoints": [
+            "POST /v1/messages",
+            "POST /v1/messages/count_tokens",
+            "GET /v1/models",
+            "GET /health",
+            "GET /status",
+            "GET /stats",
+            "GET /metrics",
+            "GET /ui",
+            "GET|POST /providers",
+            "GET|PUT|DELETE /providers/{name}",
+            "PATCH /providers/{name}/toggle",
+        ],
     }))
 }
 
@@ -46,5 +57,6 @@ pub async fn status(State(state): State<Arc<AppState>>) -> Json<Value> {
         "process": Process::read(),
         "statistics": state.stats.snapshot(),
         "config": crate::config::show::masked(&config),
+        "config_reload": state.reload_status(),
     }))
 }

@@ -71,9 +71,10 @@ async fn handle(
 ) -> Result<(Answer, Target, router::Rule), ProxyError> {
     let (parts, body) = request.into_parts();
     let bytes = body::read(&parts.headers, body, config.max_request_bytes).await?;
-    let request = body::messages_request(&bytes)?;
+    let mut request = body::messages_request(&bytes)?;
     record.stream = request.stream;
-    let decision = router::route(config, &request)?;
+    let decision = router::route(config, &mut request)?;
+    tracing::debug!(model = %request.model, "{}", decision.explain());
     record.rule = Some(decision.rule.as_str());
     if let Some(first) = decision.targets.first() {
         record.served_by(first);
@@ -140,15 +141,9 @@ impl Drop for Finish {
     }
 }
 
-/// Headers that say which provider, model and routing rule served the request, and the
-/// request's log line.
+/// Headers that say which provider, model and routing rule served the request (the
+/// request's log line is written by the statistics, with the outcome).
 fn served_by(response: &mut Response, target: &Target, rule: router::Rule) {
-    tracing::info!(
-        route = rule.as_str(),
-        provider = %target.provider,
-        model = %target.model,
-        "served"
-    );
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&target.provider) {
         headers.insert("x-ccproxy-provider", value);

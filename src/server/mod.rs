@@ -2,27 +2,32 @@
 //! error when the port is taken, and graceful shutdown. Handlers live in the submodules and
 //! stay thin: they parse, call the router, providers and translators, and answer.
 
+mod admin;
 mod body;
+mod count_tokens;
 mod health;
 mod info;
 mod messages;
 mod metrics;
 mod middleware;
+mod models;
+mod reload;
 mod sessions;
 mod ui;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use axum::extract::Request;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use axum::serve::ListenerExt;
 use axum::Router;
 use tokio::net::TcpListener;
 
+use crate::config::live::Document;
 use crate::config::Config;
 use crate::dispatch::Dispatcher;
 use crate::error::ProxyError;
@@ -41,15 +46,27 @@ pub struct AppState {
     pub started: Instant,
     pub local_addr: SocketAddr,
     pub stats: Stats,
+    /// The document behind the configuration, which admin edits and reloads start from
+    /// (`None` when the config file could not be read again at start-up). Its lock also
+    /// serialises configuration changes.
+    document: Mutex<Option<Document>>,
+    reloads: Mutex<reload::ReloadLog>,
     /// The last request of each Claude Code session (for `ccproxy statusline`).
     pub sessions: sessions::Sessions,
 }
 
 impl AppState {
     pub fn new(config: Config, local_addr: SocketAddr) -> Self {
+        let document = Document::of(&config)
+            .map_err(|error| {
+                tracing::warn!("the admin API cannot change the configuration: {error}")
+            })
+            .ok();
         // The connect timeout is a property of the pooled client: it is fixed at start-up.
         let http = providers::HttpClient::new(config.resilience.timeouts);
         Self {
+            document: Mutex::new(document),
+            reloads: Mutex::default(),
             config: ArcSwap::from_pointee(config),
             dispatcher: Dispatcher::new(http.clone()),
             http,
@@ -63,6 +80,19 @@ impl AppState {
     /// The configuration in force now (cheap; a request keeps the one it started with).
     pub fn config(&self) -> Arc<Config> {
         self.config.load_full()
+    }
+
+    /// What the latest re-reads of the config file did, for `GET /status`.
+    pub fn reload_status(&self) -> serde_json::Value {
+        self.reloads
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .to_json()
+    }
+
+    /// Puts a new configuration in force for every request that starts after this.
+    pub fn replace_config(&self, config: Arc<Config>) {
+        self.config.store(config);
     }
 }
 
@@ -98,6 +128,14 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/ui", get(ui::page))
         .route("/status/session/{id}", get(sessions::last_request))
         .route("/v1/messages", post(messages::create))
+        .route("/v1/messages/count_tokens", post(count_tokens::count))
+        .route("/v1/models", get(models::list))
+        .route("/providers", get(admin::list).post(admin::add))
+        .route(
+            "/providers/{name}",
+            get(admin::show).put(admin::replace).delete(admin::delete),
+        )
+        .route("/providers/{name}/toggle", patch(admin::toggle))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
@@ -148,7 +186,9 @@ pub async fn serve(
 ) -> Result<(), StartError> {
     let local_addr = listener.local_addr().map_err(StartError::Serve)?;
     announce(&config, local_addr);
-    let app = app(Arc::new(AppState::new(config, local_addr)));
+    let state = Arc::new(AppState::new(config, local_addr));
+    let watcher = reload::watch(state.clone());
+    let app = app(state);
     let listener = listener.tap_io(|tcp| {
         if let Err(error) = tcp.set_nodelay(true) {
             tracing::debug!("cannot set TCP_NODELAY: {error}");
@@ -163,6 +203,7 @@ pub async fn serve(
         let _ = stopped.await;
     });
     let mut server = tokio::spawn(async move { server.await });
+    let _watcher = watcher.map(AbortOnDrop);
     tokio::select! {
         result = &mut server => return flatten(result),
         () = shutdown => {}
@@ -176,6 +217,15 @@ pub async fn serve(
             server.abort();
             Ok(())
         }
+    }
+}
+
+/// Stops the config file watcher however `serve` returns.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

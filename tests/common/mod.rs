@@ -2,6 +2,7 @@
 //! started in-process on `127.0.0.1:0`. No fixed ports, no global state.
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod config_file;
 pub mod prometheus;
 pub mod upstream;
 
@@ -10,6 +11,8 @@ use std::net::SocketAddr;
 use ccproxy::config::{self, Config, Env, Overrides, Target};
 use tokio::sync::oneshot;
 
+#[allow(unused_imports)] // not every test binary writes config files
+pub use config_file::ConfigFile;
 pub use upstream::{MockUpstream, Reply};
 
 /// The key the mock provider is configured with: it must reach the upstream, and never
@@ -76,27 +79,6 @@ pub fn config_from_env(pairs: &[(&str, &str)]) -> Config {
         &Env::from_pairs(pairs.iter().copied()),
     )
     .expect("valid test config")
-}
-
-/// The config a user would get from a config file holding `file` (written to a temporary
-/// file and loaded), with `MOCK_API_KEY` set to [`PROVIDER_KEY`] for `${MOCK_API_KEY}`.
-pub fn file_config(file: &serde_json::Value) -> Config {
-    let path = std::env::temp_dir().join(format!(
-        "ccproxy-test-config-{}-{}.json",
-        std::process::id(),
-        fastrand::u64(..)
-    ));
-    std::fs::write(&path, file.to_string()).expect("write config");
-    let overrides = Overrides {
-        config_path: Some(path.clone()),
-        ..Overrides::default()
-    };
-    let config = config::load(
-        &overrides,
-        &Env::from_pairs([("MOCK_API_KEY", PROVIDER_KEY)]),
-    );
-    let _ = std::fs::remove_file(&path);
-    config.expect("valid config")
 }
 
 /// A minimal Messages request.

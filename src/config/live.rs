@@ -1,0 +1,329 @@
+//! Live configuration: the JSON document behind the running [`Config`] (the config file as
+//! written, `${VAR}` references kept; or, in environment-only mode, a document built from
+//! the running config), the admin API's edits of its providers, re-reading the file, and
+//! writing it back atomically with mode 0600.
+//!
+//! Every candidate goes through the file's own strict reader, so an edit is accepted
+//! exactly when the same text in the file would be. `host` and `port` keep their running
+//! values (changing them needs a restart, as do the log settings).
+
+use std::path::Path;
+
+use serde_json::{json, Map, Value};
+
+use super::{file, finish, Config, ConfigError, ConfigSource, Env, Overrides, Routes};
+use super::{ProviderConfig, Target, DEFAULT_MAX_REQUEST_BYTES};
+use crate::error::ProxyError;
+
+/// The character [`crate::secret::mask`] puts in every masked key: a key sent back as read
+/// (masked) means "keep the key I have".
+const MASK_MARK: char = '…';
+
+/// The JSON document of the running configuration (always an object).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document(Value);
+
+/// One change the admin API asks for.
+#[derive(Debug, Clone)]
+pub enum Edit {
+    Add(Value),
+    Replace(String, Value),
+    Delete(String),
+    Toggle(String),
+}
+
+/// What re-reading the config file found.
+#[derive(Debug)]
+pub enum Reload {
+    /// The file says what the running configuration already says.
+    Unchanged,
+    Applied(Document, Box<Config>),
+    Refused(ConfigError),
+}
+
+impl Document {
+    /// The document behind `config`: the file's JSON, or one built from an environment
+    /// configuration (keys as `${VAR}` references, never literally).
+    pub fn of(config: &Config) -> Result<Self, ConfigError> {
+        match &config.source {
+            ConfigSource::File(path) => file::read(path).map(Self),
+            ConfigSource::Environment => Ok(Self(from_config(config))),
+        }
+    }
+
+    /// The providers as written (an empty list when there are none).
+    pub fn providers(&self) -> &[Value] {
+        self.0
+            .get("providers")
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Applies `edit` and validates the result like the file; returns the new document and
+    /// configuration, or why not.
+    pub fn edit(&self, running: &Config, edit: Edit) -> Result<(Self, Config), ProxyError> {
+        let mut next = self.0.clone();
+        match edit {
+            Edit::Add(provider) => add(&mut next, running, provider)?,
+            Edit::Replace(name, provider) => replace(&mut next, running, &name, provider)?,
+            Edit::Delete(name) => {
+                let i = position(&next, running, &name)?;
+                providers_mut(&mut next)?.remove(i);
+                remove_from_routes(&mut next, &name);
+            }
+            Edit::Toggle(name) => {
+                let i = position(&next, running, &name)?;
+                let enabled = running.provider(&name).is_none_or(|p| p.enabled);
+                if let Some(object) = providers_mut(&mut next)?[i].as_object_mut() {
+                    object.insert("enabled".into(), json!(!enabled));
+                }
+            }
+        }
+        let config = validate(&next, running).map_err(invalid)?;
+        Ok((Self(next), config))
+    }
+
+    /// Writes the document to `path` atomically: a 0600 temporary file in the same
+    /// folder, synced, then renamed over the old one, so a reader never sees half a file.
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        let text = serde_json::to_string_pretty(&self.0).map_err(std::io::Error::other)?;
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("config");
+        let temp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+        let result =
+            write_private(&temp, text.as_bytes()).and_then(|()| std::fs::rename(&temp, path));
+        if result.is_err() {
+            let _ = std::fs::remove_file(&temp);
+        }
+        result
+    }
+
+    /// Re-reads the config file of `running`; a new valid file replaces the configuration,
+    /// an invalid one is refused with its problems.
+    pub fn reload(&self, running: &Config) -> Reload {
+        let ConfigSource::File(path) = &running.source else {
+            return Reload::Unchanged;
+        };
+        let value = match file::read(path) {
+            Ok(value) => value,
+            Err(error) => return Reload::Refused(error),
+        };
+        if value == self.0 {
+            return Reload::Unchanged;
+        }
+        match validate(&value, running) {
+            Ok(config) => Reload::Applied(Self(value), Box::new(config)),
+            Err(error) => Reload::Refused(error),
+        }
+    }
+}
+
+/// A provider as the admin API shows it: the key masked, and where it comes from.
+pub fn provider_view(provider: &ProviderConfig) -> Value {
+    let key_source = if provider.key_in_file {
+        "config file".to_string()
+    } else {
+        format!("environment variable {}", provider.key_var)
+    };
+    json!({
+        "name": provider.name,
+        "type": provider.kind.as_str(),
+        "base_url": provider.base_url,
+        "models": provider.models,
+        "enabled": provider.enabled,
+        "api_key": provider.api_key.as_ref().map(crate::secret::Secret::masked),
+        "api_key_source": key_source,
+    })
+}
+
+/// Validates a candidate document with the running host and port, and the environment the
+/// running configuration read (the process environment, plus the provider keys it took
+/// from variables, so a test's or an embedder's environment carries over).
+fn validate(value: &Value, running: &Config) -> Result<Config, ConfigError> {
+    let mut env = Env::from_process();
+    for provider in &running.providers {
+        if let (Some(key), false) = (&provider.api_key, provider.key_in_file) {
+            if env.get(&provider.key_var).is_none() {
+                env.set(&provider.key_var, key.expose());
+            }
+        }
+    }
+    let config = file::from_value(value, running.source.clone(), &env)?;
+    let overrides = Overrides {
+        config_path: None,
+        host: Some(running.host.clone()),
+        port: Some(running.port),
+    };
+    finish(config, &overrides, &env)
+}
+
+fn invalid(error: ConfigError) -> ProxyError {
+    ProxyError::InvalidConfig {
+        problems: error.problems.iter().map(ToString::to_string).collect(),
+    }
+}
+
+fn from_config(config: &Config) -> Value {
+    let providers: Vec<Value> = config
+        .providers
+        .iter()
+        .map(|p| {
+            let mut object = Map::new();
+            object.insert("name".into(), json!(p.name));
+            object.insert("type".into(), json!(p.kind.as_str()));
+            object.insert("base_url".into(), json!(p.base_url));
+            if p.api_key.is_some() || p.key_required {
+                object.insert("api_key".into(), json!(format!("${{{}}}", p.key_var)));
+            }
+            object.insert("models".into(), json!(p.models));
+            object.insert("enabled".into(), json!(p.enabled));
+            Value::Object(object)
+        })
+        .collect();
+    let mut routes = Map::new();
+    for name in Routes::NAMES {
+        let targets = config.routes.get(name).unwrap_or_default();
+        if !targets.is_empty() {
+            let texts: Vec<String> = targets.iter().map(ToString::to_string).collect();
+            routes.insert(name.into(), json!(texts));
+        }
+    }
+    routes.insert(
+        "long_context_threshold".into(),
+        json!(config.routes.long_context_threshold),
+    );
+    let mut document = json!({"providers": providers, "routes": routes});
+    if config.max_request_bytes != DEFAULT_MAX_REQUEST_BYTES {
+        document["max_request_bytes"] = json!(config.max_request_bytes);
+    }
+    document
+}
+
+/// The `providers` list of a document (which the reader has checked is one).
+fn providers_mut(document: &mut Value) -> Result<&mut Vec<Value>, ProxyError> {
+    document
+        .get_mut("providers")
+        .and_then(Value::as_array_mut)
+        .ok_or_else(|| ProxyError::InvalidConfig {
+            problems: vec!["providers: expected a list of providers".into()],
+        })
+}
+
+fn name_of(provider: &Value) -> Option<&str> {
+    provider.get("name").and_then(Value::as_str)
+}
+
+fn position(document: &Value, running: &Config, name: &str) -> Result<usize, ProxyError> {
+    document
+        .get("providers")
+        .and_then(Value::as_array)
+        .and_then(|list| list.iter().position(|p| name_of(p) == Some(name)))
+        .ok_or_else(|| ProxyError::ProviderNotFound {
+            name: name.to_string(),
+            available: running.provider_names(),
+        })
+}
+
+fn add(document: &mut Value, running: &Config, provider: Value) -> Result<(), ProxyError> {
+    if let Some(name) = name_of(&provider) {
+        if position(document, running, name).is_ok() {
+            return Err(ProxyError::ProviderExists {
+                name: name.to_string(),
+            });
+        }
+    }
+    providers_mut(document)?.push(provider);
+    Ok(())
+}
+
+fn replace(
+    document: &mut Value,
+    running: &Config,
+    name: &str,
+    mut provider: Value,
+) -> Result<(), ProxyError> {
+    let i = position(document, running, name)?;
+    let Some(object) = provider.as_object_mut() else {
+        return Err(invalid_body("expected a provider object"));
+    };
+    match object.get("name").map(Value::as_str) {
+        None => {
+            object.insert("name".into(), json!(name));
+        }
+        Some(Some(given)) if given == name => {}
+        Some(_) => {
+            return Err(ProxyError::InvalidField {
+                field: "name".into(),
+                reason: format!("must be '{name}', as in the path (to rename, DELETE then POST)"),
+            })
+        }
+    }
+    let masked = object
+        .get("api_key")
+        .and_then(Value::as_str)
+        .is_some_and(|key| key.contains(MASK_MARK));
+    if masked || !object.contains_key("api_key") {
+        object.remove("api_key");
+        if let Some(old) = providers_mut(document)?[i].get("api_key").cloned() {
+            object.insert("api_key".into(), old);
+        }
+    }
+    providers_mut(document)?[i] = provider;
+    Ok(())
+}
+
+/// Deleting a provider also takes its targets out of the routes (a route left empty is
+/// removed, so it falls through as unconfigured).
+fn remove_from_routes(document: &mut Value, name: &str) {
+    let Some(routes) = document.get_mut("routes").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let names_provider = |v: &Value| {
+        v.as_str()
+            .and_then(Target::parse)
+            .is_some_and(|t| t.provider == name)
+    };
+    routes.retain(|key, value| {
+        if !Routes::NAMES.contains(&key.as_str()) {
+            return true;
+        }
+        match value {
+            Value::Array(items) => {
+                items.retain(|item| !names_provider(item));
+                !items.is_empty()
+            }
+            other => !names_provider(other),
+        }
+    });
+}
+
+fn invalid_body(reason: &str) -> ProxyError {
+    ProxyError::InvalidField {
+        field: "body".into(),
+        reason: reason.to_string(),
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, bytes)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,95 @@
+//! The admin API: `GET/POST /providers`, `GET/PUT/DELETE /providers/{name}`,
+//! `PATCH /providers/{name}/toggle`. Reachable like every non-public path (loopback
+//! clients, or the proxy key when one is set). Keys are masked on every read; every change
+//! is validated like the config file, written back to it, and applies to the next request.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::{body, AppState};
+use crate::config::live::{provider_view, Edit};
+use crate::config::Config;
+use crate::error::ProxyError;
+
+pub async fn list(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let config = state.config();
+    let providers: Vec<Value> = config.providers.iter().map(provider_view).collect();
+    Json(json!({"providers": providers}))
+}
+
+pub async fn show(State(state): State<Arc<AppState>>, Path(name): Path<String>) -> Response {
+    respond(view(&state.config(), &name))
+}
+
+pub async fn add(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let result = async {
+        let provider = provider_body(&state, request).await?;
+        let name = provider
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let config = state.edit_config(Edit::Add(provider))?;
+        view(&config, &name)
+    };
+    match result.await {
+        Ok(body) => (StatusCode::CREATED, body).into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+pub async fn replace(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    request: Request,
+) -> Response {
+    let result = async {
+        let provider = provider_body(&state, request).await?;
+        let config = state.edit_config(Edit::Replace(name.clone(), provider))?;
+        view(&config, &name)
+    };
+    respond(result.await)
+}
+
+pub async fn delete(State(state): State<Arc<AppState>>, Path(name): Path<String>) -> Response {
+    let result = state
+        .edit_config(Edit::Delete(name.clone()))
+        .map(|_| Json(json!({"deleted": name})));
+    respond(result)
+}
+
+pub async fn toggle(State(state): State<Arc<AppState>>, Path(name): Path<String>) -> Response {
+    let result = state
+        .edit_config(Edit::Toggle(name.clone()))
+        .and_then(|config| view(&config, &name));
+    respond(result)
+}
+
+fn respond(result: Result<Json<Value>, ProxyError>) -> Response {
+    match result {
+        Ok(body) => body.into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+fn view(config: &Config, name: &str) -> Result<Json<Value>, ProxyError> {
+    config
+        .provider(name)
+        .map(|p| Json(provider_view(p)))
+        .ok_or_else(|| ProxyError::ProviderNotFound {
+            name: name.to_string(),
+            available: config.provider_names(),
+        })
+}
+
+async fn provider_body(state: &AppState, request: Request) -> Result<Value, ProxyError> {
+    let limit = state.config().max_request_bytes;
+    let (parts, body) = request.into_parts();
+    let bytes = body::read(&parts.headers, body, limit).await?;
+    body::parse(&bytes)
+}
