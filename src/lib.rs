@@ -13,6 +13,7 @@ pub mod router;
 pub mod secret;
 pub mod server;
 pub mod sse;
+pub mod stats;
 pub mod tokens;
 pub mod translate;
 pub mod wire;

@@ -6,9 +6,9 @@ mod common;
 
 use std::time::Duration;
 
-use ccproxy::config::{Config, ProviderConfig, Target};
+use ccproxy::config::Config;
 use common::upstream::{refused_address, Unanswered};
-use common::{client, env_config, hello, MockUpstream, Proxy, Reply};
+use common::{client, env_config, hello, with_backup, MockUpstream, Proxy, Reply};
 use serde_json::{json, Value};
 
 /// The mock provider's config with tiny backoffs, so retries take no noticeable time.
@@ -19,22 +19,7 @@ fn fast(mut config: Config) -> Config {
 
 /// Two providers, `first` then `second`, as one route (the second is the fallback).
 fn two_targets(first: &MockUpstream, second_url: &str) -> Config {
-    let mut config = fast(env_config(first, &[]));
-    let mut second: ProviderConfig = config.providers[0].clone();
-    second.name = "backup".into();
-    second.base_url = second_url.to_string();
-    config.providers.push(second);
-    config.routes.default = vec![
-        Target {
-            provider: "mock".into(),
-            model: "mock-model".into(),
-        },
-        Target {
-            provider: "backup".into(),
-            model: "backup-model".into(),
-        },
-    ];
-    config
+    with_backup(fast(env_config(first, &[])), second_url)
 }
 
 async fn post(proxy: &Proxy) -> (u16, reqwest::header::HeaderMap, Value) {

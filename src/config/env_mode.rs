@@ -4,9 +4,9 @@
 
 use super::catalog::{self, CatalogEntry, CATALOG};
 use super::{
-    check_base_url, default_log, Config, ConfigError, ConfigSource, Env, Problem, ProviderConfig,
-    ProviderKind, Resilience, Routes, Target, DEFAULT_HOST, DEFAULT_LONG_CONTEXT_THRESHOLD,
-    DEFAULT_MAX_REQUEST_BYTES, DEFAULT_PORT,
+    check_base_url, default_log, Config, ConfigError, ConfigSource, Env, Prices, Problem,
+    ProviderConfig, ProviderKind, Resilience, Routes, Target, DEFAULT_HOST,
+    DEFAULT_LONG_CONTEXT_THRESHOLD, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_PORT,
 };
 
 pub(super) fn load(env: &Env) -> Result<Config, ConfigError> {
@@ -58,6 +58,7 @@ pub(super) fn load(env: &Env) -> Result<Config, ConfigError> {
         routes,
         max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
         log: default_log(),
+        prices: Prices::default(),
         resilience: Resilience::default(),
         source: ConfigSource::Environment,
         unconfigured: explicit.is_none() && keyed.is_empty(),

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::catalog::{self, CatalogEntry};
 use super::env::{expand, Env};
+use super::prices;
 use super::resilience::{Resilience, BREAKER_KEYS, MAX_ATTEMPTS_LIMIT, RETRY_KEYS, TIMEOUT_KEYS};
 use super::{
     check_base_url, default_log, log_format_problem, log_level_problem, parse_log_format,
@@ -26,6 +27,7 @@ const TOP_KEYS: &[&str] = &[
     "max_request_bytes",
     "providers",
     "routes",
+    "prices",
     "retry",
     "timeouts",
     "circuit_breaker",
@@ -61,7 +63,7 @@ pub(super) fn from_value(
     source: ConfigSource,
     env: &Env,
 ) -> Result<Config, ConfigError> {
-    let origin = super::source_name(&source);
+    let origin = source.describe();
     let mut reader = Reader {
         env,
         problems: Vec::new(),
@@ -97,6 +99,7 @@ impl Reader<'_> {
         }
         let providers = self.providers(top.get("providers"));
         let routes = self.routes(top.get("routes"), &providers);
+        let prices = prices::read(top.get("prices"), &providers, &mut self.problems);
         let resilience = self.resilience(top);
         Some(Config {
             host: self
@@ -110,6 +113,7 @@ impl Reader<'_> {
                 .integer("", top, "max_request_bytes", 1)
                 .map_or(DEFAULT_MAX_REQUEST_BYTES, |n| n as usize),
             log,
+            prices,
             resilience,
             source,
             unconfigured: false,

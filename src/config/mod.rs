@@ -9,6 +9,7 @@ mod env_mode;
 mod file;
 pub mod jsonc;
 pub mod live;
+mod prices;
 mod problems;
 pub mod resilience;
 pub mod show;
@@ -16,6 +17,7 @@ pub mod show;
 use std::path::{Path, PathBuf};
 
 pub use env::Env;
+pub use prices::{Price, Prices};
 pub use problems::{ConfigError, Problem};
 pub use resilience::{BreakerSettings, Resilience, RetrySettings, Timeouts};
 
@@ -176,6 +178,8 @@ pub struct Config {
     pub routes: Routes,
     pub max_request_bytes: usize,
     pub log: LogSettings,
+    /// Model prices, for the cost figures of the statistics.
+    pub prices: Prices,
     /// Retries, timeouts and the circuit breaker.
     pub resilience: Resilience,
     pub source: ConfigSource,
@@ -230,7 +234,7 @@ fn finish(mut config: Config, overrides: &Overrides, env: &Env) -> Result<Config
     if problems.is_empty() {
         Ok(config)
     } else {
-        Err(ConfigError::new(source_name(&config.source), problems))
+        Err(ConfigError::new(config.source.describe(), problems))
     }
 }
 
@@ -327,10 +331,13 @@ pub fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-fn source_name(source: &ConfigSource) -> String {
-    match source {
-        ConfigSource::Environment => "environment".to_string(),
-        ConfigSource::File(path) => path.display().to_string(),
+impl ConfigSource {
+    /// `environment`, or the file's path.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Environment => "environment".to_string(),
+            Self::File(path) => path.display().to_string(),
+        }
     }
 }
 

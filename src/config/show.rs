@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{Config, ConfigSource, Target};
+use super::{Config, Target};
 
 /// The configuration in the file format, keys masked, plus where it came from.
 pub fn masked(config: &Config) -> Value {
@@ -41,10 +41,7 @@ pub fn masked(config: &Config) -> Value {
         json!(routes.long_context_threshold),
     );
     let mut shown = json!({
-        "source": match &config.source {
-            ConfigSource::Environment => "environment".to_string(),
-            ConfigSource::File(path) => path.display().to_string(),
-        },
+        "source": config.source.describe(),
         "host": config.host,
         "port": config.port,
         "api_key": config.api_key.as_ref().map(|k| k.masked()),
@@ -53,6 +50,7 @@ pub fn masked(config: &Config) -> Value {
         "max_request_bytes": config.max_request_bytes,
         "providers": providers,
         "routes": route_map,
+        "prices": config.prices.to_json(),
     });
     if let Value::Object(fields) = &mut shown {
         for (key, section) in config.resilience.file_sections() {

@@ -10,7 +10,7 @@
 mod breaker;
 mod policy;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -20,6 +20,19 @@ use crate::providers::{self, HttpClient, Inbound, ModelCatalog, Upstream};
 
 pub use breaker::Breakers;
 use policy::{Next, Verdict};
+
+/// What one dispatch did, for the statistics and the request log.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tally {
+    /// Requests sent upstream, retries included.
+    pub attempts: u32,
+    /// Targets moved on to after the first.
+    pub fallbacks: u32,
+    /// The last target tried: the one that answered, or the last that failed.
+    pub target: Option<Target>,
+    /// From sending the answering attempt to its response headers.
+    pub upstream_latency: Option<Duration>,
+}
 
 /// What every request shares: the HTTP client, the breakers, the model lists.
 #[derive(Debug)]
@@ -50,16 +63,19 @@ impl Dispatcher {
     /// Sends `request` to the first target that answers 2xx. A target without its key or
     /// with an open circuit is skipped; a transient failure is retried, then falls back to
     /// the next target (at once for 429, 503 and connection failures); any other failure
-    /// is final.
+    /// is final. `tally` learns the attempts, fallbacks and target, whatever the outcome.
     pub async fn send(
         &self,
         config: &Config,
         targets: &[Target],
         request: &Inbound,
+        tally: &mut Tally,
     ) -> Result<Upstream, ProxyError> {
         let mut outcome = Outcome::default();
         for (index, target) in targets.iter().enumerate() {
             let last = index + 1 == targets.len();
+            tally.fallbacks = index as u32;
+            tally.target = Some(target.clone());
             let Some(provider) = config.provider(&target.provider) else {
                 outcome.skipped(ProxyError::Internal {
                     message: format!("route names unknown provider '{}'", target.provider),
@@ -75,7 +91,7 @@ impl Dispatcher {
                 continue;
             }
             match self
-                .on_target(config, provider, &target.model, request, last)
+                .on_target(config, provider, &target.model, request, last, tally)
                 .await
             {
                 Ok(upstream) => return Ok(upstream),
@@ -102,6 +118,7 @@ impl Dispatcher {
         model: &str,
         request: &Inbound,
         last: bool,
+        tally: &mut Tally,
     ) -> Result<Upstream, Tried> {
         let settings = config.resilience;
         let mut attempt = 1;
@@ -117,8 +134,11 @@ impl Dispatcher {
                     });
                 }
             };
+            tally.attempts += 1;
+            let sent = Instant::now();
             let error = match providers::send(&self.http, provider, model, request).await {
                 Ok(upstream) => {
+                    tally.upstream_latency = Some(sent.elapsed());
                     permit.succeeded();
                     return Ok(upstream);
                 }

@@ -49,6 +49,7 @@ fn config() -> Config {
         source: ConfigSource::Environment,
         unconfigured: false,
         resilience: Default::default(),
+        prices: Default::default(),
     }
 }
 

@@ -1,5 +1,5 @@
-//! The informational endpoints: `GET /`, the probes (`HEAD /`, `/api/hello`), `GET /health`
-//! (cheap, never calls a provider) and `GET /status`.
+//! The informational endpoints: `GET /`, the probes (`HEAD /`, `/api/hello`) and
+//! `GET /status` (with the statistics; `/health` is in `health`).
 
 use std::sync::Arc;
 
@@ -8,6 +8,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::AppState;
+use crate::stats::Process;
 
 pub async fn root() -> Json<Value> {
     Json(json!({
@@ -19,6 +20,9 @@ pub async fn root() -> Json<Value> {
             "GET /v1/models",
             "GET /health",
             "GET /status",
+            "GET /stats",
+            "GET /metrics",
+            "GET /ui",
             "GET|POST /providers",
             "GET|PUT|DELETE /providers/{name}",
             "PATCH /providers/{name}/toggle",
@@ -29,10 +33,6 @@ pub async fn root() -> Json<Value> {
 /// Claude Code probes the base URL with `HEAD /api/hello` (protocols.md §11).
 pub async fn hello() -> Json<Value> {
     Json(json!({"service": "ccproxy"}))
-}
-
-pub async fn health() -> Json<Value> {
-    Json(json!({"status": "healthy"}))
 }
 
 pub async fn status(State(state): State<Arc<AppState>>) -> Json<Value> {
@@ -53,6 +53,9 @@ pub async fn status(State(state): State<Arc<AppState>>) -> Json<Value> {
         "api_key_configured": config.api_key.is_some(),
         "providers": {"count": names.len(), "names": names, "circuit_breakers": circuits},
         "default_route": config.routes.default.first().map(ToString::to_string),
+        "in_flight": state.stats.in_flight(),
+        "process": Process::read(),
+        "statistics": state.stats.snapshot(),
         "config": crate::config::show::masked(&config),
         "config_reload": state.reload_status(),
     }))

@@ -7,9 +7,13 @@
 //! `ping` fills every [`PING_INTERVAL`] of upstream silence, and a failure ends the stream
 //! with an `error` event (no `message_stop`). The body stream owns the upstream connection:
 //! when the client goes away, axum drops it and the upstream request with it.
+//!
+//! Each request ends in one [`RequestRecord`] handed to the statistics (which also write
+//! the request log line) by a [`Finish`] guard: when the answer is built, or, for a stream,
+//! when the stream ends or the client leaves.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -18,30 +22,65 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::stream::{self, Stream, StreamExt};
 
+use super::middleware::RequestId;
 use super::{body, relay, AppState};
-use crate::config::Target;
+use crate::config::{Config, Target};
+use crate::dispatch::Tally;
 use crate::error::ProxyError;
-use crate::wire::anthropic::StreamEvent;
+use crate::stats::{InFlight, RequestRecord};
+use crate::wire::anthropic::{self, StreamEvent};
 use crate::{providers, router, sse};
 
 /// Upstream silence after which the client gets a `ping` (§3.7).
 const PING_INTERVAL: Duration = Duration::from_secs(10);
 
 pub async fn create(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    match handle(&state, request).await {
-        Ok(response) => response,
-        Err(error) => error.into_response(),
+    let mut finish = Finish::start(state.clone(), &request);
+    let config = finish.config.clone();
+    match handle(&state, &config, request, &mut finish.record).await {
+        Ok((answer, served, rule)) => {
+            let mut response = match answer {
+                Answer::Message(message) => Json(message).into_response(),
+                Answer::Relay(response) => response,
+                Answer::Stream(first, events) => {
+                    sse_response(first, events, PING_INTERVAL, Some(finish))
+                }
+            };
+            served_by(&mut response, &served, rule);
+            response
+        }
+        Err(error) => {
+            finish.record.failed(&error);
+            error.into_response()
+        }
     }
 }
 
-async fn handle(state: &AppState, request: Request) -> Result<Response, ProxyError> {
-    let config = state.config();
+/// What the provider answered: a whole message, the first event and the rest, or (the
+/// Anthropic pass-through) the provider's own response relayed.
+enum Answer {
+    Message(anthropic::MessageResponse),
+    Relay(Response),
+    Stream(StreamEvent, providers::EventStream),
+}
+
+/// Serves the request up to the answer, noting in `record` what it learns on the way
+/// (routing, attempts, timings, tokens) for the statistics and the request log.
+async fn handle(
+    state: &AppState,
+    config: &Config,
+    request: Request,
+    record: &mut RequestRecord,
+) -> Result<(Answer, Target, router::Rule), ProxyError> {
     let (parts, body) = request.into_parts();
     let bytes = body::read(&parts.headers, body, config.max_request_bytes).await?;
     let mut request = body::messages_request(&bytes)?;
-    let decision = router::route(&config, &mut request)?;
+    record.stream = request.stream;
+    let decision = router::route(config, &mut request)?;
     tracing::debug!(model = %request.model, "{}", decision.explain());
+    record.rule = Some(decision.rule.as_str());
     if let Some(first) = decision.targets.first() {
+        record.served_by(first);
         state.sessions.record(&parts.headers, first, decision.rule);
     }
     let inbound = providers::Inbound {
@@ -50,39 +89,73 @@ async fn handle(state: &AppState, request: Request) -> Result<Response, ProxyErr
         query: parts.uri.query().map(str::to_string),
         headers: parts.headers,
     };
-    let upstream = state
+    let mut tally = Tally::default();
+    let sent = state
         .dispatcher
-        .send(&config, &decision.targets, &inbound)
-        .await?;
+        .send(config, &decision.targets, &inbound, &mut tally)
+        .await;
+    record.dispatched(&tally);
+    let upstream = sent?;
     let served = Target {
         provider: upstream.provider.name.clone(),
         model: upstream.model.clone(),
     };
-    let mut response = if upstream.passes_through() {
+    let answer = if upstream.passes_through() {
         let (headers, body) = upstream.into_relay();
-        relay::response(headers, body, inbound.request.stream).await?
+        Answer::Relay(relay::response(headers, body, inbound.request.stream).await?)
     } else if inbound.request.stream {
         let mut events = upstream.into_events();
         let first = events.next().await.ok_or_else(|| ProxyError::Internal {
             message: "the upstream stream produced nothing".into(),
         })??;
-        sse_response(first, events, PING_INTERVAL)
+        record.observe(&first);
+        Answer::Stream(first, events)
     } else {
-        Json(upstream.into_message().await?).into_response()
+        let message = upstream.into_message().await?;
+        record.input_tokens = message.usage.input_tokens;
+        record.output_tokens = message.usage.output_tokens;
+        Answer::Message(message)
     };
-    served_by(&mut response, &served, decision.rule);
-    Ok(response)
+    Ok((answer, served, decision.rule))
 }
 
-/// Headers that say which provider, model and routing rule served the request, and the
-/// request's log line.
+/// Hands the request's record to the statistics when dropped, and counts the request in
+/// flight until then: it travels inside a streamed body, so a stream counts until it ends.
+struct Finish {
+    state: Arc<AppState>,
+    config: Arc<Config>,
+    record: RequestRecord,
+    _in_flight: InFlight,
+}
+
+impl Finish {
+    fn start(state: Arc<AppState>, request: &Request) -> Self {
+        let id = request
+            .extensions()
+            .get::<RequestId>()
+            .map(|id| id.0.clone())
+            .unwrap_or_default();
+        Self {
+            config: state.config(),
+            _in_flight: state.stats.enter(),
+            record: RequestRecord::new(id, Instant::now()),
+            state,
+        }
+    }
+}
+
+impl Drop for Finish {
+    fn drop(&mut self) {
+        let started = self.record.started;
+        let record =
+            std::mem::replace(&mut self.record, RequestRecord::new(String::new(), started));
+        self.state.stats.record(record, &self.config.prices);
+    }
+}
+
+/// Headers that say which provider, model and routing rule served the request (the
+/// request's log line is written by the statistics, with the outcome).
 fn served_by(response: &mut Response, target: &Target, rule: router::Rule) {
-    tracing::info!(
-        route = rule.as_str(),
-        provider = %target.provider,
-        model = %target.model,
-        "served"
-    );
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&target.provider) {
         headers.insert("x-ccproxy-provider", value);
@@ -93,10 +166,16 @@ fn served_by(response: &mut Response, target: &Target, rule: router::Rule) {
     headers.insert("x-ccproxy-route", HeaderValue::from_static(rule.as_str()));
 }
 
-/// A `text/event-stream` response: `first`, then the rest of `events`.
-fn sse_response(first: StreamEvent, events: providers::EventStream, ping: Duration) -> Response {
-    let body =
-        Body::from_stream(sse_body(first, events, ping).map(Ok::<_, std::convert::Infallible>));
+/// A `text/event-stream` response: `first`, then the rest of `events`; `finish` (if any)
+/// sees every event and records the request when the stream is over.
+fn sse_response(
+    first: StreamEvent,
+    events: providers::EventStream,
+    ping: Duration,
+    finish: Option<Finish>,
+) -> Response {
+    let body = sse_body(first, events, ping, finish).map(Ok::<_, std::convert::Infallible>);
+    let body = Body::from_stream(body);
     let mut response = Response::new(body);
     let headers = response.headers_mut();
     headers.insert(
@@ -108,30 +187,40 @@ fn sse_response(first: StreamEvent, events: providers::EventStream, ping: Durati
 }
 
 /// The encoded events, with a `ping` after each `ping` interval of silence; an error
-/// becomes the last event.
+/// becomes the last event. `finish` rides along, noting tokens, the first token's time
+/// and a failure, and is dropped (recording the request) with the stream.
 fn sse_body(
     first: StreamEvent,
     events: providers::EventStream,
     ping: Duration,
+    finish: Option<Finish>,
 ) -> impl Stream<Item = Bytes> + Send {
     let first = encode(&first);
     stream::once(async move { first }).chain(stream::unfold(
-        Some(events),
-        move |events| async move {
+        (Some(events), finish),
+        move |(events, mut finish)| async move {
             let mut events = events?;
             let item = match tokio::time::timeout(ping, events.next()).await {
                 Err(_silence) => (encode(&StreamEvent::Ping), Some(events)),
                 Ok(None) => return None,
-                Ok(Some(Ok(event))) => (encode(&event), Some(events)),
+                Ok(Some(Ok(event))) => {
+                    if let Some(finish) = &mut finish {
+                        finish.record.observe(&event);
+                    }
+                    (encode(&event), Some(events))
+                }
                 Ok(Some(Err(error))) => {
                     tracing::warn!(
                         code = error.code(),
                         "stream ended by an upstream failure: {error}"
                     );
+                    if let Some(finish) = &mut finish {
+                        finish.record.code = Some(error.code());
+                    }
                     (sse::encode("error", &error.body()), None)
                 }
             };
-            Some(item)
+            Some((item.0, (item.1, finish)))
         },
     ))
 }
@@ -158,7 +247,7 @@ mod tests {
             Ok(StreamEvent::MessageStop)
         })
         .boxed();
-        let body: Vec<Bytes> = sse_body(StreamEvent::Ping, late, Duration::from_secs(10))
+        let body: Vec<Bytes> = sse_body(StreamEvent::Ping, late, Duration::from_secs(10), None)
             .collect()
             .await;
         let text = text(body);
@@ -185,7 +274,7 @@ mod tests {
         ])
         .boxed();
         let body = text(
-            sse_body(StreamEvent::Ping, events, PING_INTERVAL)
+            sse_body(StreamEvent::Ping, events, PING_INTERVAL, None)
                 .collect()
                 .await,
         );

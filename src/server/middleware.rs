@@ -1,5 +1,7 @@
 //! Middleware: a request id on every response, and authentication (the proxy key when one
 //! is configured, otherwise loopback clients only). The client's own key is never passed on.
+//! The figures (`/status`, `/stats`, `/metrics`, detailed `/health`) are also shown to
+//! loopback clients without the key: whoever is on this machine may watch it.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 
 use super::AppState;
+use crate::config::Config;
 use crate::error::ProxyError;
 use crate::providers;
 
@@ -45,11 +48,30 @@ pub async fn request_id(mut request: Request, next: Next) -> Response {
     response
 }
 
-/// Paths anyone may reach: the basic info, the basic health check, and the probes Claude
+/// Paths anyone may reach: the basic info, the basic health check (the handler decides
+/// whether to add the figures), the dashboard page (it holds no data) and the probes Claude
 /// Code sends to the base URL (protocols.md §11).
 fn is_public(method: &Method, path: &str) -> bool {
     (method == Method::GET || method == Method::HEAD)
-        && matches!(path, "/" | "/health" | "/api/hello")
+        && matches!(path, "/" | "/health" | "/api/hello" | "/ui")
+}
+
+/// Paths that show the figures: to loopback clients, or to holders of the key.
+fn is_figures(path: &str) -> bool {
+    matches!(path, "/status" | "/stats" | "/metrics")
+}
+
+/// May this request see the figures? Loopback clients may; others need the proxy key (and
+/// without one configured, get the same refusal as any remote client).
+pub(super) fn may_see_figures(config: &Config, request: &Request) -> Result<(), ProxyError> {
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>();
+    if check_loopback(peer).is_ok() {
+        return Ok(());
+    }
+    match &config.api_key {
+        Some(key) => check_key(request.headers(), key.expose()),
+        None => Err(ProxyError::RemoteClientForbidden),
+    }
 }
 
 pub async fn authenticate(
@@ -65,6 +87,7 @@ pub async fn authenticate(
     }
     let config = state.config();
     let verdict = match &config.api_key {
+        _ if is_figures(request.uri().path()) => may_see_figures(&config, &request),
         Some(key) => check_key(request.headers(), key.expose()),
         None => check_loopback(request.extensions().get::<ConnectInfo<SocketAddr>>()),
     };
@@ -144,6 +167,41 @@ mod tests {
         let wrong = check_key(&headers(&[("x-api-key", "nope")]), "secret-key");
         assert_eq!(wrong.map_err(|e| e.code()), Err("invalid_api_key"));
         assert!(check_key(&HeaderMap::new(), "secret-key").is_err());
+    }
+
+    fn request_from(peer: [u8; 4], key: Option<&str>) -> Request {
+        let mut request = Request::new(axum::body::Body::empty());
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from((peer, 5000))));
+        if let Some(key) = key {
+            let value = HeaderValue::from_str(key).expect("valid header");
+            request.headers_mut().insert("x-api-key", value);
+        }
+        request
+    }
+
+    #[test]
+    fn figures_are_for_loopback_or_the_key() {
+        let env = crate::config::Env::from_pairs([("CCPROXY_API_KEY", "secret-key")]);
+        let keyed =
+            crate::config::load(&crate::config::Overrides::default(), &env).expect("config");
+        let open = crate::config::load(
+            &crate::config::Overrides::default(),
+            &crate::config::Env::from_pairs([]),
+        )
+        .expect("config");
+        let local = [127, 0, 0, 1];
+        let remote = [192, 0, 2, 7];
+        assert!(may_see_figures(&keyed, &request_from(local, None)).is_ok());
+        assert!(may_see_figures(&keyed, &request_from(remote, Some("secret-key"))).is_ok());
+        let refused = may_see_figures(&keyed, &request_from(remote, Some("nope")));
+        assert_eq!(refused.map_err(|e| e.code()), Err("invalid_api_key"));
+        assert_eq!(
+            may_see_figures(&open, &request_from(remote, None)),
+            Err(ProxyError::RemoteClientForbidden)
+        );
+        assert!(is_figures("/metrics") && !is_figures("/v1/messages"));
     }
 
     #[test]

@@ -5,13 +5,16 @@
 mod admin;
 mod body;
 mod count_tokens;
+mod health;
 mod info;
 mod messages;
+mod metrics;
 mod middleware;
 mod models;
 mod relay;
 mod reload;
 mod sessions;
+mod ui;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -30,6 +33,7 @@ use crate::config::Config;
 use crate::dispatch::Dispatcher;
 use crate::error::ProxyError;
 use crate::providers;
+use crate::stats::Stats;
 
 /// How long in-flight requests may run on after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -42,6 +46,7 @@ pub struct AppState {
     pub dispatcher: Dispatcher,
     pub started: Instant,
     pub local_addr: SocketAddr,
+    pub stats: Stats,
     /// The document behind the configuration, which admin edits and reloads start from
     /// (`None` when the config file could not be read again at start-up). Its lock also
     /// serialises configuration changes.
@@ -68,6 +73,7 @@ impl AppState {
             http,
             started: Instant::now(),
             local_addr,
+            stats: Stats::default(),
             sessions: sessions::Sessions::default(),
         }
     }
@@ -116,8 +122,11 @@ pub fn app(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", get(info::root))
         .route("/api/hello", get(info::hello))
-        .route("/health", get(info::health))
+        .route("/health", get(health::health))
         .route("/status", get(info::status))
+        .route("/stats", get(health::stats))
+        .route("/metrics", get(metrics::metrics))
+        .route("/ui", get(ui::page))
         .route("/status/session/{id}", get(sessions::last_request))
         .route("/v1/messages", post(messages::create))
         .route("/v1/messages/count_tokens", post(count_tokens::count))

@@ -3,11 +3,12 @@
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 pub mod config_file;
+pub mod prometheus;
 pub mod upstream;
 
 use std::net::SocketAddr;
 
-use ccproxy::config::{self, Config, Env, Overrides};
+use ccproxy::config::{self, Config, Env, Overrides, Target};
 use tokio::sync::oneshot;
 
 #[allow(unused_imports)] // not every test binary writes config files
@@ -84,6 +85,20 @@ pub fn config_from_env(pairs: &[(&str, &str)]) -> Config {
 pub fn hello() -> serde_json::Value {
     serde_json::json!({"model": "claude-sonnet-4-5", "max_tokens": 64,
                        "messages": [{"role": "user", "content": "Say hi"}]})
+}
+
+/// `config` (the mock provider's) with a second provider, `backup` at `backup_url`, as the
+/// fallback of the default route: `mock,mock-model` then `backup,backup-model`.
+pub fn with_backup(mut config: Config, backup_url: &str) -> Config {
+    let mut backup = config.providers[0].clone();
+    backup.name = "backup".into();
+    backup.base_url = backup_url.to_string();
+    config.providers.push(backup);
+    config.routes.default = ["mock,mock-model", "backup,backup-model"]
+        .into_iter()
+        .filter_map(Target::parse)
+        .collect();
+    config
 }
 
 pub fn client() -> reqwest::Client {
