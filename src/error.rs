@@ -284,7 +284,8 @@ impl ProxyError {
             } => format!(
                 "Set the {env_var} environment variable, or choose another provider with \
                  PROVIDER=openai (or anthropic, gemini, openrouter, deepseek, mistral, xai, \
-                 ollama) and its key variable, e.g. OPENAI_API_KEY"
+                 cerebras, together, fireworks, moonshot, ollama) and its key variable, e.g. \
+                 OPENAI_API_KEY"
             ),
             Self::MissingApiKey { env_var, .. } => {
                 format!("Set the {env_var} environment variable")

@@ -16,8 +16,13 @@ pub struct CatalogEntry {
 }
 
 /// Catalog order is also the order used to pick a default provider when several keys are
-/// set and `PROVIDER` is not.
+/// set and `PROVIDER` is not. Each entry cites the documentation its values were checked
+/// against (details, dates and evidence grades in docs/providers.md).
 pub const CATALOG: &[CatalogEntry] = &[
+    // console.groq.com/docs/openai (base URL, key); console.groq.com/docs/models.
+    // The issue specifies Kimi K2 as Groq's default, so it stays, although Groq retired
+    // `moonshotai/kimi-k2-instruct` (redirected to -0905, itself deprecated 2026-04-15;
+    // docs/providers.md §groq): set GROQ_MODEL=openai/gpt-oss-120b where it is gone.
     CatalogEntry {
         name: "groq",
         kind: ProviderKind::OpenAi,
@@ -25,60 +30,104 @@ pub const CATALOG: &[CatalogEntry] = &[
         default_model: "moonshotai/kimi-k2-instruct",
         key_required: true,
     },
+    // developers.openai.com/api/docs/models: gpt-5.6-terra, 1.05M context, 128K output.
     CatalogEntry {
         name: "openai",
         kind: ProviderKind::OpenAi,
         base_url: "https://api.openai.com/v1",
-        default_model: "gpt-4.1",
+        default_model: "gpt-5.6-terra",
         key_required: true,
     },
+    // openrouter.ai/docs (API reference, models): OpenAI-compatible under /api/v1.
     CatalogEntry {
         name: "openrouter",
         kind: ProviderKind::OpenAi,
         base_url: "https://openrouter.ai/api/v1",
-        default_model: "moonshotai/kimi-k2",
+        default_model: "moonshotai/kimi-k2.6",
         key_required: true,
     },
+    // api-docs.deepseek.com (pricing, thinking_mode): no /v1 in the base URL;
+    // deepseek-chat and deepseek-reasoner were retired 2026-07-24.
     CatalogEntry {
         name: "deepseek",
         kind: ProviderKind::OpenAi,
         base_url: "https://api.deepseek.com",
-        default_model: "deepseek-chat",
+        default_model: "deepseek-v4-pro",
         key_required: true,
     },
+    // docs.mistral.ai (client-python models): mistral-medium-latest → mistral-medium-2508.
     CatalogEntry {
         name: "mistral",
         kind: ProviderKind::OpenAi,
         base_url: "https://api.mistral.ai/v1",
-        default_model: "mistral-large-latest",
+        default_model: "mistral-medium-latest",
         key_required: true,
     },
+    // docs.x.ai (migration guide: grok-4-0709 and grok-3 retired 2026-05-15); grok-4.3.
     CatalogEntry {
         name: "xai",
         kind: ProviderKind::OpenAi,
         base_url: "https://api.x.ai/v1",
-        default_model: "grok-4",
+        default_model: "grok-4.3",
         key_required: true,
     },
+    // ai.google.dev/api/generate-content and /gemini-api/docs/models: native
+    // generateContent; gemini-3.8-flash, 1,048,576 in / 65,536 out; 2.5 shut down 2026-06-17.
     CatalogEntry {
         name: "gemini",
         kind: ProviderKind::Gemini,
         base_url: "https://generativelanguage.googleapis.com/v1beta",
-        default_model: "gemini-2.5-flash",
+        default_model: "gemini-3.8-flash",
         key_required: true,
     },
+    // platform.claude.com/docs/en/api/messages and /docs/en/about-claude/models: pass-through.
     CatalogEntry {
         name: "anthropic",
         kind: ProviderKind::Anthropic,
         base_url: "https://api.anthropic.com",
-        default_model: "claude-sonnet-4-5",
+        default_model: "claude-sonnet-5-5",
         key_required: true,
     },
+    // inference-docs.cerebras.ai/resources/openai: OpenAI-compatible; gpt-oss-120b.
+    CatalogEntry {
+        name: "cerebras",
+        kind: ProviderKind::OpenAi,
+        base_url: "https://api.cerebras.ai/v1",
+        default_model: "gpt-oss-120b",
+        key_required: true,
+    },
+    // docs.together.ai/docs/openai-api-compatibility: api.together.ai/v1 (the legacy
+    // api.together.xyz still answers).
+    CatalogEntry {
+        name: "together",
+        kind: ProviderKind::OpenAi,
+        base_url: "https://api.together.ai/v1",
+        default_model: "moonshotai/Kimi-K2.6",
+        key_required: true,
+    },
+    // docs.fireworks.ai (OpenAI compatibility): /inference/v1; model ids are account paths.
+    CatalogEntry {
+        name: "fireworks",
+        kind: ProviderKind::OpenAi,
+        base_url: "https://api.fireworks.ai/inference/v1",
+        default_model: "accounts/fireworks/models/kimi-k2p6",
+        key_required: true,
+    },
+    // platform.moonshot.ai/docs (API reference): api.moonshot.ai/v1 (China: .cn).
+    CatalogEntry {
+        name: "moonshot",
+        kind: ProviderKind::OpenAi,
+        base_url: "https://api.moonshot.ai/v1",
+        default_model: "kimi-k2.6",
+        key_required: true,
+    },
+    // github ollama/ollama docs/api/openai-compatibility.mdx: /v1, key ignored. No model
+    // is built into Ollama; this is a suggestion to `ollama pull`.
     CatalogEntry {
         name: "ollama",
         kind: ProviderKind::OpenAi,
         base_url: "http://localhost:11434/v1",
-        default_model: "llama3.1",
+        default_model: "gpt-oss:20b",
         key_required: false,
     },
 ];
@@ -114,6 +163,13 @@ const MAX_OUTPUT_TOKENS: &[(&str, u64)] = &[
     ("grok-4.3", 30_000),
     ("gemini-2.5-flash", 65_536),
     ("gemini-3.8-flash", 65_536),
+    ("gemini-3.5-flash", 65_536),
+    ("gemini-3.1-flash-lite", 65_536),
+    ("claude-sonnet-5-5", 128_000),
+    ("claude-haiku-5-5", 128_000),
+    ("gpt-oss-120b", 40_960),
+    ("moonshotai/Kimi-K2.6", 131_000),
+    ("accounts/fireworks/models/gpt-oss-20b", 32_768),
 ];
 
 /// The output-token limit of a known model.

@@ -262,7 +262,7 @@ fn announce(config: &Config, addr: SocketAddr) {
         if provider.key_required && provider.api_key.is_none() {
             let mut hint = format!("set {}", provider.key_var);
             if config.unconfigured {
-                hint.push_str(", or choose another provider with PROVIDER=openai|anthropic|gemini|openrouter|deepseek|mistral|xai|ollama and its <NAME>_API_KEY");
+                hint.push_str(", or choose another provider with PROVIDER=openai|anthropic|gemini|openrouter|deepseek|mistral|xai|cerebras|together|fireworks|moonshot|ollama and its <NAME>_API_KEY");
             }
             tracing::warn!(
                 "no API key for provider '{}': requests to it will fail until you {hint}",
