@@ -1,4 +1,5 @@
-//! The real clients through the real proxy to a scripted OpenAI-compatible upstream: the
+//! The real clients through the real proxy to a scripted upstream (OpenAI-compatible, and for
+//! the SDK also Anthropic pass-through and Gemini): the
 //! official `anthropic` Python SDK and the Claude Code CLI, as installed by
 //! `scripts/install-clients.sh` into `target/clients/`. A missing client skips its test
 //! with a notice, unless `CCPROXY_REQUIRE_CLIENTS=1` (CI), which makes it a failure.
@@ -127,12 +128,7 @@ async fn python_sdk_create_and_stream_through_the_proxy() {
         json!({"error": {"message": "Overloaded", "code": 529}}),
     ]));
     let proxy = Proxy::start(env_config(&upstream, &[])).await;
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients/sdk_roundtrip.py");
-    let mut command = tokio::process::Command::new(python);
-    command.arg(script).env("CCPROXY_URL", proxy.url(""));
-    let (ok, stdout, stderr) = run(command).await;
-    assert!(ok, "the SDK script failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("sdk ok"), "{stdout}");
+    run_sdk_script(python, &proxy).await;
 
     let received = upstream.requests();
     assert_eq!(received.len(), 6);
@@ -142,6 +138,233 @@ async fn python_sdk_create_and_stream_through_the_proxy() {
         json!({"role": "tool", "tool_call_id": "call_1", "content": "18 C, sunny"})
     );
     assert_eq!(received[3].json()["stream"], true);
+}
+
+/// Runs tests/clients/sdk_roundtrip.py against `proxy`; it must print `sdk ok`.
+async fn run_sdk_script(python: PathBuf, proxy: &Proxy) {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients/sdk_roundtrip.py");
+    let mut command = tokio::process::Command::new(python);
+    command.arg(script).env("CCPROXY_URL", proxy.url(""));
+    let (ok, stdout, stderr) = run(command).await;
+    assert!(ok, "the SDK script failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("sdk ok"), "{stdout}");
+}
+
+/// A proxy whose default provider is `kind` (`anthropic` or `gemini`) at `upstream`.
+async fn native_proxy(kind: &str, upstream: &MockUpstream) -> Proxy {
+    let prefix = kind.to_ascii_uppercase();
+    let base_url = upstream.base_url();
+    let (base, model, key) = (
+        format!("{prefix}_BASE_URL"),
+        format!("{prefix}_MODEL"),
+        format!("{prefix}_API_KEY"),
+    );
+    let config = common::config_from_env(&[
+        ("PROVIDER", kind),
+        (base.as_str(), base_url.as_str()),
+        (model.as_str(), "claude-sonnet-4-5"),
+        (key.as_str(), common::PROVIDER_KEY),
+    ]);
+    Proxy::start(config).await
+}
+
+fn sse_events(events: &[(&str, Value)]) -> Reply {
+    let text: String = events
+        .iter()
+        .map(|(name, data)| format!("event: {name}\ndata: {data}\n\n"))
+        .collect();
+    Reply::Sse {
+        chunks: vec![text.into_bytes()],
+        pause: Duration::ZERO,
+    }
+}
+
+fn anthropic_message(content: Value, stop: &str, input: u64, output: u64) -> Reply {
+    Reply::json(
+        json!({"id": "msg_01ABC", "type": "message", "role": "assistant",
+        "content": content, "model": "claude-sonnet-4-5", "stop_reason": stop, "stop_sequence": null,
+        "usage": {"input_tokens": input, "output_tokens": output}}),
+    )
+}
+
+fn anthropic_start(input: u64) -> (&'static str, Value) {
+    (
+        "message_start",
+        json!({"type": "message_start", "message": {"id": "msg_01S", "type": "message",
+        "role": "assistant", "content": [], "model": "claude-sonnet-4-5", "stop_reason": null,
+        "stop_sequence": null, "usage": {"input_tokens": input, "output_tokens": 1}}}),
+    )
+}
+
+fn block(index: usize, start: Value, deltas: &[Value]) -> Vec<(&'static str, Value)> {
+    let mut events = vec![(
+        "content_block_start",
+        json!({"type": "content_block_start", "index": index, "content_block": start}),
+    )];
+    for delta in deltas {
+        events.push((
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": index, "delta": delta}),
+        ));
+    }
+    events.push((
+        "content_block_stop",
+        json!({"type": "content_block_stop", "index": index}),
+    ));
+    events
+}
+
+fn anthropic_end(stop: &str, output: u64) -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "message_delta",
+            json!({"type": "message_delta",
+            "delta": {"stop_reason": stop, "stop_sequence": null}, "usage": {"output_tokens": output}}),
+        ),
+        ("message_stop", json!({"type": "message_stop"})),
+    ]
+}
+
+#[tokio::test]
+async fn python_sdk_through_the_anthropic_pass_through() {
+    let Some(python) = installed("venv/bin/python") else {
+        return;
+    };
+    let upstream = MockUpstream::start().await;
+    upstream.push(anthropic_message(
+        json!([{"type": "text", "text": "Hello from ccproxy"}]),
+        "end_turn",
+        11,
+        2,
+    ));
+    upstream.push(anthropic_message(
+        json!([{"type": "tool_use", "id": "toolu_01A", "name": "get_weather", "input": {"city": "Paris"}}]),
+        "tool_use", 30, 8,
+    ));
+    upstream.push(anthropic_message(
+        json!([{"type": "thinking", "thinking": "The tool said sunny.", "signature": "EqQB"},
+               {"type": "text", "text": "It is sunny in Paris."}]),
+        "end_turn",
+        40,
+        12,
+    ));
+    let mut stream = vec![anthropic_start(20)];
+    stream.extend(block(
+        0,
+        json!({"type": "thinking", "thinking": "", "signature": ""}),
+        &[
+            json!({"type": "thinking_delta", "thinking": "Six times "}),
+            json!({"type": "thinking_delta", "thinking": "seven."}),
+            json!({"type": "signature_delta", "signature": "EqQB"}),
+        ],
+    ));
+    stream.extend(block(
+        1,
+        json!({"type": "text", "text": ""}),
+        &[
+            json!({"type": "text_delta", "text": "The answer "}),
+            json!({"type": "text_delta", "text": "is 42."}),
+        ],
+    ));
+    stream.extend(anthropic_end("end_turn", 9));
+    upstream.push(sse_events(&stream));
+    let mut stream = vec![anthropic_start(25)];
+    for (index, (id, name)) in [("toolu_01W", "get_weather"), ("toolu_01T", "get_time")]
+        .iter()
+        .enumerate()
+    {
+        stream.extend(block(
+            index,
+            json!({"type": "tool_use", "id": id, "name": name, "input": {}}),
+            &[json!({"type": "input_json_delta", "partial_json": "{\"city\": \"Oslo\"}"})],
+        ));
+    }
+    stream.extend(anthropic_end("tool_use", 30));
+    upstream.push(sse_events(&stream));
+    let mut stream = vec![anthropic_start(5)];
+    stream.push((
+        "error",
+        json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}),
+    ));
+    upstream.push(sse_events(&stream));
+    let proxy = native_proxy("anthropic", &upstream).await;
+    run_sdk_script(python, &proxy).await;
+    let received = upstream.requests();
+    assert_eq!(received.len(), 6);
+    assert!(received
+        .iter()
+        .all(|r| r.headers["x-api-key"] == common::PROVIDER_KEY));
+    assert_eq!(
+        received[2].json()["messages"][2]["content"][0]["tool_use_id"],
+        "toolu_01A"
+    );
+}
+
+fn gemini_answer(parts: Value, prompt: u64, candidates: u64) -> Value {
+    json!({"candidates": [{"content": {"role": "model", "parts": parts}, "finishReason": "STOP"}],
+           "usageMetadata": {"promptTokenCount": prompt, "candidatesTokenCount": candidates}})
+}
+
+fn gemini_stream(chunks: &[Value]) -> Reply {
+    Reply::Sse {
+        chunks: chunks
+            .iter()
+            .map(|c| format!("data: {c}\r\n\r\n").into_bytes())
+            .collect(),
+        pause: Duration::ZERO,
+    }
+}
+
+fn gemini_parts(parts: Value) -> Value {
+    json!({"candidates": [{"content": {"role": "model", "parts": parts}}], "usageMetadata": {"promptTokenCount": 20}})
+}
+
+#[tokio::test]
+async fn python_sdk_through_gemini() {
+    let Some(python) = installed("venv/bin/python") else {
+        return;
+    };
+    let upstream = MockUpstream::start().await;
+    upstream.push(Reply::json(gemini_answer(
+        json!([{"text": "Hello from ccproxy"}]),
+        11,
+        2,
+    )));
+    upstream.push(Reply::json(gemini_answer(
+        json!([{"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}, "thoughtSignature": "c2lnbmF0dXJlKy8="}]),
+        30, 8,
+    )));
+    upstream.push(Reply::json(gemini_answer(
+        json!([{"text": "The tool said sunny.", "thought": true}, {"text": "It is sunny in Paris."}]),
+        40, 12,
+    )));
+    upstream.push(gemini_stream(&[
+        gemini_parts(json!([{"text": "Six times ", "thought": true}])),
+        gemini_parts(json!([{"text": "seven.", "thought": true}])),
+        gemini_parts(json!([{"text": "The answer "}])),
+        json!({"candidates": [{"content": {"role": "model", "parts": [{"text": "is 42."}]}, "finishReason": "STOP"}],
+               "usageMetadata": {"promptTokenCount": 20, "candidatesTokenCount": 5, "thoughtsTokenCount": 4}}),
+    ]));
+    upstream.push(gemini_stream(&[json!({"candidates": [{"content": {"role": "model", "parts": [
+        {"functionCall": {"name": "get_weather", "args": {"city": "Oslo"}}, "thoughtSignature": "c2ln"},
+        {"functionCall": {"name": "get_time", "args": {"city": "Oslo"}}}]}, "finishReason": "STOP"}]})]));
+    upstream.push(gemini_stream(&[
+        gemini_parts(json!([{"text": "Par"}])),
+        json!({"error": {"code": 503, "message": "The model is overloaded.", "status": "UNAVAILABLE"}}),
+    ]));
+    let proxy = native_proxy("gemini", &upstream).await;
+    run_sdk_script(python, &proxy).await;
+    let received = upstream.requests();
+    assert_eq!(received.len(), 6);
+    let third = received[2].json();
+    assert_eq!(
+        third["contents"][1]["parts"][0]["thoughtSignature"], "c2lnbmF0dXJlKy8=",
+        "the signature went back with the call"
+    );
+    assert_eq!(
+        third["contents"][2]["parts"][0]["functionResponse"],
+        json!({"name": "get_weather", "response": {"output": "18 C, sunny"}})
+    );
 }
 
 #[tokio::test]
