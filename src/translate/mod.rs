@@ -44,6 +44,12 @@ pub enum TranslateError {
     BadChunk(String),
 }
 
+/// What a `tool_reference` (a deferred tool made available by a tool search) says to a
+/// model that has no such block.
+pub fn tool_reference_text(tool_name: &str) -> String {
+    format!("Tool {tool_name} is now available.")
+}
+
 /// A fresh Anthropic-style message id (`msg_` + 24 base62 characters).
 pub fn message_id() -> String {
     random_id("msg_")

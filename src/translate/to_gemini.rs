@@ -227,7 +227,7 @@ fn tool_result(
                 match block {
                     ContentBlock::Text { text } => texts.push(text.clone()),
                     ContentBlock::ToolReference { tool_name } => {
-                        texts.push(format!("Tool {tool_name} is now available."));
+                        texts.push(super::tool_reference_text(tool_name));
                     }
                     other => images.extend(media_part(other, field)?),
                 }

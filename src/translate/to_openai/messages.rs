@@ -242,7 +242,7 @@ fn tool_result_text(
             for block in blocks {
                 match block {
                     ContentBlock::ToolReference { tool_name } => {
-                        texts.push(format!("Tool {tool_name} is now available."));
+                        texts.push(crate::translate::tool_reference_text(tool_name));
                     }
                     other => {
                         for part in user_parts(other, quirks, field)? {
