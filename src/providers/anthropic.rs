@@ -104,10 +104,17 @@ fn request_to(
 }
 
 /// Whether the client's body has a sub-agent tag, which routing removed from the parsed
-/// request's texts.
+/// request's texts. One pass over the bytes, stopping only at `<`.
 fn tagged(inbound: &Inbound) -> bool {
     let tag = router::TAG_CLOSE.as_bytes();
-    inbound.body.windows(tag.len()).any(|window| window == tag)
+    let mut rest = &inbound.body[..];
+    while let Some(at) = rest.iter().position(|&b| b == b'<') {
+        if rest[at..].starts_with(tag) {
+            return true;
+        }
+        rest = &rest[at + 1..];
+    }
+    false
 }
 
 /// `{base_url}/v1`, accepting a base URL that already ends in `/v1`.
