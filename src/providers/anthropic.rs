@@ -97,8 +97,7 @@ fn request_to(
         url.push_str(query);
     }
     Ok(http
-        .reqwest()
-        .post(url)
+        .post(&url)
         .headers(headers(provider, &inbound.headers, http.hop_id()))
         .body(body))
 }

@@ -65,7 +65,7 @@ fn post(
     method: &str,
 ) -> reqwest::RequestBuilder {
     let url = format!("{}/models/{}:{method}", provider.base_url, bare(model));
-    let builder = http.reqwest().post(url);
+    let builder = http.post(&url);
     match &provider.api_key {
         Some(key) => builder.header("x-goog-api-key", key.expose()),
         None => builder,

@@ -15,7 +15,7 @@ use super::{BodyStream, EventStream};
 /// The request for `model`: the translated body, with the key as a bearer token; and what
 /// reading the answer needs from the request. A request the target cannot take is a 400.
 pub fn request(
-    client: &reqwest::Client,
+    http: &super::HttpClient,
     provider: &ProviderConfig,
     model: &str,
     request: &anthropic::MessagesRequest,
@@ -27,8 +27,8 @@ pub fn request(
     };
     let (body, context) =
         to_openai::request(request, &target).map_err(|e| translate_error(provider, model, e))?;
-    let builder = client
-        .post(format!("{}/chat/completions", provider.base_url))
+    let builder = http
+        .post(&format!("{}/chat/completions", provider.base_url))
         .json(&body);
     let builder = match &provider.api_key {
         Some(key) => builder.bearer_auth(key.expose()),
