@@ -242,6 +242,12 @@ cmd_ccproxy() { # port upstream
     "${PIN_PROXY[@]}" "$CCPROXY_BIN" $CCPROXY_ARGS)
 }
 
+# The floor: a forwarder that parses and translates nothing (src/bin/null_proxy.rs). What
+# it adds is the cost of the extra loopback hops and wake-ups any proxy pays here.
+cmd_null_proxy() { # port upstream
+  CMD=("${PIN_PROXY[@]}" "$BIN/null-proxy" --port "$1" --upstream "$2")
+}
+
 # --- peers (installed by bench/install-peers.sh) ---------------------------------
 LITELLM_KEY="sk-bench-4f9c2a7e1d8b6035c4a9e7f2b1d0c3a8"
 cmd_litellm() { # port upstream
@@ -310,6 +316,11 @@ for run in $(seq "$RUNS"); do
     fi
   else
     log "no ccproxy binary at $CCPROXY_BIN: measured direct only"
+  fi
+
+  if [ "$SMOKE" = 0 ]; then
+    log "run $run/$RUNS: through null-proxy (the floor: forwards bytes, no work)"
+    measure_proxy null-proxy cmd_null_proxy || true
   fi
 
   if [ "$PEERS" = 1 ]; then
