@@ -132,7 +132,7 @@ fn main() -> std::io::Result<()> {
 
     let route = |config: &config::Config, request: &MessagesRequest| {
         let mut request = request.clone();
-        router::route(config, &mut request).map(|d| d.rule)
+        router::route(config, &mut request, None).map(|d| d.rule)
     };
     let clone = time(|| request.clone());
     writeln!(out, "(clone of the request, included below: {clone:.2?})")?;
@@ -184,12 +184,12 @@ fn main() -> std::io::Result<()> {
     writeln!(
         out,
         "measure near the threshold ({near}): {:>10.2?}  (tokenises)",
-        time(|| tokens::measure(&request, near))
+        time(|| tokens::measure(&request, near, Some(tokens::count(&request))))
     )?;
     writeln!(
         out,
         "measure far below (60000):            {:>10.2?}  (byte bound only)",
-        time(|| tokens::measure(&request, 60_000))
+        time(|| tokens::measure(&request, 60_000, None))
     )?;
     Ok(())
 }

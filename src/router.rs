@@ -7,18 +7,20 @@
 //! 3. a `<CCR-SUBAGENT-MODEL>provider,model</CCR-SUBAGENT-MODEL>` tag in any system block or
 //!    role-`system` message → that target (the tag is always removed from the request);
 //! 4. input above `long_context_threshold` tokens → `long_context` (measured only when that
-//!    route is configured, see [`tokens::measure`]);
+//!    route is configured, see [`tokens::measure`]; when the byte bound cannot decide, the
+//!    caller passes the exact count, see [`needs_exact_count`]);
 //! 5. a Haiku-class model, or Claude Code's title side task → `background`;
 //! 6. a `web_search_*` server tool → `web_search`;
 //! 7. `thinking.type == "enabled"` with a budget → `think`;
 //! 8. an image in the latest user turn → `image`;
 //! 9. `default`.
 //!
-//! Pure: reads the configuration and the request (and edits out the tag), never does I/O.
+//! Pure and cheap: reads the configuration and the request (and edits out the tag), never
+//! does I/O and never tokenises.
 
 use std::borrow::Cow;
 
-use crate::config::{Config, Target};
+use crate::config::{Config, ProviderConfig, Target};
 use crate::error::ProxyError;
 use crate::tokens;
 use crate::wire::anthropic::{
@@ -103,17 +105,31 @@ impl Decision {
     }
 }
 
+/// Does routing `request` need its exact token count? True when rule 4 would be reached
+/// (no explicit target, no provider listing the model) and the byte bound cannot tell
+/// whether the input is above the threshold. The caller then counts ([`tokens::count`],
+/// off the async workers) and passes the count to [`route`].
+pub fn needs_exact_count(config: &Config, request: &MessagesRequest) -> bool {
+    let routes = &config.routes;
+    !enabled(config, &routes.long_context).is_empty()
+        && matches!(explicit(config, &request.model), Ok(None))
+        && listing(config, &request.model).is_none()
+        && tokens::measure(request, routes.long_context_threshold, None).is_none()
+}
+
 /// Chooses the targets for `request`, removing any sub-agent tag from it first.
-pub fn route(config: &Config, request: &mut MessagesRequest) -> Result<Decision, ProxyError> {
+/// `exact_tokens` is the request's exact count when [`needs_exact_count`] asked for it;
+/// without it, an input the byte bound cannot place is taken as below the threshold.
+pub fn route(
+    config: &Config,
+    request: &mut MessagesRequest,
+    exact_tokens: Option<u64>,
+) -> Result<Decision, ProxyError> {
     let tag = take_subagent_tag(request);
     if let Some(decision) = explicit(config, &request.model)? {
         return Ok(decision);
     }
-    if let Some(provider) = config
-        .providers
-        .iter()
-        .find(|p| p.enabled && p.models.contains(&request.model))
-    {
+    if let Some(provider) = listing(config, &request.model) {
         let why = format!("provider '{}' lists this model", provider.name);
         let target = Target {
             provider: provider.name.clone(),
@@ -132,7 +148,7 @@ pub fn route(config: &Config, request: &mut MessagesRequest) -> Result<Decision,
             None => passed.push(Rule::Subagent),
         }
     }
-    let (rule, targets, why, size) = match rules(config, request, &mut passed) {
+    let (rule, targets, why, size) = match rules(config, request, exact_tokens, &mut passed) {
         Some(chosen) => chosen,
         None => {
             let targets = enabled(config, &config.routes.default);
@@ -155,14 +171,26 @@ pub fn route(config: &Config, request: &mut MessagesRequest) -> Result<Decision,
 type Why = Cow<'static, str>;
 type Chosen = (Rule, Vec<Target>, Why, Option<tokens::Size>);
 
+/// Rule 2: the enabled provider that lists `model`.
+fn listing<'a>(config: &'a Config, model: &str) -> Option<&'a ProviderConfig> {
+    config
+        .providers
+        .iter()
+        .find(|p| p.enabled && p.models.iter().any(|m| m == model))
+}
+
 /// Rules 4–8, in order; `None` when none applies.
-fn rules(config: &Config, request: &MessagesRequest, passed: &mut Vec<Rule>) -> Option<Chosen> {
+fn rules(
+    config: &Config,
+    request: &MessagesRequest,
+    exact_tokens: Option<u64>,
+    passed: &mut Vec<Rule>,
+) -> Option<Chosen> {
     let routes = &config.routes;
     let long_context = enabled(config, &routes.long_context);
     if !long_context.is_empty() {
         let threshold = routes.long_context_threshold;
-        let (above, size) = tokens::measure(request, threshold);
-        if above {
+        if let Some((true, size)) = tokens::measure(request, threshold, exact_tokens) {
             let why = format!("input of {size} tokens is above {threshold}");
             return Some((Rule::LongContext, long_context, why.into(), Some(size)));
         }

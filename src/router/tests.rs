@@ -62,7 +62,7 @@ fn simple(model: &str) -> Value {
 }
 
 fn decide(config: &Config, value: Value) -> Decision {
-    route(config, &mut request(value)).expect("routed")
+    route(config, &mut request(value), None).expect("routed")
 }
 
 fn first(decision: &Decision) -> String {
@@ -90,7 +90,7 @@ fn rule_1_provider_comma_model_goes_to_that_target() {
 
 #[test]
 fn rule_1_unknown_provider_is_a_400_listing_the_providers() {
-    let error = route(&config(), &mut request(simple("nope,m"))).expect_err("unknown");
+    let error = route(&config(), &mut request(simple("nope,m")), None).expect_err("unknown");
     assert_eq!(error.status(), axum::http::StatusCode::BAD_REQUEST);
     assert_eq!(
         error.details().expect("details")["available_providers"],
@@ -111,7 +111,7 @@ fn rule_1_a_route_name_as_model_uses_that_route() {
 fn rule_1_a_disabled_provider_is_unavailable() {
     let mut config = config();
     config.providers[1].enabled = false;
-    let error = route(&config, &mut request(simple("q,m"))).expect_err("disabled");
+    let error = route(&config, &mut request(simple("q,m")), None).expect_err("disabled");
     assert_eq!(error.code(), "provider_unavailable");
     assert!(error.to_string().contains("disabled"), "{error}");
 }
@@ -183,7 +183,7 @@ fn rule_3_finds_the_subagent_tag_wherever_it_is_and_removes_it() {
         "system message block",
     ] {
         let mut request = request(tagged(place));
-        let decision = route(&config(), &mut request).expect("routed");
+        let decision = route(&config(), &mut request, None).expect("routed");
         assert_eq!(decision.rule, Rule::Subagent, "{place}");
         assert_eq!(decision.targets, targets(&["q,agent-model"]), "{place}");
         let text = all_text(&request);
@@ -198,7 +198,7 @@ fn rule_3_tag_is_removed_even_when_an_earlier_rule_wins() {
     value["model"] = json!("p,chosen");
     let mut request = request(value);
     assert_eq!(
-        route(&config(), &mut request).expect("routed").rule,
+        route(&config(), &mut request, None).expect("routed").rule,
         Rule::Explicit
     );
     assert!(!all_text(&request).contains("CCR-SUBAGENT-MODEL"));
@@ -231,6 +231,60 @@ fn rule_4_is_not_measured_without_a_long_context_route() {
     config.routes.long_context.clear();
     let decision = decide(&config, simple("claude-sonnet-4-5"));
     assert_eq!(decision.size, None);
+}
+
+/// Between the byte bounds for a threshold of 2000: only an exact count decides.
+fn near_the_threshold(model: &str) -> MessagesRequest {
+    let mut value = simple(model);
+    value["messages"][0]["content"] = json!("word ".repeat(1000));
+    request(value)
+}
+
+#[test]
+fn rule_4_asks_for_the_exact_count_only_when_the_bound_cannot_decide() {
+    let config = config();
+    assert!(needs_exact_count(
+        &config,
+        &near_the_threshold("claude-sonnet-4-5")
+    ));
+    assert!(!needs_exact_count(
+        &config,
+        &request(simple("claude-sonnet-4-5"))
+    ));
+    let mut long = simple("claude-sonnet-4-5");
+    long["messages"][0]["content"] = json!("word ".repeat(5000));
+    assert!(!needs_exact_count(&config, &request(long)));
+    // Rules 1 and 2 decide before rule 4.
+    assert!(!needs_exact_count(&config, &near_the_threshold("p,m")));
+    assert!(!needs_exact_count(
+        &config,
+        &near_the_threshold("p-default")
+    ));
+    let mut without = config.clone();
+    without.routes.long_context.clear();
+    assert!(!needs_exact_count(
+        &without,
+        &near_the_threshold("claude-sonnet-4-5")
+    ));
+}
+
+#[test]
+fn rule_4_decides_near_the_threshold_by_the_given_exact_count() {
+    let config = config();
+    let decide = |exact| {
+        route(&config, &mut near_the_threshold("claude-sonnet-4-5"), exact).expect("routed")
+    };
+    let above = decide(Some(2001));
+    assert_eq!(above.rule, Rule::LongContext);
+    assert_eq!(
+        above.size,
+        Some(tokens::Size {
+            tokens: 2001,
+            basis: tokens::Basis::Exact
+        })
+    );
+    assert_eq!(decide(Some(2000)).rule, Rule::Default);
+    assert_eq!(decide(None).rule, Rule::Default);
 }
 
 #[test]
@@ -371,7 +425,7 @@ fn disabled_providers_are_skipped_in_routes() {
         targets(&["q,fallback-model"])
     );
     config.providers[1].enabled = false;
-    let error = route(&config, &mut request(simple("m"))).expect_err("all disabled");
+    let error = route(&config, &mut request(simple("m")), None).expect_err("all disabled");
     assert_eq!(error.code(), "provider_unavailable");
 }
 

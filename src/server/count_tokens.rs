@@ -10,12 +10,11 @@ use axum::extract::{Request, State};
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::{body, AppState};
+use super::{body, routing, AppState};
 use crate::config::{Config, Target};
 use crate::error::ProxyError;
-use crate::tokens::{self, Basis};
-use crate::wire::anthropic;
-use crate::{providers, router};
+use crate::providers;
+use crate::tokens::Basis;
 
 pub async fn count(
     State(state): State<Arc<AppState>>,
@@ -25,7 +24,7 @@ pub async fn count(
     let (parts, body) = request.into_parts();
     let bytes = body::read(&parts.headers, body, config.max_request_bytes).await?;
     let mut request = body::messages_request(&bytes)?;
-    let decision = router::route(&config, &mut request);
+    let decision = routing::route(&config, &mut request).await;
     let inbound = providers::Inbound {
         request,
         body: bytes,
@@ -40,11 +39,11 @@ pub async fn count(
     let input_tokens = match decision {
         Ok(decision) => match decision.size {
             Some(size) if size.basis == Basis::Exact => size.tokens,
-            _ => input_tokens(request).await?,
+            _ => routing::count(request).await?,
         },
         Err(error) => {
             tracing::debug!("count_tokens: counting locally, the request does not route: {error}");
-            input_tokens(request).await?
+            routing::count(request).await?
         }
     };
     Ok(Json(json!({"input_tokens": input_tokens})))
@@ -69,14 +68,4 @@ async fn provider_count(
             None
         }
     }
-}
-
-/// The input tokens of `request`, counted locally on the blocking pool: a 50 KB request
-/// takes milliseconds, the first one also loads the tokenizer.
-async fn input_tokens(request: anthropic::MessagesRequest) -> Result<u64, ProxyError> {
-    tokio::task::spawn_blocking(move || tokens::count(&request))
-        .await
-        .map_err(|e| ProxyError::Internal {
-            message: format!("token counting failed: {e}"),
-        })
 }

@@ -76,7 +76,7 @@ async fn handle(
     let bytes = body::read(&parts.headers, body, config.max_request_bytes).await?;
     let mut request = body::messages_request(&bytes)?;
     record.stream = request.stream;
-    let decision = router::route(config, &mut request)?;
+    let decision = super::routing::route(config, &mut request).await?;
     tracing::debug!(model = %request.model, "{}", decision.explain());
     record.rule = Some(decision.rule.as_str());
     if let Some(first) = decision.targets.first() {

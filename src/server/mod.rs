@@ -13,6 +13,7 @@ mod middleware;
 mod models;
 mod relay;
 mod reload;
+mod routing;
 mod sessions;
 mod ui;
 

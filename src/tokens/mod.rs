@@ -2,11 +2,12 @@
 //! messages (text, tool calls, tool results, documents), the tools (names, descriptions,
 //! schemas), with images estimated from their dimensions ([`image`]).
 //!
-//! It must be cheap on the hot path (product.md, pain point 11). [`measure`] first takes a
+//! It must be cheap on the hot path (product.md, pain point 11). [`measure`] takes a
 //! byte bound, which costs a walk over string lengths and no tokenising: a BPE token covers
 //! at least one byte, so the bytes are an upper bound on the tokens, and the bytes over
 //! [`MAX_BYTES_PER_TOKEN`] a practical lower bound. Only a request whose bounds straddle
-//! the threshold is tokenised. The tokenizer (about 50 MiB resident, 150 ms to build; see
+//! the threshold needs the exact [`count`], which the server runs on the blocking pool
+//! (`server::routing`), never on an async worker. The tokenizer (about 50 MiB resident, 150 ms to build; see
 //! `examples/count_tokens_bench.rs`) is loaded on the first exact count, not at start-up,
 //! and shared after that.
 //!
@@ -67,20 +68,25 @@ impl std::fmt::Display for Size {
     }
 }
 
-/// Is the input above `threshold` tokens? Tokenises only when the byte bounds do not decide.
-pub fn measure(request: &MessagesRequest, threshold: u64) -> (bool, Size) {
+/// Is the input above `threshold` tokens? The byte bounds decide when they can; otherwise
+/// `exact`, the request's [`count`], which the caller computes off the async workers (it
+/// tokenises). `None` when the bounds straddle the threshold and `exact` is not given.
+pub fn measure(
+    request: &MessagesRequest,
+    threshold: u64,
+    exact: Option<u64>,
+) -> Option<(bool, Size)> {
     let mut bound = ByteBound::default();
     walk(request, &mut bound);
     let at_most = bound.text_bytes + bound.fixed;
     if at_most <= threshold {
-        return (false, size(at_most, Basis::AtMost));
+        return Some((false, size(at_most, Basis::AtMost)));
     }
     let at_least = bound.text_bytes / MAX_BYTES_PER_TOKEN + bound.fixed;
     if at_least > threshold {
-        return (true, size(at_least, Basis::AtLeast));
+        return Some((true, size(at_least, Basis::AtLeast)));
     }
-    let tokens = count(request);
-    (tokens > threshold, size(tokens, Basis::Exact))
+    exact.map(|tokens| (tokens > threshold, size(tokens, Basis::Exact)))
 }
 
 /// The exact local count of a request's input tokens.

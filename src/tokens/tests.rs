@@ -108,7 +108,7 @@ fn forced_tool_choice_adds_the_smaller_tool_prompt() {
 
 #[test]
 fn small_requests_are_decided_by_the_byte_bound() {
-    let (above, size) = measure(&request(user("hello")), 60_000);
+    let (above, size) = measure(&request(user("hello")), 60_000, None).expect("decided");
     assert!(!above);
     assert_eq!(size.basis, Basis::AtMost);
 }
@@ -116,17 +116,19 @@ fn small_requests_are_decided_by_the_byte_bound() {
 #[test]
 fn huge_requests_are_decided_without_tokenising() {
     let text = "word ".repeat(200_000);
-    let (above, size) = measure(&request(user(&text)), 60_000);
+    let (above, size) = measure(&request(user(&text)), 60_000, None).expect("decided");
     assert!(above);
     assert_eq!(size.basis, Basis::AtLeast);
 }
 
 #[test]
-fn requests_near_the_threshold_are_counted_exactly() {
+fn requests_near_the_threshold_need_the_exact_count() {
     let text = "word ".repeat(20_000);
     let exact = count(&request(user(&text)));
     for threshold in [exact - 1, exact] {
-        let (above, size) = measure(&request(user(&text)), threshold);
+        assert_eq!(measure(&request(user(&text)), threshold, None), None);
+        let (above, size) =
+            measure(&request(user(&text)), threshold, Some(exact)).expect("decided");
         assert_eq!(
             size,
             Size {
