@@ -117,7 +117,7 @@ fn tagged(inbound: &Inbound) -> bool {
 }
 
 /// `{base_url}/v1`, accepting a base URL that already ends in `/v1`.
-fn api_base(base_url: &str) -> String {
+pub(super) fn api_base(base_url: &str) -> String {
     if base_url.ends_with("/v1") {
         base_url.to_string()
     } else {

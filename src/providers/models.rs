@@ -74,7 +74,7 @@ impl ModelCatalog {
 async fn fetch(http: &HttpClient, provider: &ProviderConfig) -> Option<Vec<String>> {
     let mut request = http
         .reqwest()
-        .get(format!("{}/models", provider.base_url))
+        .get(models_url(provider))
         .timeout(FETCH_TIMEOUT.min(http.timeouts().response));
     if let Some(key) = &provider.api_key {
         request = match provider.kind {
@@ -92,6 +92,17 @@ async fn fetch(http: &HttpClient, provider: &ProviderConfig) -> Option<Vec<Strin
         tracing::debug!(provider = %provider.name, "the models endpoint listed no models");
     }
     Some(models)
+}
+
+/// The list endpoint: `{base_url}/models` (OpenAI, Gemini), `{base_url}/v1/models`
+/// (Anthropic, whose base URL has no `/v1`).
+fn models_url(provider: &ProviderConfig) -> String {
+    match provider.kind {
+        ProviderKind::Anthropic => {
+            format!("{}/models", super::anthropic::api_base(&provider.base_url))
+        }
+        ProviderKind::OpenAi | ProviderKind::Gemini => format!("{}/models", provider.base_url),
+    }
 }
 
 /// `{"data":[{"id":...}]}` (OpenAI, Anthropic) or `{"models":[{"name":"models/..."}]}`
@@ -134,6 +145,40 @@ mod tests {
         let gemini = json!({"models": [{"name": "models/gemini-2.5-flash"}]});
         assert_eq!(model_names(&gemini), vec!["gemini-2.5-flash"]);
         assert!(model_names(&json!({"unexpected": true})).is_empty());
+    }
+
+    #[test]
+    fn anthropic_lists_its_models_under_v1() {
+        let provider = |kind, base_url: &str| ProviderConfig {
+            name: "p".into(),
+            kind,
+            base_url: base_url.into(),
+            api_key: None,
+            key_var: "P_API_KEY".into(),
+            key_in_file: false,
+            key_required: false,
+            models: Vec::new(),
+            enabled: true,
+        };
+        let urls = [
+            (ProviderKind::Anthropic, "https://api.anthropic.com"),
+            (ProviderKind::Anthropic, "https://api.anthropic.com/v1"),
+            (ProviderKind::OpenAi, "https://api.groq.com/openai/v1"),
+            (
+                ProviderKind::Gemini,
+                "https://generativelanguage.googleapis.com/v1beta",
+            ),
+        ]
+        .map(|(kind, base_url)| models_url(&provider(kind, base_url)));
+        assert_eq!(
+            urls,
+            [
+                "https://api.anthropic.com/v1/models",
+                "https://api.anthropic.com/v1/models",
+                "https://api.groq.com/openai/v1/models",
+                "https://generativelanguage.googleapis.com/v1beta/models",
+            ]
+        );
     }
 
     #[tokio::test(start_paused = true)]
