@@ -198,8 +198,9 @@ async fn a_target_without_its_key_is_skipped() {
     assert_eq!(first.attempts(), 0);
 }
 
-#[tokio::test]
-async fn the_breaker_opens_fails_fast_and_closes_after_the_cooldown() {
+/// A proxy whose breaker opens after two failures and stays open for `cooldown`, with
+/// an upstream that fails twice and then answers.
+async fn failing_twice(cooldown: Duration) -> (MockUpstream, Proxy) {
     let upstream = MockUpstream::start().await;
     upstream
         .push(Reply::status(500, error_body(500)))
@@ -208,17 +209,14 @@ async fn the_breaker_opens_fails_fast_and_closes_after_the_cooldown() {
     let mut config = fast(env_config(&upstream, &[]));
     config.resilience.retry.max_attempts = 1;
     config.resilience.breaker.failure_threshold = 2;
-    config.resilience.breaker.cooldown = Duration::from_millis(300);
+    config.resilience.breaker.cooldown = cooldown;
     let proxy = Proxy::start(config).await;
     assert_eq!(post(&proxy).await.0, 502);
     assert_eq!(post(&proxy).await.0, 502);
+    (upstream, proxy)
+}
 
-    let (code, headers, body) = post(&proxy).await;
-    assert_eq!(code, 503, "{body}");
-    assert_eq!(body["error"]["code"], "provider_unavailable");
-    assert_eq!(body["error"]["details"]["retry_after"], 1);
-    assert_eq!(headers["retry-after"], "1");
-    assert_eq!(upstream.attempts(), 2, "an open circuit sends nothing");
+async fn circuit(proxy: &Proxy) -> Value {
     let status: Value = client()
         .get(proxy.url("/status"))
         .send()
@@ -227,18 +225,43 @@ async fn the_breaker_opens_fails_fast_and_closes_after_the_cooldown() {
         .json()
         .await
         .expect("JSON");
-    let circuit = &status["providers"]["circuit_breakers"]["mock"];
+    status["providers"]["circuit_breakers"]["mock"].clone()
+}
+
+#[tokio::test]
+async fn the_breaker_opens_and_fails_fast() {
+    // A cool-down no test run outlasts, so the circuit is still open when checked.
+    let (upstream, proxy) = failing_twice(Duration::from_secs(60)).await;
+    let (code, headers, body) = post(&proxy).await;
+    assert_eq!(code, 503, "{body}");
+    assert_eq!(body["error"]["code"], "provider_unavailable");
+    assert_eq!(body["error"]["details"]["retry_after"], 60);
+    assert_eq!(headers["retry-after"], "60");
+    assert_eq!(upstream.attempts(), 2, "an open circuit sends nothing");
+    let circuit = circuit(&proxy).await;
     assert_eq!(circuit["state"], "open");
     assert_eq!(circuit["consecutive_failures"], 2);
+}
 
-    // The cool-down is what is under test here: let it pass.
-    tokio::time::sleep(Duration::from_millis(350)).await;
+#[tokio::test]
+async fn the_breaker_closes_after_the_cooldown() {
+    let (upstream, proxy) = failing_twice(Duration::from_millis(50)).await;
+    // The cool-down is what is under test: wait (bounded) until /status says it is over.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while circuit(&proxy).await["state"] == "open" {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the circuit never half-opened"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let (code, _, _) = post(&proxy).await;
     assert_eq!(
         code, 200,
         "the half-open trial succeeds and closes the circuit"
     );
     assert_eq!(upstream.attempts(), 3);
+    assert_eq!(circuit(&proxy).await["state"], "closed");
 }
 
 #[tokio::test]
