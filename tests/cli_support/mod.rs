@@ -127,10 +127,24 @@ impl Drop for Home {
     }
 }
 
-/// A port nothing listens on (bound, then released).
+/// Where [`free_port`] looks: below the kernel's ephemeral range (Linux 32768–60999,
+/// macOS 49152–65535), which `bind(:0)` and outgoing connections draw from. A port taken
+/// from that range and released can be handed to a parallel test's mock upstream or
+/// client before our server binds it; one from this range cannot.
+const TEST_PORTS: std::ops::Range<u16> = 20_000..32_768;
+
+/// A port nothing listens on: picked at random outside the ephemeral range, checked free
+/// by binding it, and never handed out twice by this test process.
 pub fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind :0");
-    listener.local_addr().expect("address").port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().expect("port list");
+    loop {
+        let port = fastrand::u16(TEST_PORTS);
+        if !given.contains(&port) && std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 pub fn kill(pid: u32, signal: &str) {
