@@ -1,8 +1,9 @@
 //! The real clients through the real proxy to a scripted upstream (OpenAI-compatible, and for
 //! the SDK also Anthropic pass-through and Gemini): the
 //! official `anthropic` Python SDK and the Claude Code CLI, as installed by
-//! `scripts/install-clients.sh` into `target/clients/`. A missing client skips its test
-//! with a notice, unless `CCPROXY_REQUIRE_CLIENTS=1` (CI), which makes it a failure.
+//! `scripts/install-clients.sh` into `target/clients/`. A missing or broken client skips its
+//! test with a notice, unless `CCPROXY_REQUIRE_CLIENTS=1` (CI), which makes it a failure
+//! (`common::clients`).
 
 mod common;
 
@@ -10,36 +11,33 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::{env_config, MockUpstream, Proxy, Reply};
+use common::{clients, env_config, MockUpstream, Proxy, Reply};
 use serde_json::{json, Value};
 
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(90);
 
-/// The client at `relative` (under target/clients), or `None` when it is not installed
-/// and not required.
-fn installed(relative: &str) -> Option<PathBuf> {
+/// The client at `relative` (under target/clients) when it is installed and `check` (its
+/// arguments) succeeds; `None` (skip) otherwise, or a failure when clients are required.
+async fn installed(relative: &str, name: &str, check: &[&str]) -> Option<PathBuf> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("target/clients")
         .join(relative);
-    if path.exists() {
-        return Some(path);
-    }
-    if std::env::var("CCPROXY_REQUIRE_CLIENTS").as_deref() == Ok("1") {
-        panic!(
-            "{} is missing; run scripts/install-clients.sh",
-            path.display()
-        );
-    }
-    skip_notice(&path);
-    None
-}
-
-#[expect(clippy::print_stderr, reason = "a skipped test says why")]
-fn skip_notice(path: &std::path::Path) {
-    eprintln!(
-        "SKIPPED: {} is not installed (scripts/install-clients.sh installs it)",
+    let available = path.exists() && clients::answers(&path, check).await;
+    let name = format!(
+        "{name} ({}; scripts/install-clients.sh installs it)",
         path.display()
     );
+    clients::require_or_skip(&name, available).then_some(path)
+}
+
+/// The venv's Python, when the `anthropic` SDK imports in it.
+async fn python_sdk() -> Option<PathBuf> {
+    installed(
+        "venv/bin/python",
+        "the anthropic Python SDK",
+        &["-c", "import anthropic"],
+    )
+    .await
 }
 
 fn chunk(delta: Value, finish: Option<&str>) -> Value {
@@ -83,7 +81,7 @@ async fn run(mut command: tokio::process::Command) -> (bool, String, String) {
 
 #[tokio::test]
 async fn python_sdk_create_and_stream_through_the_proxy() {
-    let Some(python) = installed("venv/bin/python") else {
+    let Some(python) = python_sdk().await else {
         return;
     };
     let upstream = MockUpstream::start().await;
@@ -227,7 +225,7 @@ fn anthropic_end(stop: &str, output: u64) -> Vec<(&'static str, Value)> {
 
 #[tokio::test]
 async fn python_sdk_through_the_anthropic_pass_through() {
-    let Some(python) = installed("venv/bin/python") else {
+    let Some(python) = python_sdk().await else {
         return;
     };
     let upstream = MockUpstream::start().await;
@@ -321,7 +319,7 @@ fn gemini_parts(parts: Value) -> Value {
 
 #[tokio::test]
 async fn python_sdk_through_gemini() {
-    let Some(python) = installed("venv/bin/python") else {
+    let Some(python) = python_sdk().await else {
         return;
     };
     let upstream = MockUpstream::start().await;
@@ -369,7 +367,13 @@ async fn python_sdk_through_gemini() {
 
 #[tokio::test]
 async fn claude_code_runs_a_bash_tool_loop_through_the_proxy() {
-    let Some(claude) = installed("node/node_modules/.bin/claude") else {
+    let Some(claude) = installed(
+        "node/node_modules/.bin/claude",
+        "Claude Code",
+        &["--version"],
+    )
+    .await
+    else {
         return;
     };
     let token = format!("ccproxy-tool-ok-{}", fastrand::u32(..));

@@ -10,40 +10,29 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::{env_config, MockUpstream, Proxy, Reply};
+use common::{clients, env_config, MockUpstream, Proxy, Reply};
 use serde_json::json;
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/seed/error_handling.py");
 
-/// The script's output, or `None` when python3 with `requests` is not installed (an error
-/// instead when `CCPROXY_REQUIRE_CLIENTS` is set, as in CI).
+/// The script's output, or `None` when python3 with `requests` is not installed (a skip
+/// with a notice, or a failure when `CCPROXY_REQUIRE_CLIENTS=1`, as in CI).
 async fn run_example(proxy: &Proxy) -> Option<String> {
-    let has_requests = Command::new("python3")
-        .args(["-c", "import requests"])
-        .status()
-        .is_ok_and(|status| status.success());
-    if !has_requests {
-        assert!(
-            std::env::var_os("CCPROXY_REQUIRE_CLIENTS").is_none(),
-            "python3 with `requests` is required"
-        );
+    let available = clients::answers("python3", &["-c", "import requests"]).await;
+    if !clients::require_or_skip("python3 with `requests`", available) {
         return None;
     }
     let via = format!("http://{}", proxy.addr);
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new("python3")
-            .arg(SCRIPT)
-            .env("HTTP_PROXY", &via)
-            .env("http_proxy", &via)
-            .env_remove("NO_PROXY")
-            .env_remove("no_proxy")
-            .output()
-    })
-    .await
-    .expect("join")
-    .expect("run python3");
+    let output = tokio::process::Command::new("python3")
+        .arg(SCRIPT)
+        .env("HTTP_PROXY", &via)
+        .env("http_proxy", &via)
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("run python3");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "the example failed: {stderr}");
     Some(String::from_utf8_lossy(&output.stdout).into_owned())

@@ -4,14 +4,15 @@
 //! `target/ui-screenshot.png` and `target/ui-screenshot-narrow.png`.
 //!
 //! Without Chromium (`apt-get install chromium`, or `CHROMIUM=/path`) the test says so and
-//! skips, unless `CCPROXY_REQUIRE_CLIENTS=1` (as in CI) makes that a failure.
+//! skips, unless `CCPROXY_REQUIRE_CLIENTS=1` (as in CI) makes that a failure
+//! (`common::clients`).
 
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{client, ConfigFile, MockUpstream, Proxy, Reply, PROVIDER_KEY};
+use common::{client, clients, ConfigFile, MockUpstream, Proxy, Reply, PROVIDER_KEY};
 use serde_json::json;
 
 fn find_chromium() -> Option<PathBuf> {
@@ -22,15 +23,6 @@ fn find_chromium() -> Option<PathBuf> {
     std::env::split_paths(&dirs)
         .flat_map(|dir| ["chromium", "chromium-browser"].map(|name| dir.join(name)))
         .find(|path| path.is_file())
-}
-
-#[expect(clippy::print_stderr, reason = "a skipped test tells why")]
-fn skip(reason: &str) {
-    assert!(
-        std::env::var("CCPROXY_REQUIRE_CLIENTS").as_deref() != Ok("1"),
-        "CCPROXY_REQUIRE_CLIENTS=1 but {reason}"
-    );
-    eprintln!("SKIPPED ui_browser: {reason} (install it with `apt-get install chromium`)");
 }
 
 /// `target/`, where the screenshots are kept.
@@ -162,7 +154,10 @@ async fn chromium(binary: &Path, url: &str, extra: &[String]) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboard_shows_the_requests_in_a_real_browser() {
     let Some(binary) = find_chromium() else {
-        skip("chromium is not installed");
+        clients::require_or_skip(
+            "Chromium (`apt-get install chromium`, or CHROMIUM=/path)",
+            false,
+        );
         return;
     };
     let upstream = MockUpstream::start().await;

@@ -2,6 +2,7 @@
 //! started in-process on `127.0.0.1:0`. No fixed ports, no global state.
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod clients;
 pub mod config_file;
 pub mod prometheus;
 pub mod upstream;
