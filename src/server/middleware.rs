@@ -23,13 +23,7 @@ pub struct RequestId(pub String);
 
 impl RequestId {
     fn generate() -> Self {
-        const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-        let mut id = String::with_capacity(28);
-        id.push_str("req_");
-        for _ in 0..24 {
-            id.push(ALPHABET[fastrand::usize(..ALPHABET.len())] as char);
-        }
-        Self(id)
+        Self(crate::translate::random_id("req_"))
     }
 }
 

@@ -26,13 +26,18 @@ pub fn tool_id(id: &str) -> String {
         .collect()
 }
 
+/// Is `text` a legal tool id (or tool name, length aside): non-empty, `[a-zA-Z0-9_-]` only?
+pub fn is_legal(text: &str) -> bool {
+    !text.is_empty() && text.chars().all(valid_char)
+}
+
 fn valid_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '-'
 }
 
 /// The name sent upstream for a client tool name.
 pub fn upstream_name(name: &str) -> String {
-    if !name.is_empty() && name.len() <= MAX_NAME && name.chars().all(valid_char) {
+    if name.len() <= MAX_NAME && is_legal(name) {
         return name.to_string();
     }
     let prefix: String = name

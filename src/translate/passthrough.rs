@@ -25,6 +25,7 @@ use std::collections::BTreeMap;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use super::names;
 use crate::wire::anthropic::{ContentBlock, MessageContent, MessagesRequest, Role, SystemPrompt};
 
 /// Every thinking signature ccproxy writes starts with this; no Anthropic signature does.
@@ -124,8 +125,8 @@ fn needs_cleaning(request: &MessagesRequest) -> bool {
         blocks.iter().any(|block| match block {
             ContentBlock::Thinking { signature, .. } => foreign_signature(signature),
             ContentBlock::Text { text } => text.trim().is_empty(),
-            ContentBlock::ToolUse { id, .. } => !legal_id(id),
-            ContentBlock::ToolResult { tool_use_id, .. } => !legal_id(tool_use_id),
+            ContentBlock::ToolUse { id, .. } => !names::is_legal(id),
+            ContentBlock::ToolResult { tool_use_id, .. } => !names::is_legal(tool_use_id),
             _ => false,
         })
     })
@@ -133,29 +134,6 @@ fn needs_cleaning(request: &MessagesRequest) -> bool {
 
 fn foreign_signature(signature: &str) -> bool {
     signature.is_empty() || signature.starts_with(PROXY_SIGNATURE_PREFIX)
-}
-
-fn legal_id(id: &str) -> bool {
-    !id.is_empty()
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
-
-/// `id` with every character outside `[a-zA-Z0-9_-]` replaced by `_`.
-pub fn legal_tool_id(id: &str) -> String {
-    if id.is_empty() {
-        return "toolu_".to_string();
-    }
-    id.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 fn clean_messages(messages: &mut Value) {
@@ -188,12 +166,12 @@ fn keep_block(block: &mut Value) -> bool {
         Some("thinking") => !foreign_signature(&text("signature", block)),
         Some("text") => !text("text", block).trim().is_empty(),
         Some("tool_use") => {
-            let id = legal_tool_id(&text("id", block));
+            let id = names::tool_id(&text("id", block));
             block["id"] = Value::String(id);
             true
         }
         Some("tool_result") => {
-            let id = legal_tool_id(&text("tool_use_id", block));
+            let id = names::tool_id(&text("tool_use_id", block));
             block["tool_use_id"] = Value::String(id);
             true
         }
@@ -301,12 +279,5 @@ mod tests {
         );
         assert_eq!(out["messages"][1]["content"], " guidance");
         assert_eq!(out["messages"][0], body["messages"][0]);
-    }
-
-    #[test]
-    fn legal_ids_keep_their_characters() {
-        assert_eq!(legal_tool_id("toolu_01-Ab"), "toolu_01-Ab");
-        assert_eq!(legal_tool_id("call_x|fc_y"), "call_x_fc_y");
-        assert_eq!(legal_tool_id(""), "toolu_");
     }
 }
