@@ -14,6 +14,10 @@ pub mod quirks;
 pub mod to_gemini;
 pub mod to_openai;
 
+use crate::wire::anthropic::{
+    ContentBlock, Role, StreamEvent, StreamMessage, ToolResultContent, Usage,
+};
+
 /// The signature of thinking blocks synthesized from another provider's reasoning. Not an
 /// Anthropic signature: a pass-through path can recognise and strip such blocks (§7.7-12).
 pub const THINKING_SIGNATURE: &str = "ccproxy:reasoning";
@@ -50,6 +54,49 @@ pub fn tool_reference_text(tool_name: &str) -> String {
     format!("Tool {tool_name} is now available.")
 }
 
+/// The `message_start` event that opens a translated stream: an empty assistant message.
+pub fn message_start(id: String, model: String, usage: Usage) -> StreamEvent {
+    StreamEvent::MessageStart {
+        message: StreamMessage {
+            id,
+            kind: "message",
+            role: Role::Assistant,
+            content: [],
+            model,
+            stop_reason: None,
+            stop_sequence: None,
+            usage,
+        },
+    }
+}
+
+/// A tool result's text: its string, or its text blocks and tool references, one per line
+/// (empty texts skipped). Each other block goes to `other`, which may add lines (a
+/// placeholder) and keeps what it takes elsewhere (images the target carries separately).
+pub fn tool_result_text(
+    content: Option<&ToolResultContent>,
+    mut other: impl FnMut(&ContentBlock, &mut Vec<String>) -> Result<(), TranslateError>,
+) -> Result<String, TranslateError> {
+    let mut texts = Vec::new();
+    match content {
+        None => {}
+        Some(ToolResultContent::Text(text)) => texts.push(text.clone()),
+        Some(ToolResultContent::Blocks(blocks)) => {
+            for block in blocks {
+                match block {
+                    ContentBlock::Text { text } if text.is_empty() => {}
+                    ContentBlock::Text { text } => texts.push(text.clone()),
+                    ContentBlock::ToolReference { tool_name } => {
+                        texts.push(tool_reference_text(tool_name));
+                    }
+                    other_block => other(other_block, &mut texts)?,
+                }
+            }
+        }
+    }
+    Ok(texts.join("\n"))
+}
+
 /// A fresh Anthropic-style message id (`msg_` + 24 base62 characters).
 pub fn message_id() -> String {
     random_id("msg_")
@@ -64,4 +111,37 @@ pub fn random_id(prefix: &str) -> String {
         id.push(ALPHABET[fastrand::usize(..ALPHABET.len())] as char);
     }
     id
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn tool_result_text_joins_texts_and_hands_other_blocks_over() {
+        let content: ToolResultContent = serde_json::from_value(json!([
+            {"type": "text", "text": "first"},
+            {"type": "text", "text": ""},
+            {"type": "image", "source": {"type": "url", "url": "https://example.com/a.png"}},
+            {"type": "tool_reference", "tool_name": "Grep"},
+        ]))
+        .expect("content");
+        let mut others = 0;
+        let text = tool_result_text(Some(&content), |_, texts| {
+            others += 1;
+            texts.push("[image]".into());
+            Ok(())
+        })
+        .expect("text");
+        assert_eq!(text, "first\n[image]\nTool Grep is now available.");
+        assert_eq!(others, 1);
+        let plain = ToolResultContent::Text("plain".into());
+        assert_eq!(
+            tool_result_text(Some(&plain), |_, _| Ok(())).expect("text"),
+            "plain"
+        );
+        assert_eq!(tool_result_text(None, |_, _| Ok(())).expect("text"), "");
+    }
 }

@@ -217,24 +217,12 @@ fn tool_result(
     content: Option<&ToolResultContent>,
     field: &dyn Fn() -> String,
 ) -> Result<(String, Vec<Part>), TranslateError> {
-    let mut texts = Vec::new();
     let mut images = Vec::new();
-    match content {
-        None => {}
-        Some(ToolResultContent::Text(text)) => texts.push(text.clone()),
-        Some(ToolResultContent::Blocks(blocks)) => {
-            for block in blocks {
-                match block {
-                    ContentBlock::Text { text } => texts.push(text.clone()),
-                    ContentBlock::ToolReference { tool_name } => {
-                        texts.push(super::tool_reference_text(tool_name));
-                    }
-                    other => images.extend(media_part(other, field)?),
-                }
-            }
-        }
-    }
-    Ok((texts.join("\n"), images))
+    let text = super::tool_result_text(content, |block, _| {
+        images.extend(media_part(block, field)?);
+        Ok(())
+    })?;
+    Ok((text, images))
 }
 
 /// A user block other than a tool result, as a part (none for what Gemini cannot take).

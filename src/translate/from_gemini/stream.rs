@@ -11,10 +11,8 @@
 //! `usageMetadata` are kept until the end; a stream that ends without a finish reason was
 //! cut off and is an error.
 
-use crate::translate::TranslateError;
-use crate::wire::anthropic::{
-    BlockDelta, MessageDelta, ResponseBlock, Role, StreamEvent, StreamMessage,
-};
+use crate::translate::{message_start, TranslateError};
+use crate::wire::anthropic::{BlockDelta, MessageDelta, ResponseBlock, StreamEvent};
 use crate::wire::gemini;
 
 use super::{arguments, stop_reason, thinking_signature, tool_use_id, upstream_error, usage};
@@ -132,18 +130,8 @@ impl StreamTranslator {
         self.started = true;
         let mut usage = usage(self.usage.as_ref());
         usage.output_tokens = 0;
-        out.push(StreamEvent::MessageStart {
-            message: StreamMessage {
-                id: self.id.clone(),
-                kind: "message",
-                role: Role::Assistant,
-                content: [],
-                model: model.unwrap_or_else(|| self.model.clone()),
-                stop_reason: None,
-                stop_sequence: None,
-                usage,
-            },
-        });
+        let model = model.unwrap_or_else(|| self.model.clone());
+        out.push(message_start(self.id.clone(), model, usage));
     }
 
     fn part(&mut self, part: gemini::Part, out: &mut Vec<StreamEvent>) {

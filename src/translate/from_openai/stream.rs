@@ -17,9 +17,9 @@ use serde_json::Value;
 use super::{stop_reason, upstream_error, usage, Context};
 use crate::translate::arguments::Repair;
 use crate::translate::names::tool_id;
-use crate::translate::{TranslateError, THINKING_SIGNATURE};
+use crate::translate::{message_start, TranslateError, THINKING_SIGNATURE};
 use crate::wire::anthropic::{
-    BlockDelta, MessageDelta, ResponseBlock, Role, StopReason, StreamEvent, StreamMessage, Usage,
+    BlockDelta, MessageDelta, ResponseBlock, StopReason, StreamEvent, Usage,
 };
 use crate::wire::openai;
 
@@ -158,21 +158,12 @@ impl StreamTranslator {
     fn start(&mut self, model: Option<String>, out: &mut Vec<StreamEvent>) {
         self.started = true;
         let input_tokens = self.usage.as_ref().map_or(0, |u| usage(u).input_tokens);
-        out.push(StreamEvent::MessageStart {
-            message: StreamMessage {
-                id: self.id.clone(),
-                kind: "message",
-                role: Role::Assistant,
-                content: [],
-                model: model.unwrap_or_else(|| self.context.model.clone()),
-                stop_reason: None,
-                stop_sequence: None,
-                usage: Usage {
-                    input_tokens,
-                    ..Usage::default()
-                },
-            },
-        });
+        let model = model.unwrap_or_else(|| self.context.model.clone());
+        let usage = Usage {
+            input_tokens,
+            ..Usage::default()
+        };
+        out.push(message_start(self.id.clone(), model, usage));
     }
 
     fn begin(&mut self, block: ResponseBlock, out: &mut Vec<StreamEvent>) -> usize {

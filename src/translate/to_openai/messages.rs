@@ -234,32 +234,18 @@ fn tool_result_text(
     quirks: &Quirks,
     field: &dyn Fn() -> String,
 ) -> Result<String, TranslateError> {
-    let mut texts = Vec::new();
-    match content {
-        None => {}
-        Some(ToolResultContent::Text(text)) => texts.push(text.clone()),
-        Some(ToolResultContent::Blocks(blocks)) => {
-            for block in blocks {
-                match block {
-                    ContentBlock::ToolReference { tool_name } => {
-                        texts.push(crate::translate::tool_reference_text(tool_name));
-                    }
-                    other => {
-                        for part in user_parts(other, quirks, field)? {
-                            match part {
-                                Part::Text { text } => texts.push(text),
-                                image => {
-                                    texts.push("[image attached below]".to_string());
-                                    moved_images.push(image);
-                                }
-                            }
-                        }
-                    }
+    let text = crate::translate::tool_result_text(content, |block, texts| {
+        for part in user_parts(block, quirks, field)? {
+            match part {
+                Part::Text { text } => texts.push(text),
+                image => {
+                    texts.push("[image attached below]".to_string());
+                    moved_images.push(image);
                 }
             }
         }
-    }
-    let text = texts.join("\n");
+        Ok(())
+    })?;
     // Some providers reject an empty tool message; say so instead.
     let text = if text.trim().is_empty() {
         "(no output)".to_string()
