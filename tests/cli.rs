@@ -94,6 +94,26 @@ async fn starts_with_no_config_and_explains_what_to_set() {
 }
 
 #[test]
+fn several_keys_without_provider_warn_which_became_the_default() {
+    let mut home = Home::new();
+    home.set("OPENAI_API_KEY", Some("sk-test-0000000000000000"));
+    let mut child = cli_support::Guard(
+        home.command(&["serve", "--port", "0"])
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("spawn ccproxy"),
+    );
+    let lines = stderr_lines(&mut child.0);
+    let mut seen = Vec::new();
+    let warning = wait_for_line(&lines, &mut seen, "PROVIDER is not set");
+    assert!(warning.contains("(groq, openai)"), "{warning}");
+    assert!(warning.contains("the default is 'groq'"), "{warning}");
+    let banner = wait_for_line(&lines, &mut seen, "listening on http://");
+    assert!(banner.contains("default route: groq,"), "{banner}");
+}
+
+#[test]
 fn port_in_use_exits_non_zero_with_advice() {
     let home = Home::new();
     let _taken = std::net::TcpListener::bind(("127.0.0.1", home.port)).expect("bind");

@@ -3,11 +3,12 @@
 
 use crate::cli::ServerArgs;
 use crate::commands::{complain, exit};
-use crate::config::{self, Env};
+use crate::config::{self, ConfigSource, Env};
 use crate::server;
 
 pub fn run(args: &ServerArgs) -> u8 {
-    let config = match config::load(&super::overrides(args), &Env::from_process()) {
+    let env = Env::from_process();
+    let config = match config::load(&super::overrides(args), &env) {
         Ok(config) => config,
         Err(error) => {
             complain(&format!("ccproxy: {error}"));
@@ -15,6 +16,11 @@ pub fn run(args: &ServerArgs) -> u8 {
         }
     };
     crate::logging::init(&config.log);
+    if config.source == ConfigSource::Environment {
+        if let Some(note) = config::catalog::implicit_default(&env) {
+            tracing::warn!("{note}");
+        }
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -2,7 +2,7 @@
 //! default model and key variable. Environment-only mode and file entries without a
 //! `base_url` or `type` take their values from here.
 
-use super::ProviderKind;
+use super::{Env, ProviderKind};
 
 /// One built-in provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,6 +145,39 @@ pub fn env_prefix(name: &str) -> String {
     name.to_ascii_uppercase().replace(['-', '.'], "_")
 }
 
+/// `<NAME>_API_KEY`, the variable holding a provider's key.
+pub fn key_var(name: &str) -> String {
+    format!("{}_API_KEY", env_prefix(name))
+}
+
+/// The built-in providers with a key in `env`, in catalog order.
+pub fn keyed(env: &Env) -> Vec<&'static CatalogEntry> {
+    CATALOG
+        .iter()
+        .filter(|entry| env.get(&key_var(entry.name)).is_some())
+        .collect()
+}
+
+/// How the environment-only configuration chose its default provider, when that is worth
+/// a warning: `PROVIDER` is unset and several built-in providers have a key, so the first
+/// of them in catalog order is the default.
+pub fn implicit_default(env: &Env) -> Option<String> {
+    if env.get("PROVIDER").is_some() {
+        return None;
+    }
+    let keyed = keyed(env);
+    let [first, _, ..] = keyed.as_slice() else {
+        return None;
+    };
+    let names: Vec<&str> = keyed.iter().map(|entry| entry.name).collect();
+    Some(format!(
+        "PROVIDER is not set and several providers have a key ({}): the default is '{}', \
+         the first of them in catalog order; set PROVIDER to choose",
+        names.join(", "),
+        first.name
+    ))
+}
+
 /// The most output tokens a known model accepts (docs/providers-research.md, models.dev and
 /// the providers' model pages): a request's `max_tokens` above it is clamped rather than
 /// refused upstream (protocols.md §7.7 item 18). Models not listed are sent as asked.
@@ -189,6 +222,22 @@ mod tests {
         let groq = lookup("groq").expect("groq is built in");
         assert_eq!(groq.default_model, "moonshotai/kimi-k2-instruct");
         assert_eq!(groq.kind, ProviderKind::OpenAi);
+    }
+
+    #[test]
+    fn several_keys_without_provider_name_the_catalog_order_choice() {
+        let env = |pairs: &[(&'static str, &'static str)]| Env::from_pairs(pairs.iter().copied());
+        let several = env(&[("OPENAI_API_KEY", "k"), ("GROQ_API_KEY", "k")]);
+        let note = implicit_default(&several).expect("a note");
+        assert!(note.contains("(groq, openai)"), "{note}");
+        assert!(note.contains("the default is 'groq'"), "{note}");
+        assert_eq!(implicit_default(&env(&[("OPENAI_API_KEY", "k")])), None);
+        let chosen = env(&[
+            ("PROVIDER", "openai"),
+            ("OPENAI_API_KEY", "k"),
+            ("GROQ_API_KEY", "k"),
+        ]);
+        assert_eq!(implicit_default(&chosen), None);
     }
 
     #[test]

@@ -12,10 +12,7 @@ use super::{
 pub(super) fn load(env: &Env) -> Result<Config, ConfigError> {
     let mut problems = Vec::new();
     let explicit = env.get("PROVIDER").map(|p| p.trim().to_ascii_lowercase());
-    let keyed: Vec<&CatalogEntry> = CATALOG
-        .iter()
-        .filter(|entry| env.get(&key_var(entry.name)).is_some())
-        .collect();
+    let keyed = catalog::keyed(env);
     let default_name = match (&explicit, keyed.as_slice()) {
         (Some(name), _) => name.clone(),
         (None, []) => "groq".to_string(),
@@ -23,7 +20,7 @@ pub(super) fn load(env: &Env) -> Result<Config, ConfigError> {
     };
     let mut providers: Vec<ProviderConfig> = CATALOG
         .iter()
-        .filter(|entry| keyed.contains(entry) || entry.name == default_name)
+        .filter(|entry| keyed.contains(&entry) || entry.name == default_name)
         .map(|entry| from_catalog(entry, env, &mut problems))
         .collect();
     if catalog::lookup(&default_name).is_none() {
@@ -63,10 +60,6 @@ pub(super) fn load(env: &Env) -> Result<Config, ConfigError> {
         source: ConfigSource::Environment,
         unconfigured: explicit.is_none() && keyed.is_empty(),
     })
-}
-
-fn key_var(name: &str) -> String {
-    format!("{}_API_KEY", catalog::env_prefix(name))
 }
 
 fn from_catalog(entry: &CatalogEntry, env: &Env, problems: &mut Vec<Problem>) -> ProviderConfig {
@@ -117,7 +110,7 @@ fn custom_provider(name: &str, env: &Env, problems: &mut Vec<Problem>) -> Option
         ));
         return None;
     };
-    let key_required = env.get(&key_var(name)).is_some();
+    let key_required = env.get(&catalog::key_var(name)).is_some();
     Some(provider(
         name,
         ProviderKind::OpenAi,
@@ -136,7 +129,7 @@ fn provider(
     key_required: bool,
     model: &str,
 ) -> ProviderConfig {
-    let key_var = key_var(name);
+    let key_var = catalog::key_var(name);
     ProviderConfig {
         name: name.to_string(),
         kind,
