@@ -199,11 +199,11 @@ impl Totals {
                 count: 1,
             }),
         }
-        self.input_tokens += record.input_tokens;
-        self.output_tokens += record.output_tokens;
+        self.input_tokens = self.input_tokens.saturating_add(record.input_tokens);
+        self.output_tokens = self.output_tokens.saturating_add(record.output_tokens);
         self.cost += cost.unwrap_or(0.0);
         self.retries += u64::from(record.attempts.saturating_sub(1));
-        self.fallbacks += u64::from(record.fallbacks);
+        self.fallbacks = self.fallbacks.saturating_add(u64::from(record.fallbacks));
         self.latency.record(total);
         if let Some(ttft) = record.time_to_first_token {
             self.ttft.record(ttft);
@@ -223,8 +223,8 @@ impl Totals {
                 None => self.outcomes.push(*theirs),
             }
         }
-        self.input_tokens += other.input_tokens;
-        self.output_tokens += other.output_tokens;
+        self.input_tokens = self.input_tokens.saturating_add(other.input_tokens);
+        self.output_tokens = self.output_tokens.saturating_add(other.output_tokens);
         self.cost += other.cost;
         self.retries += other.retries;
         self.fallbacks += other.fallbacks;
