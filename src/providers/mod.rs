@@ -42,8 +42,55 @@ pub struct HttpClient {
     urls: Arc<UrlCache>,
 }
 
+/// Why the HTTP client could not be made; the server does not start without one.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// Left alone, reqwest would ignore the variable and connect directly.
+    #[error(
+        "{0} is not a valid proxy URL (expected http://host:port, https://host:port or \
+         socks5://host:port)"
+    )]
+    InvalidProxy(&'static str),
+    #[error("cannot set up the HTTP client: {0}")]
+    Build(#[source] reqwest::Error),
+}
+
+/// The proxy variables reqwest reads, each pair in the order it looks them up.
+const PROXY_VARIABLES: [[&str; 2]; 3] = [
+    ["ALL_PROXY", "all_proxy"],
+    ["HTTP_PROXY", "http_proxy"],
+    ["HTTPS_PROXY", "https_proxy"],
+];
+
+/// Refuses a proxy variable reqwest would silently skip: not a URI, no host, or a scheme
+/// other than http, https and socks.
+fn check_proxy_variables(read: impl Fn(&str) -> Option<String>) -> Result<(), ClientError> {
+    for pair in PROXY_VARIABLES {
+        let Some((name, value)) = pair
+            .iter()
+            .find_map(|name| read(name).filter(|v| !v.is_empty()).map(|v| (*name, v)))
+        else {
+            continue;
+        };
+        let valid = value.parse::<axum::http::Uri>().is_ok_and(|uri| {
+            let scheme_ok = uri.scheme_str().is_none_or(|scheme| {
+                matches!(
+                    scheme,
+                    "http" | "https" | "socks4" | "socks4a" | "socks5" | "socks5h"
+                )
+            });
+            scheme_ok && uri.authority().is_some()
+        });
+        if !valid {
+            return Err(ClientError::InvalidProxy(name));
+        }
+    }
+    Ok(())
+}
+
 impl HttpClient {
-    pub fn new(timeouts: Timeouts) -> Self {
+    pub fn new(timeouts: Timeouts) -> Result<Self, ClientError> {
+        check_proxy_variables(|name| std::env::var(name).ok())?;
         let client = reqwest::Client::builder()
             .connect_timeout(timeouts.connect)
             .tcp_nodelay(true)
@@ -53,14 +100,14 @@ impl HttpClient {
             .pool_idle_timeout(Duration::from_secs(90))
             .user_agent(concat!("ccproxy/", env!("CARGO_PKG_VERSION")))
             .build()
-            .unwrap_or_default();
-        Self {
+            .map_err(ClientError::Build)?;
+        Ok(Self {
             client,
             timeouts,
             hop_id: crate::translate::random_id("hop_").into(),
             own_address: None,
             urls: Arc::default(),
-        }
+        })
     }
 
     /// The same client, knowing that this server listens on `address`.
@@ -117,12 +164,6 @@ impl UrlCache {
             urls.insert(text.to_string(), url.clone());
         }
         Some(url)
-    }
-}
-
-impl Default for HttpClient {
-    fn default() -> Self {
-        Self::new(Timeouts::default())
     }
 }
 
@@ -342,5 +383,43 @@ fn not_translated(provider: &ProviderConfig) -> ProxyError {
             "the answer of provider '{}' is relayed, not read",
             provider.name
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(pairs: &[(&str, &str)]) -> Result<(), String> {
+        let read = |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        };
+        check_proxy_variables(read).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_malformed_proxy_variable_is_named() {
+        let error = check(&[("HTTPS_PROXY", "http://exa mple:80")]).expect_err("malformed");
+        assert!(
+            error.starts_with("HTTPS_PROXY is not a valid proxy URL"),
+            "{error}"
+        );
+        let error = check(&[("all_proxy", "ftp://proxy:21")]).expect_err("bad scheme");
+        assert!(error.starts_with("all_proxy is not"), "{error}");
+    }
+
+    #[test]
+    fn usual_proxy_variables_pass() {
+        let usual = [
+            ("HTTPS_PROXY", "http://user:pass@proxy.corp:3128"),
+            ("HTTP_PROXY", "proxy.corp:3128"),
+            ("ALL_PROXY", "socks5h://127.0.0.1:1080"),
+            ("NO_PROXY", "localhost"),
+        ];
+        assert_eq!(check(&usual), Ok(()));
+        assert_eq!(check(&[("HTTPS_PROXY", "")]), Ok(()));
     }
 }
