@@ -171,6 +171,52 @@ impl UrlCache {
 /// the idle timeout, a broken connection) as the last item.
 pub type BodyStream = BoxStream<'static, Result<Bytes, ProxyError>>;
 
+/// The largest answer read whole (a message, translated or relayed): far above any real one;
+/// above it the answer is refused (`invalid_upstream_response`) rather than held in memory.
+pub const MAX_ANSWER_BYTES: usize = 64 << 20;
+/// The most of an error body or a model list that is read.
+pub const MAX_SMALL_BODY_BYTES: usize = 1 << 20;
+
+/// Reads all of `body`; more than [`MAX_ANSWER_BYTES`] is an `invalid_upstream_response`.
+pub async fn read_answer(
+    provider: &ProviderConfig,
+    mut body: BodyStream,
+) -> Result<Vec<u8>, ProxyError> {
+    let mut whole = Vec::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk?;
+        if whole.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(too_large(provider, MAX_ANSWER_BYTES));
+        }
+        whole.extend_from_slice(&chunk);
+    }
+    Ok(whole)
+}
+
+fn too_large(provider: &ProviderConfig, limit: usize) -> ProxyError {
+    errors::unreadable(
+        provider,
+        &format!("the body is larger than the {} MiB limit", limit >> 20),
+    )
+}
+
+/// The first `limit` bytes of `response`'s body, and whether that was all of it.
+async fn read_prefix(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<(Vec<u8>, bool), reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = limit - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok((body, false));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((body, true))
+}
+
 /// A client's request as the providers need it: parsed (routing and the translators read
 /// it) and as received (the Anthropic pass-through forwards these bytes and headers).
 #[derive(Debug, Clone)]
@@ -260,7 +306,11 @@ async fn exchange(
             return Ok(answer);
         }
         let headers = answer.headers().clone();
-        let bytes = answer.bytes().await.unwrap_or_default();
+        // The status decides the error; the body only adds the provider's words, and a
+        // cut one still maps (its message is then not quoted).
+        let (bytes, _complete) = read_prefix(answer, MAX_SMALL_BODY_BYTES)
+            .await
+            .unwrap_or_default();
         Err(errors::from_status(
             provider, model, status, &headers, &bytes,
         ))
@@ -290,10 +340,14 @@ pub async fn count_tokens(
         ProviderKind::OpenAi => return Ok(None),
     };
     let response = exchange(http, provider, model, builder).await?;
-    let body = tokio::time::timeout(http.timeouts.response, response.bytes())
+    let read = read_prefix(response, MAX_SMALL_BODY_BYTES);
+    let (body, complete) = tokio::time::timeout(http.timeouts.response, read)
         .await
         .map_err(|_| errors::timeout(provider, TimeoutPhase::Response, http.timeouts.response))?
         .map_err(|e| errors::broken_body(provider, &e))?;
+    if !complete {
+        return Err(too_large(provider, MAX_SMALL_BODY_BYTES));
+    }
     let count = match provider.kind {
         ProviderKind::Anthropic => anthropic::read_count(provider, &body)?,
         ProviderKind::Gemini => gemini::read_count(provider, &body)?,
@@ -348,14 +402,11 @@ impl Upstream {
         .boxed()
     }
 
-    /// Reads the whole body (under the idle timeout) as one Anthropic message.
+    /// Reads the whole body (under the idle timeout, at most [`MAX_ANSWER_BYTES`]) as one
+    /// Anthropic message.
     pub async fn into_message(self) -> Result<wire::anthropic::MessageResponse, ProxyError> {
         let (provider, reading) = (self.provider.clone(), self.reading.clone());
-        let mut body = Vec::new();
-        let mut chunks = self.bytes_stream();
-        while let Some(chunk) = chunks.next().await {
-            body.extend_from_slice(&chunk?);
-        }
+        let body = read_answer(&provider, self.bytes_stream()).await?;
         match reading {
             Reading::OpenAi(context) => openai::read_message(&provider, &context, &body),
             Reading::Gemini(model) => gemini::read_message(&provider, &model, &body),
