@@ -206,7 +206,11 @@ mod tests {
         line.extend_from_slice(&half);
         line.push(b'\n');
         assert_eq!(decoder.push(&line), Ok(vec![]));
-        assert_eq!(decoder.push(&line), Err(LineTooLong), "data lines of one event add up");
+        assert_eq!(
+            decoder.push(&line),
+            Err(LineTooLong),
+            "data lines of one event add up"
+        );
     }
 
     #[test]

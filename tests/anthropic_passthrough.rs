@@ -129,7 +129,10 @@ async fn a_message_goes_through_with_the_provider_key_and_comes_back_as_written(
     assert!(!all.contains(CLIENT_KEY), "the client's key never leaves");
     let stats = stats_after(&proxy, 1).await;
     assert_eq!(latest(&stats), (Some(12), Some(6), false));
-    assert_eq!(stats["statistics"]["providers"]["anthropic"]["input_tokens"], 12);
+    assert_eq!(
+        stats["statistics"]["providers"]["anthropic"]["input_tokens"],
+        12
+    );
 }
 
 #[tokio::test]
@@ -244,7 +247,8 @@ async fn a_stream_that_breaks_off_ends_with_an_error_event() {
         .strip_prefix("event: error\ndata: ")
         .expect("an error event");
     let data: Value = serde_json::from_str(data).expect("JSON");
-    assert_eq!(data["error"]["code"], "incomplete_upstream_response");    let stats = stats_after(&proxy, 1).await;
+    assert_eq!(data["error"]["code"], "incomplete_upstream_response");
+    let stats = stats_after(&proxy, 1).await;
     assert_eq!(stats["recent"][0]["code"], "incomplete_upstream_response");
 }
 

@@ -68,23 +68,20 @@ impl Stream {
         } = self;
         let mut scan = Scan::default();
         scan.feed(&first, finish.as_mut());
-        let rest = stream::unfold(
-            Some((rest, scan, finish)),
-            |state| async move {
-                let (mut rest, mut scan, mut finish) = state?;
-                match rest.next().await? {
-                    Ok(bytes) => {
-                        scan.feed(&bytes, finish.as_mut());
-                        Some((bytes, Some((rest, scan, finish))))
-                    }
-                    Err(error) => {
-                        tracing::warn!(code = error.code(), "relayed stream ended: {error}");
-                        finish.as_mut().code = Some(error.code());
-                        Some((scan.error_event(&error), None))
-                    }
+        let rest = stream::unfold(Some((rest, scan, finish)), |state| async move {
+            let (mut rest, mut scan, mut finish) = state?;
+            match rest.next().await? {
+                Ok(bytes) => {
+                    scan.feed(&bytes, finish.as_mut());
+                    Some((bytes, Some((rest, scan, finish))))
                 }
-            },
-        );
+                Err(error) => {
+                    tracing::warn!(code = error.code(), "relayed stream ended: {error}");
+                    finish.as_mut().code = Some(error.code());
+                    Some((scan.error_event(&error), None))
+                }
+            }
+        });
         let body = stream::once(async { first })
             .chain(rest)
             .map(Ok::<_, Infallible>);

@@ -135,5 +135,8 @@ fn token_totals_saturate_instead_of_overflowing() {
     inner.add(huge, ms(10), None, 0);
     let snapshot = figures::snapshot(&inner.series, 0);
     let groq = &snapshot.providers["groq"];
-    assert_eq!((groq.input_tokens, groq.output_tokens), (u64::MAX, u64::MAX));
+    assert_eq!(
+        (groq.input_tokens, groq.output_tokens),
+        (u64::MAX, u64::MAX)
+    );
 }

@@ -306,7 +306,8 @@ mod tests {
 
     #[test]
     fn a_top_level_key_written_with_escapes_is_kept() {
-        let raw = br#"{"model":"claude-x","messages":[{"role":"user","content":"hi"}],"x\u0041\"y":1}"#;
+        let raw =
+            br#"{"model":"claude-x","messages":[{"role":"user","content":"hi"}],"x\u0041\"y":1}"#;
         let body: Value = serde_json::from_slice(raw).expect("json");
         let out = super::body(raw, &parsed(&body), "claude-opus-4-1", false)
             .expect("rewritable")
