@@ -20,7 +20,7 @@ pub(super) fn load(env: &Env) -> Result<Config, ConfigError> {
     };
     let mut providers: Vec<ProviderConfig> = CATALOG
         .iter()
-        .filter(|entry| keyed.contains(&entry) || entry.name == default_name)
+        .filter(|entry| keyed.contains(entry) || entry.name == default_name)
         .map(|entry| from_catalog(entry, env, &mut problems))
         .collect();
     if catalog::lookup(&default_name).is_none() {
