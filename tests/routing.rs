@@ -106,6 +106,41 @@ async fn each_kind_of_request_goes_to_its_route() {
     }
 }
 
+/// Inputs the byte bound cannot place against the threshold are counted exactly (on the
+/// blocking pool) and routed by that count.
+#[tokio::test]
+async fn inputs_near_the_threshold_route_by_their_exact_count() {
+    let upstream = MockUpstream::start().await;
+    let file = ConfigFile::new(&routed_config(&upstream));
+    let proxy = Proxy::start(file.load()).await;
+    for repeats in [600, 2000] {
+        let mut body = ask("claude-sonnet-4-5");
+        body["messages"][0]["content"] = json!("lorem ipsum dolor ".repeat(repeats));
+        let request = serde_json::from_value(body.clone()).expect("request");
+        assert_eq!(ccproxy::tokens::measure(&request, 5000, None), None, "near");
+        let expected = if ccproxy::tokens::count(&request) > 5000 {
+            "long_context"
+        } else {
+            "default"
+        };
+        upstream.push(Reply::completion("ok"));
+        let response = client()
+            .post(proxy.url("/v1/messages"))
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["x-ccproxy-route"], expected, "{repeats}");
+    }
+    let models: Vec<String> = upstream
+        .requests()
+        .iter()
+        .map(|r| r.json()["model"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(models, ["default-model", "long-model"]);
+}
+
 #[tokio::test]
 async fn the_subagent_tag_never_reaches_the_upstream() {
     let upstream = MockUpstream::start().await;
