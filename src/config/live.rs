@@ -130,7 +130,7 @@ pub fn provider_view(provider: &ProviderConfig) -> Value {
     json!({
         "name": provider.name,
         "type": provider.kind.as_str(),
-        "base_url": provider.base_url,
+        "base_url": crate::secret::redact_url(&provider.base_url),
         "models": provider.models,
         "enabled": provider.enabled,
         "api_key": provider.api_key.as_ref().map(crate::secret::Secret::masked),
