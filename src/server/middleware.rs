@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header::{CONTENT_TYPE, HOST, ORIGIN};
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, ORIGIN, TRANSFER_ENCODING};
 use axum::http::{HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -204,9 +204,10 @@ fn is_loopback_host(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Admin API writes (`POST`/`PUT`/`PATCH` under `/providers`) must say
+/// Admin API writes with a body (`POST`/`PUT`/`PATCH` under `/providers`) must say
 /// `content-type: application/json`: a web page can only send that after the browser's
-/// CORS preflight, which this server never grants.
+/// CORS preflight, which this server never grants. A write without a body (the toggle)
+/// needs no type.
 fn check_admin_write(request: &Request) -> Result<(), ProxyError> {
     let path = request.uri().path();
     let admin = path == "/providers" || path.starts_with("/providers/");
@@ -214,7 +215,12 @@ fn check_admin_write(request: &Request) -> Result<(), ProxyError> {
         *request.method(),
         Method::POST | Method::PUT | Method::PATCH
     );
-    if !admin || !write {
+    let headers = request.headers();
+    let has_body = headers.contains_key(TRANSFER_ENCODING)
+        || headers
+            .get(CONTENT_LENGTH)
+            .is_some_and(|length| length.as_bytes() != b"0");
+    if !admin || !write || !has_body {
         return Ok(());
     }
     let json = request
@@ -354,6 +360,8 @@ mod tests {
             let mut request = Request::new(axum::body::Body::empty());
             *request.method_mut() = method;
             *request.uri_mut() = path.parse().expect("uri");
+            let length = HeaderValue::from_static("2");
+            request.headers_mut().insert(CONTENT_LENGTH, length);
             if let Some(value) = content_type {
                 let value = HeaderValue::from_str(value).expect("valid header");
                 request.headers_mut().insert(CONTENT_TYPE, value);
@@ -365,6 +373,9 @@ mod tests {
         assert!(check_admin_write(&request(Method::GET, "/providers", None)).is_ok());
         assert!(check_admin_write(&request(Method::DELETE, "/providers/x", None)).is_ok());
         assert!(check_admin_write(&request(Method::POST, "/v1/messages", None)).is_ok());
+        let mut toggle = request(Method::PATCH, "/providers/x/toggle", None);
+        toggle.headers_mut().remove(CONTENT_LENGTH);
+        assert!(check_admin_write(&toggle).is_ok());
         for (method, path, content_type) in [
             (Method::POST, "/providers", Some("text/plain")),
             (Method::PUT, "/providers/x", None),
