@@ -13,6 +13,15 @@ pub struct Event {
     pub data: String,
 }
 
+/// The longest line, and the longest event's data, the [`Decoder`] holds: no real event
+/// comes near it, and without a bound a provider that never ends a line would grow memory.
+pub const MAX_LINE_BYTES: usize = 16 << 20;
+
+/// A line (or an event's data) longer than [`MAX_LINE_BYTES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("an SSE line longer than {} MiB", MAX_LINE_BYTES >> 20)]
+pub struct LineTooLong;
+
 /// An incremental SSE decoder. Bytes are buffered until a line is complete, so a
 /// multi-byte character split across reads is decoded whole; each byte is scanned once.
 #[derive(Debug, Default)]
@@ -29,8 +38,9 @@ impl Decoder {
         Self::default()
     }
 
-    /// Feeds bytes; returns the events they complete.
-    pub fn push(&mut self, bytes: &[u8]) -> Vec<Event> {
+    /// Feeds bytes; returns the events they complete, or [`LineTooLong`] (after which the
+    /// decoder should not be fed again).
+    pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<Event>, LineTooLong> {
         self.buffer.extend_from_slice(bytes);
         let mut events = Vec::new();
         let mut start = 0;
@@ -55,7 +65,11 @@ impl Decoder {
         }
         self.buffer.drain(..start);
         self.scanned = index - start;
-        events
+        let data = self.data.as_ref().map_or(0, String::len);
+        if self.buffer.len() > MAX_LINE_BYTES || data > MAX_LINE_BYTES {
+            return Err(LineTooLong);
+        }
+        Ok(events)
     }
 
     /// The end of the stream: a last event not followed by a blank line still counts.
@@ -122,7 +136,10 @@ mod tests {
 
     fn decode_all(chunks: &[&[u8]]) -> Vec<Event> {
         let mut decoder = Decoder::new();
-        let mut events: Vec<Event> = chunks.iter().flat_map(|c| decoder.push(c)).collect();
+        let mut events: Vec<Event> = chunks
+            .iter()
+            .flat_map(|c| decoder.push(c).expect("within the limit"))
+            .collect();
         events.extend(decoder.finish());
         events
     }
@@ -174,6 +191,26 @@ mod tests {
         let bytes = "data: é€😀\n\n".as_bytes();
         let events = decode_all(&[&bytes[..7], &bytes[7..10], &bytes[10..]]);
         assert_eq!(events, vec![data("é€😀")]);
+    }
+
+    #[test]
+    fn a_line_or_data_over_the_limit_is_refused() {
+        let mut decoder = Decoder::new();
+        let half = vec![b'x'; MAX_LINE_BYTES / 2 + 1];
+        assert_eq!(decoder.push(b"data: "), Ok(vec![]));
+        assert_eq!(decoder.push(&half), Ok(vec![]));
+        assert_eq!(decoder.push(&half), Err(LineTooLong));
+
+        let mut decoder = Decoder::new();
+        let mut line = b"data: ".to_vec();
+        line.extend_from_slice(&half);
+        line.push(b'\n');
+        assert_eq!(decoder.push(&line), Ok(vec![]));
+        assert_eq!(
+            decoder.push(&line),
+            Err(LineTooLong),
+            "data lines of one event add up"
+        );
     }
 
     #[test]

@@ -51,6 +51,36 @@ async fn post(proxy: &Proxy, body: &[u8]) -> reqwest::Response {
         .expect("proxy answers")
 }
 
+/// `/stats` once it holds `count` finished requests (a stream is recorded when its body
+/// is dropped, a moment after the client read its end).
+async fn stats_after(proxy: &Proxy, count: usize) -> Value {
+    for _ in 0..100 {
+        let stats: Value = client()
+            .get(proxy.url("/stats"))
+            .send()
+            .await
+            .expect("GET /stats")
+            .json()
+            .await
+            .expect("JSON");
+        if stats["recent"].as_array().map_or(0, Vec::len) >= count {
+            return stats;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{count} requests were never recorded");
+}
+
+/// The tokens and time to first token of the latest request, as `/stats` lists it.
+fn latest(stats: &Value) -> (Option<u64>, Option<u64>, bool) {
+    let last = &stats["recent"][0];
+    (
+        last["input_tokens"].as_u64(),
+        last["output_tokens"].as_u64(),
+        last["ttft_ms"].is_u64(),
+    )
+}
+
 #[tokio::test]
 async fn a_message_goes_through_with_the_provider_key_and_comes_back_as_written() {
     let upstream = MockUpstream::start().await;
@@ -97,6 +127,12 @@ async fn a_message_goes_through_with_the_provider_key_and_comes_back_as_written(
     assert!(sent.headers.get("x-stainless-lang").is_none());
     let all = format!("{:?}", sent.headers);
     assert!(!all.contains(CLIENT_KEY), "the client's key never leaves");
+    let stats = stats_after(&proxy, 1).await;
+    assert_eq!(latest(&stats), (Some(12), Some(6), false));
+    assert_eq!(
+        stats["statistics"]["providers"]["anthropic"]["input_tokens"],
+        12
+    );
 }
 
 #[tokio::test]
@@ -154,6 +190,42 @@ async fn a_stream_is_relayed_byte_for_byte_as_it_arrives() {
         .starts_with("text/event-stream"));
     let text = response.text().await.expect("body");
     assert_eq!(text, events);
+    let stats = stats_after(&proxy, 1).await;
+    assert_eq!(latest(&stats), (Some(9), Some(30), true));
+    assert_eq!(stats["performance"]["in_flight"], 0);
+}
+
+#[tokio::test]
+async fn a_relayed_stream_is_in_flight_until_it_ends_and_then_recorded() {
+    let events = [
+        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"usage\":{\"input_tokens\":41,\"output_tokens\":1}}}\n\n",
+        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n",
+        "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":17}}\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
+    ];
+    let upstream = MockUpstream::start().await;
+    upstream.push(Reply::Sse {
+        chunks: events.iter().map(|e| e.as_bytes().to_vec()).collect(),
+        pause: Duration::from_millis(400),
+    });
+    let proxy = Proxy::start(anthropic(&upstream.base_url(), "claude-sonnet-4-5")).await;
+    let mut body = common::hello();
+    body["stream"] = json!(true);
+    let response = post(&proxy, &serde_json::to_vec(&body).expect("json")).await;
+    assert_eq!(response.status(), 200);
+    let status: Value = client()
+        .get(proxy.url("/status"))
+        .send()
+        .await
+        .expect("GET /status")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(status["in_flight"], 1, "the stream is still running");
+    assert_eq!(status["statistics"]["totals"]["requests"], 0);
+    assert_eq!(response.text().await.expect("body"), events.concat());
+    let stats = stats_after(&proxy, 1).await;
+    assert_eq!(latest(&stats), (Some(41), Some(17), true));
+    assert_eq!(stats["performance"]["in_flight"], 0);
 }
 
 #[tokio::test]
@@ -174,6 +246,30 @@ async fn a_stream_that_breaks_off_ends_with_an_error_event() {
         .trim_end()
         .strip_prefix("event: error\ndata: ")
         .expect("an error event");
+    let data: Value = serde_json::from_str(data).expect("JSON");
+    assert_eq!(data["error"]["code"], "incomplete_upstream_response");
+    let stats = stats_after(&proxy, 1).await;
+    assert_eq!(stats["recent"][0]["code"], "incomplete_upstream_response");
+}
+
+#[tokio::test]
+async fn a_stream_that_breaks_off_mid_event_ends_with_a_clean_error_event() {
+    let partial = "event: content_block_delta\ndata: {\"type\":\"content_bl";
+    let upstream = MockUpstream::start().await;
+    upstream.push(Reply::Broken {
+        chunks: vec![partial.as_bytes().to_vec()],
+    });
+    let proxy = Proxy::start(anthropic(&upstream.base_url(), "claude-sonnet-4-5")).await;
+    let mut body = common::hello();
+    body["stream"] = json!(true);
+    let response = post(&proxy, &serde_json::to_vec(&body).expect("json")).await;
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.expect("body");
+    let rest = text.strip_prefix(partial).expect("the partial event first");
+    let data = rest
+        .strip_prefix("\n\nevent: error\ndata: ")
+        .and_then(|data| data.strip_suffix("\n\n"))
+        .expect("a blank line, then a whole error event");
     let data: Value = serde_json::from_str(data).expect("JSON");
     assert_eq!(data["error"]["code"], "incomplete_upstream_response");
 }

@@ -287,6 +287,27 @@ async fn a_fallback_is_counted_with_its_attempts_and_the_breaker_is_shown() {
     assert_eq!(metrics.types["ccproxy_circuit_state"], "gauge");
 }
 
+#[tokio::test]
+async fn a_target_skipped_for_its_missing_key_is_no_fallback() {
+    let first = MockUpstream::start().await;
+    let second = MockUpstream::start().await;
+    second.push(Reply::completion("from the backup"));
+    let mut config = with_backup(env_config(&first, &[]), &second.base_url());
+    config.providers[0].api_key = None;
+    config.providers[0].key_required = true;
+    let proxy = Proxy::start(config).await;
+    assert_eq!(send(&proxy).await.0, 200);
+
+    let stats = get_json(&proxy, "/stats").await;
+    let last = &stats["recent"][0];
+    assert_eq!(last["provider"], "backup");
+    assert_eq!(
+        (last["attempts"].as_u64(), last["fallbacks"].as_u64()),
+        (Some(1), Some(0))
+    );
+    assert_eq!(first.attempts(), 0);
+}
+
 fn chunk(delta: Value, finish: Option<&str>) -> Value {
     json!({"id": "c", "object": "chat.completion.chunk", "model": "mock-model",
            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})

@@ -23,7 +23,7 @@ fn chunk(delta: Value, finish: Option<&str>) -> Value {
 async fn events(response: reqwest::Response) -> Vec<(String, Value)> {
     let bytes = response.bytes().await.expect("body");
     let mut decoder = sse::Decoder::new();
-    let mut events = decoder.push(&bytes);
+    let mut events = decoder.push(&bytes).expect("lines within the limit");
     events.extend(decoder.finish());
     events
         .into_iter()

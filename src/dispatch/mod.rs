@@ -72,9 +72,10 @@ impl Dispatcher {
         tally: &mut Tally,
     ) -> Result<Upstream, ProxyError> {
         let mut outcome = Outcome::default();
+        // Targets an attempt was actually sent to: skipped ones are no fallbacks.
+        let mut tried: u32 = 0;
         for (index, target) in targets.iter().enumerate() {
             let last = index + 1 == targets.len();
-            tally.fallbacks = index as u32;
             tally.target = Some(target.clone());
             let Some(provider) = config.provider(&target.provider) else {
                 outcome.skipped(ProxyError::Internal {
@@ -90,10 +91,15 @@ impl Dispatcher {
                 });
                 continue;
             }
-            match self
+            let attempts_before = tally.attempts;
+            let result = self
                 .on_target(config, provider, &target.model, request, last, tally)
-                .await
-            {
+                .await;
+            if tally.attempts > attempts_before {
+                tried += 1;
+                tally.fallbacks = tried - 1;
+            }
+            match result {
                 Ok(upstream) => return Ok(upstream),
                 Err(Tried::Final(error)) => return Err(self.enrich(config, error).await),
                 Err(Tried::CircuitOpen(error)) => outcome.open(error),

@@ -42,8 +42,55 @@ pub struct HttpClient {
     urls: Arc<UrlCache>,
 }
 
+/// Why the HTTP client could not be made; the server does not start without one.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// Left alone, reqwest would ignore the variable and connect directly.
+    #[error(
+        "{0} is not a valid proxy URL (expected http://host:port, https://host:port or \
+         socks5://host:port)"
+    )]
+    InvalidProxy(&'static str),
+    #[error("cannot set up the HTTP client: {0}")]
+    Build(#[source] reqwest::Error),
+}
+
+/// The proxy variables reqwest reads, each pair in the order it looks them up.
+const PROXY_VARIABLES: [[&str; 2]; 3] = [
+    ["ALL_PROXY", "all_proxy"],
+    ["HTTP_PROXY", "http_proxy"],
+    ["HTTPS_PROXY", "https_proxy"],
+];
+
+/// Refuses a proxy variable reqwest would silently skip: not a URI, no host, or a scheme
+/// other than http, https and socks.
+fn check_proxy_variables(read: impl Fn(&str) -> Option<String>) -> Result<(), ClientError> {
+    for pair in PROXY_VARIABLES {
+        let Some((name, value)) = pair
+            .iter()
+            .find_map(|name| read(name).filter(|v| !v.is_empty()).map(|v| (*name, v)))
+        else {
+            continue;
+        };
+        let valid = value.parse::<axum::http::Uri>().is_ok_and(|uri| {
+            let scheme_ok = uri.scheme_str().is_none_or(|scheme| {
+                matches!(
+                    scheme,
+                    "http" | "https" | "socks4" | "socks4a" | "socks5" | "socks5h"
+                )
+            });
+            scheme_ok && uri.authority().is_some()
+        });
+        if !valid {
+            return Err(ClientError::InvalidProxy(name));
+        }
+    }
+    Ok(())
+}
+
 impl HttpClient {
-    pub fn new(timeouts: Timeouts) -> Self {
+    pub fn new(timeouts: Timeouts) -> Result<Self, ClientError> {
+        check_proxy_variables(|name| std::env::var(name).ok())?;
         let client = reqwest::Client::builder()
             .connect_timeout(timeouts.connect)
             .tcp_nodelay(true)
@@ -53,14 +100,14 @@ impl HttpClient {
             .pool_idle_timeout(Duration::from_secs(90))
             .user_agent(concat!("ccproxy/", env!("CARGO_PKG_VERSION")))
             .build()
-            .unwrap_or_default();
-        Self {
+            .map_err(ClientError::Build)?;
+        Ok(Self {
             client,
             timeouts,
             hop_id: crate::translate::random_id("hop_").into(),
             own_address: None,
             urls: Arc::default(),
-        }
+        })
     }
 
     /// The same client, knowing that this server listens on `address`.
@@ -120,15 +167,55 @@ impl UrlCache {
     }
 }
 
-impl Default for HttpClient {
-    fn default() -> Self {
-        Self::new(Timeouts::default())
-    }
-}
-
 /// A provider's body as it arrives: chunks, then the end; or an error (a stall longer than
 /// the idle timeout, a broken connection) as the last item.
 pub type BodyStream = BoxStream<'static, Result<Bytes, ProxyError>>;
+
+/// The largest answer read whole (a message, translated or relayed): far above any real one;
+/// above it the answer is refused (`invalid_upstream_response`) rather than held in memory.
+pub const MAX_ANSWER_BYTES: usize = 64 << 20;
+/// The most of an error body or a model list that is read.
+pub const MAX_SMALL_BODY_BYTES: usize = 1 << 20;
+
+/// Reads all of `body`; more than [`MAX_ANSWER_BYTES`] is an `invalid_upstream_response`.
+pub async fn read_answer(
+    provider: &ProviderConfig,
+    mut body: BodyStream,
+) -> Result<Vec<u8>, ProxyError> {
+    let mut whole = Vec::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk?;
+        if whole.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(too_large(provider, MAX_ANSWER_BYTES));
+        }
+        whole.extend_from_slice(&chunk);
+    }
+    Ok(whole)
+}
+
+fn too_large(provider: &ProviderConfig, limit: usize) -> ProxyError {
+    errors::unreadable(
+        provider,
+        &format!("the body is larger than the {} MiB limit", limit >> 20),
+    )
+}
+
+/// The first `limit` bytes of `response`'s body, and whether that was all of it.
+async fn read_prefix(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<(Vec<u8>, bool), reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = limit - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok((body, false));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((body, true))
+}
 
 /// A client's request as the providers need it: parsed (routing and the translators read
 /// it) and as received (the Anthropic pass-through forwards these bytes and headers).
@@ -219,7 +306,11 @@ async fn exchange(
             return Ok(answer);
         }
         let headers = answer.headers().clone();
-        let bytes = answer.bytes().await.unwrap_or_default();
+        // The status decides the error; the body only adds the provider's words, and a
+        // cut one still maps (its message is then not quoted).
+        let (bytes, _complete) = read_prefix(answer, MAX_SMALL_BODY_BYTES)
+            .await
+            .unwrap_or_default();
         Err(errors::from_status(
             provider, model, status, &headers, &bytes,
         ))
@@ -249,10 +340,14 @@ pub async fn count_tokens(
         ProviderKind::OpenAi => return Ok(None),
     };
     let response = exchange(http, provider, model, builder).await?;
-    let body = tokio::time::timeout(http.timeouts.response, response.bytes())
+    let read = read_prefix(response, MAX_SMALL_BODY_BYTES);
+    let (body, complete) = tokio::time::timeout(http.timeouts.response, read)
         .await
         .map_err(|_| errors::timeout(provider, TimeoutPhase::Response, http.timeouts.response))?
         .map_err(|e| errors::broken_body(provider, &e))?;
+    if !complete {
+        return Err(too_large(provider, MAX_SMALL_BODY_BYTES));
+    }
     let count = match provider.kind {
         ProviderKind::Anthropic => anthropic::read_count(provider, &body)?,
         ProviderKind::Gemini => gemini::read_count(provider, &body)?,
@@ -307,14 +402,11 @@ impl Upstream {
         .boxed()
     }
 
-    /// Reads the whole body (under the idle timeout) as one Anthropic message.
+    /// Reads the whole body (under the idle timeout, at most [`MAX_ANSWER_BYTES`]) as one
+    /// Anthropic message.
     pub async fn into_message(self) -> Result<wire::anthropic::MessageResponse, ProxyError> {
         let (provider, reading) = (self.provider.clone(), self.reading.clone());
-        let mut body = Vec::new();
-        let mut chunks = self.bytes_stream();
-        while let Some(chunk) = chunks.next().await {
-            body.extend_from_slice(&chunk?);
-        }
+        let body = read_answer(&provider, self.bytes_stream()).await?;
         match reading {
             Reading::OpenAi(context) => openai::read_message(&provider, &context, &body),
             Reading::Gemini(model) => gemini::read_message(&provider, &model, &body),
@@ -342,5 +434,43 @@ fn not_translated(provider: &ProviderConfig) -> ProxyError {
             "the answer of provider '{}' is relayed, not read",
             provider.name
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(pairs: &[(&str, &str)]) -> Result<(), String> {
+        let read = |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        };
+        check_proxy_variables(read).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_malformed_proxy_variable_is_named() {
+        let error = check(&[("HTTPS_PROXY", "http://exa mple:80")]).expect_err("malformed");
+        assert!(
+            error.starts_with("HTTPS_PROXY is not a valid proxy URL"),
+            "{error}"
+        );
+        let error = check(&[("all_proxy", "ftp://proxy:21")]).expect_err("bad scheme");
+        assert!(error.starts_with("all_proxy is not"), "{error}");
+    }
+
+    #[test]
+    fn usual_proxy_variables_pass() {
+        let usual = [
+            ("HTTPS_PROXY", "http://user:pass@proxy.corp:3128"),
+            ("HTTP_PROXY", "proxy.corp:3128"),
+            ("ALL_PROXY", "socks5h://127.0.0.1:1080"),
+            ("NO_PROXY", "localhost"),
+        ];
+        assert_eq!(check(&usual), Ok(()));
+        assert_eq!(check(&[("HTTPS_PROXY", "")]), Ok(()));
     }
 }

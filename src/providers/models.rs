@@ -86,7 +86,14 @@ async fn fetch(http: &HttpClient, provider: &ProviderConfig) -> Option<Vec<Strin
         };
     }
     let response = request.send().await.ok()?.error_for_status().ok()?;
-    let body: Value = response.json().await.ok()?;
+    let (bytes, complete) = super::read_prefix(response, super::MAX_SMALL_BODY_BYTES)
+        .await
+        .ok()?;
+    if !complete {
+        tracing::debug!(provider = %provider.name, "the model list is over its size limit");
+        return None;
+    }
+    let body: Value = serde_json::from_slice(&bytes).ok()?;
     let models = model_names(&body);
     if models.is_empty() {
         tracing::debug!(provider = %provider.name, "the models endpoint listed no models");

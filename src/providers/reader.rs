@@ -12,7 +12,7 @@ use crate::sse;
 use crate::translate::{from_gemini, from_openai, TranslateError};
 use crate::wire::anthropic::StreamEvent;
 
-use super::errors::from_translate;
+use super::errors::{from_translate, unreadable};
 use super::{BodyStream, EventStream};
 
 /// A stream state machine: one SSE `data:` payload at a time, then the end of the stream.
@@ -84,12 +84,19 @@ impl<T: Translator> Reader<T> {
                 return None;
             }
             match self.body.next().await {
-                Some(Ok(bytes)) => {
-                    for event in self.decoder.push(&bytes) {
-                        let result = self.translator.on_data(&event.data);
-                        self.take(result);
+                Some(Ok(bytes)) => match self.decoder.push(&bytes) {
+                    Ok(events) => {
+                        for event in events {
+                            let result = self.translator.on_data(&event.data);
+                            self.take(result);
+                        }
                     }
-                }
+                    Err(too_long) => {
+                        self.done = true;
+                        let what = too_long.to_string();
+                        self.queue.push_back(Err(unreadable(&self.provider, &what)));
+                    }
+                },
                 Some(Err(error)) => {
                     self.done = true;
                     self.queue.push_back(Err(error));

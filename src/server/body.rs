@@ -23,9 +23,19 @@ pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes
         .map_err(|_| ProxyError::RequestTooLarge { limit })
 }
 
-/// Parses and checks a `POST /v1/messages` body.
+/// The longest `model` accepted, in characters: the model string is kept in the statistics
+/// and the sessions map, so an unbounded one would let a client grow memory.
+pub const MAX_MODEL_CHARS: usize = 256;
+
+/// Parses and checks a `POST /v1/messages` (or `count_tokens`) body.
 pub fn messages_request(bytes: &[u8]) -> Result<anthropic::MessagesRequest, ProxyError> {
     let request: anthropic::MessagesRequest = parse(bytes)?;
+    if request.model.chars().count() > MAX_MODEL_CHARS {
+        return Err(ProxyError::InvalidField {
+            field: "model".into(),
+            reason: format!("must be at most {MAX_MODEL_CHARS} characters"),
+        });
+    }
     if request.messages.is_empty() {
         return Err(ProxyError::InvalidField {
             field: "messages".into(),
@@ -81,6 +91,8 @@ fn join_path(path: &str, field: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn error_of(body: &str) -> ProxyError {
@@ -109,6 +121,18 @@ mod tests {
                 field: "model".into()
             }
         );
+    }
+
+    #[test]
+    fn an_overlong_model_is_invalid() {
+        let model = format!("groq,{}", "m".repeat(MAX_MODEL_CHARS));
+        let body = json!({"model": model, "messages": [{"role": "user", "content": "hi"}]});
+        let error = error_of(&body.to_string());
+        assert_eq!(error.code(), "invalid_field");
+        assert!(error.to_string().contains("`model`"), "{error}");
+        let longest = "m".repeat(MAX_MODEL_CHARS);
+        let body = json!({"model": longest, "messages": [{"role": "user", "content": "hi"}]});
+        assert!(messages_request(body.to_string().as_bytes()).is_ok());
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //!
 //! Each request ends in one [`RequestRecord`] handed to the statistics (which also write
 //! the request log line) by a [`Finish`] guard: when the answer is built, or, for a stream,
-//! when the stream ends or the client leaves.
+//! when the stream (translated or relayed) ends or the client leaves.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -42,6 +42,7 @@ pub async fn create(State(state): State<Arc<AppState>>, request: Request) -> Res
             let mut response = match answer {
                 Answer::Message(message) => Json(message).into_response(),
                 Answer::Relay(response) => response,
+                Answer::RelayStream(stream) => stream.respond(finish),
                 Answer::Stream(first, events) => {
                     sse_response(first, events, PING_INTERVAL, Some(finish))
                 }
@@ -57,10 +58,11 @@ pub async fn create(State(state): State<Arc<AppState>>, request: Request) -> Res
 }
 
 /// What the provider answered: a whole message, the first event and the rest, or (the
-/// Anthropic pass-through) the provider's own response relayed.
+/// Anthropic pass-through) the provider's own message or stream relayed.
 enum Answer {
     Message(anthropic::MessageResponse),
     Relay(Response),
+    RelayStream(relay::Stream),
     Stream(StreamEvent, providers::EventStream),
 }
 
@@ -101,8 +103,14 @@ async fn handle(
         model: upstream.model.clone(),
     };
     let answer = if upstream.passes_through() {
-        let (headers, body) = upstream.into_relay();
-        Answer::Relay(relay::response(headers, body, inbound.request.stream).await?)
+        if inbound.request.stream {
+            let (headers, body) = upstream.into_relay();
+            Answer::RelayStream(relay::stream(headers, body).await?)
+        } else {
+            let provider = upstream.provider.clone();
+            let (headers, body) = upstream.into_relay();
+            Answer::Relay(relay::message(&provider, headers, body, record).await?)
+        }
     } else if inbound.request.stream {
         let mut events = upstream.into_events();
         let first = events.next().await.ok_or_else(|| ProxyError::Internal {
@@ -141,6 +149,12 @@ impl Finish {
             record: RequestRecord::new(id, Instant::now()),
             state,
         }
+    }
+}
+
+impl AsMut<RequestRecord> for Finish {
+    fn as_mut(&mut self) -> &mut RequestRecord {
+        &mut self.record
     }
 }
 

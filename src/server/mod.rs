@@ -57,15 +57,16 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(config: Config, local_addr: SocketAddr) -> Self {
+    /// Fails only when the HTTP client to the providers cannot be made.
+    pub fn new(config: Config, local_addr: SocketAddr) -> Result<Self, providers::ClientError> {
         let document = Document::of(&config)
             .map_err(|error| {
                 tracing::warn!("the admin API cannot change the configuration: {error}")
             })
             .ok();
         // The connect timeout is a property of the pooled client: it is fixed at start-up.
-        let http = providers::HttpClient::new(config.resilience.timeouts).serving(local_addr);
-        Self {
+        let http = providers::HttpClient::new(config.resilience.timeouts)?.serving(local_addr);
+        Ok(Self {
             document: Mutex::new(document),
             reloads: Mutex::default(),
             config: ArcSwap::from_pointee(config),
@@ -75,7 +76,7 @@ impl AppState {
             local_addr,
             stats: Stats::default(),
             sessions: sessions::Sessions::default(),
-        }
+        })
     }
 
     /// The configuration in force now (cheap; a request keeps the one it started with).
@@ -111,6 +112,8 @@ pub enum StartError {
         port: u16,
         source: std::io::Error,
     },
+    #[error("cannot start: {0}")]
+    HttpClient(#[from] providers::ClientError),
     #[error("cannot install the SIGINT/SIGTERM handlers: {0}")]
     Signals(std::io::Error),
     #[error("the server stopped unexpectedly: {0}")]
@@ -186,8 +189,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), StartError> {
     let local_addr = listener.local_addr().map_err(StartError::Serve)?;
-    announce(&config, local_addr);
-    let state = Arc::new(AppState::new(config, local_addr));
+    let state = AppState::new(config, local_addr)?;
+    announce(&state.config(), local_addr);
+    let state = Arc::new(state);
     let watcher = reload::watch(state.clone());
     let app = app(state);
     let listener = listener.tap_io(|tcp| {

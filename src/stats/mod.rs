@@ -114,18 +114,26 @@ impl RequestRecord {
         let usage = match event {
             StreamEvent::MessageStart { message } => &message.usage,
             StreamEvent::MessageDelta { usage, .. } => usage,
-            StreamEvent::ContentBlockDelta { .. } => {
-                if self.time_to_first_token.is_none() {
-                    self.time_to_first_token = Some(self.started.elapsed());
-                }
-                return;
-            }
+            StreamEvent::ContentBlockDelta { .. } => return self.first_token(),
             _ => return,
         };
-        if usage.input_tokens > 0 {
-            self.input_tokens = usage.input_tokens;
+        self.tokens(usage.input_tokens, usage.output_tokens);
+    }
+
+    /// Notes the token counts a stream event reports so far (an input count of 0 is one
+    /// not said; output counts only grow).
+    pub fn tokens(&mut self, input: u64, output: u64) {
+        if input > 0 {
+            self.input_tokens = input;
         }
-        self.output_tokens = self.output_tokens.max(usage.output_tokens);
+        self.output_tokens = self.output_tokens.max(output);
+    }
+
+    /// Notes the first content sent back, unless noted already (the time to first token).
+    pub fn first_token(&mut self) {
+        if self.time_to_first_token.is_none() {
+            self.time_to_first_token = Some(self.started.elapsed());
+        }
     }
 
     /// An error status, or an error that ended a stream after its 200.
@@ -199,11 +207,11 @@ impl Totals {
                 count: 1,
             }),
         }
-        self.input_tokens += record.input_tokens;
-        self.output_tokens += record.output_tokens;
+        self.input_tokens = self.input_tokens.saturating_add(record.input_tokens);
+        self.output_tokens = self.output_tokens.saturating_add(record.output_tokens);
         self.cost += cost.unwrap_or(0.0);
         self.retries += u64::from(record.attempts.saturating_sub(1));
-        self.fallbacks += u64::from(record.fallbacks);
+        self.fallbacks = self.fallbacks.saturating_add(u64::from(record.fallbacks));
         self.latency.record(total);
         if let Some(ttft) = record.time_to_first_token {
             self.ttft.record(ttft);
@@ -223,8 +231,8 @@ impl Totals {
                 None => self.outcomes.push(*theirs),
             }
         }
-        self.input_tokens += other.input_tokens;
-        self.output_tokens += other.output_tokens;
+        self.input_tokens = self.input_tokens.saturating_add(other.input_tokens);
+        self.output_tokens = self.output_tokens.saturating_add(other.output_tokens);
         self.cost += other.cost;
         self.retries += other.retries;
         self.fallbacks += other.fallbacks;

@@ -122,3 +122,21 @@ fn record_prices_the_tokens_and_in_flight_is_counted() {
     assert_eq!(recent.len(), 1);
     assert_eq!(recent[0].cost, None, "no price configured");
 }
+
+#[test]
+fn token_totals_saturate_instead_of_overflowing() {
+    let mut inner = Inner::default();
+    let huge = RequestRecord {
+        input_tokens: u64::MAX,
+        output_tokens: u64::MAX,
+        ..record("groq", 200, None)
+    };
+    inner.add(huge.clone(), ms(10), None, 0);
+    inner.add(huge, ms(10), None, 0);
+    let snapshot = figures::snapshot(&inner.series, 0);
+    let groq = &snapshot.providers["groq"];
+    assert_eq!(
+        (groq.input_tokens, groq.output_tokens),
+        (u64::MAX, u64::MAX)
+    );
+}

@@ -194,7 +194,9 @@ fn usage(metadata: Option<&gemini::UsageMetadata>) -> Usage {
         input_tokens: m
             .prompt_token_count
             .saturating_sub(m.cached_content_token_count),
-        output_tokens: m.candidates_token_count + m.thoughts_token_count,
+        output_tokens: m
+            .candidates_token_count
+            .saturating_add(m.thoughts_token_count),
         cache_creation_input_tokens: None,
         cache_read_input_tokens: (m.cached_content_token_count > 0)
             .then_some(m.cached_content_token_count),

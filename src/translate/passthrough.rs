@@ -43,10 +43,11 @@ pub fn body(
     if !new_model && !clean && !texts_edited {
         return Ok(None);
     }
-    let mut members: BTreeMap<&str, &RawValue> = serde_json::from_slice(raw)?;
+    // Owned keys: a key written with escapes (`"a\u0062"`) cannot borrow from `raw`.
+    let mut members: BTreeMap<String, &RawValue> = serde_json::from_slice(raw)?;
     let model_json = serde_json::value::to_raw_value(model)?;
     if new_model {
-        members.insert("model", &model_json);
+        members.insert("model".into(), &model_json);
     }
     let (system_json, messages_json);
     if texts_edited {
@@ -54,7 +55,7 @@ pub fn body(
             let mut system: Value = serde_json::from_str(system.get())?;
             copy_system_texts(&mut system, parsed);
             system_json = serde_json::value::to_raw_value(&system)?;
-            members.insert("system", &system_json);
+            members.insert("system".into(), &system_json);
         }
     }
     if clean || texts_edited {
@@ -67,7 +68,7 @@ pub fn body(
                 clean_messages(&mut messages);
             }
             messages_json = serde_json::value::to_raw_value(&messages)?;
-            members.insert("messages", &messages_json);
+            members.insert("messages".into(), &messages_json);
         }
     }
     serde_json::to_vec(&members).map(Some)
@@ -301,6 +302,22 @@ mod tests {
         );
         assert_eq!(out["messages"][1]["content"], " guidance");
         assert_eq!(out["messages"][0], body["messages"][0]);
+    }
+
+    #[test]
+    fn a_top_level_key_written_with_escapes_is_kept() {
+        let raw =
+            br#"{"model":"claude-x","messages":[{"role":"user","content":"hi"}],"x\u0041\"y":1}"#;
+        let body: Value = serde_json::from_slice(raw).expect("json");
+        let out = super::body(raw, &parsed(&body), "claude-opus-4-1", false)
+            .expect("rewritable")
+            .expect("rewritten");
+        let out: Value = serde_json::from_slice(&out).expect("json");
+        assert_eq!(
+            out,
+            json!({"model": "claude-opus-4-1", "messages": [{"role": "user", "content": "hi"}],
+                   "xA\"y": 1})
+        );
     }
 
     #[test]

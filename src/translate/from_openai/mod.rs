@@ -136,7 +136,9 @@ fn usage(usage: &openai::CompletionUsage) -> anthropic::Usage {
         .unwrap_or(details.cached_tokens);
     let written = details.cache_write_tokens;
     anthropic::Usage {
-        input_tokens: usage.prompt_tokens.saturating_sub(cached + written),
+        input_tokens: usage
+            .prompt_tokens
+            .saturating_sub(cached.saturating_add(written)),
         output_tokens: usage.completion_tokens,
         cache_creation_input_tokens: (written > 0).then_some(written),
         cache_read_input_tokens: (cached > 0).then_some(cached),

@@ -197,6 +197,19 @@ fn deepseek_cache_hits_count_as_cache_reads() {
 }
 
 #[test]
+fn huge_cache_counts_do_not_overflow() {
+    let mut body = completion(json!({"content": "x"}), "stop");
+    body["usage"] = json!({"prompt_tokens": 100, "completion_tokens": 5,
+        "prompt_tokens_details": {"cached_tokens": u64::MAX, "cache_write_tokens": u64::MAX}});
+    let out = translate(body).expect("ok");
+    assert_eq!(
+        out["usage"],
+        json!({"input_tokens": 0, "output_tokens": 5,
+               "cache_creation_input_tokens": u64::MAX, "cache_read_input_tokens": u64::MAX})
+    );
+}
+
+#[test]
 fn null_fields_are_tolerated() {
     let out = translate(
         json!({"model": null, "choices": [{"message": {"content": null, "tool_calls": null,
