@@ -31,6 +31,10 @@ pub enum ProxyError {
     ProxyAuth { reason: &'static str },
     #[error("this ccproxy has no api_key configured, so it serves only clients on this machine")]
     RemoteClientForbidden,
+    /// A request that looks like it comes from a web page (a foreign `Origin`, or a `Host`
+    /// that is not a loopback name) while loopback alone is what lets it in.
+    #[error("{reason}")]
+    CrossOriginForbidden { reason: &'static str },
     #[error("unknown provider '{provider}' in model '{model}'")]
     UnknownProvider {
         provider: String,
@@ -133,7 +137,9 @@ impl ProxyError {
             Self::ProxyAuth { .. } | Self::MissingApiKey { .. } | Self::InvalidApiKey { .. } => {
                 StatusCode::UNAUTHORIZED
             }
-            Self::RemoteClientForbidden | Self::PermissionDenied { .. } => StatusCode::FORBIDDEN,
+            Self::RemoteClientForbidden
+            | Self::CrossOriginForbidden { .. }
+            | Self::PermissionDenied { .. } => StatusCode::FORBIDDEN,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::ProviderUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::ProviderFailed { .. } => StatusCode::BAD_GATEWAY,
@@ -160,7 +166,9 @@ impl ProxyError {
             Self::ProxyAuth { .. } | Self::MissingApiKey { .. } | Self::InvalidApiKey { .. } => {
                 "authentication_error"
             }
-            Self::RemoteClientForbidden | Self::PermissionDenied { .. } => "permission_error",
+            Self::RemoteClientForbidden
+            | Self::CrossOriginForbidden { .. }
+            | Self::PermissionDenied { .. } => "permission_error",
             Self::RateLimited { .. } => "rate_limit_error",
             Self::ModelNotFound { .. }
             | Self::ProviderUnavailable { .. }
@@ -181,6 +189,7 @@ impl ProxyError {
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::ProxyAuth { .. } | Self::InvalidApiKey { .. } => "invalid_api_key",
             Self::RemoteClientForbidden => "remote_client_forbidden",
+            Self::CrossOriginForbidden { .. } => "cross_origin_forbidden",
             Self::UnknownProvider { .. } => "unknown_provider",
             Self::MissingApiKey { .. } => "missing_api_key",
             Self::PermissionDenied { .. } => "insufficient_permissions",
@@ -296,6 +305,10 @@ impl ProxyError {
                 .to_string(),
             Self::RemoteClientForbidden => "Set CCPROXY_API_KEY (or api_key in the config) to \
                  serve other machines, and send it as x-api-key"
+                .to_string(),
+            Self::CrossOriginForbidden { .. } => "Web pages may not use this ccproxy: call it \
+                 from a program (Claude Code, an SDK, curl) at http://127.0.0.1:PORT or \
+                 http://localhost:PORT, or set CCPROXY_API_KEY and send it as x-api-key"
                 .to_string(),
             Self::ProviderTimeout { phase, .. } => {
                 format!("Raise {} if the provider is just slow", phase.setting())

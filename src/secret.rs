@@ -47,16 +47,65 @@ pub fn mask(value: &str) -> String {
 
 /// Replaces anything in `text` that looks like an API key or bearer token with its mask,
 /// so upstream messages can be shown to the client and logged without leaking secrets.
+/// A token is a run of `[A-Za-z0-9_-]`; everything between tokens (spaces, `=`, quotes,
+/// colons, newlines) is kept as it is, so `key=sk-…` and `"api_key":"sk-…"` are caught.
 pub fn scrub(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for (i, word) in text.split(' ').enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        if looks_like_key(word) {
-            out.push_str(&mask(word.trim_matches(|c: char| !c.is_alphanumeric())));
+    let mut rest = text;
+    while !rest.is_empty() {
+        let end = rest.find(|c: char| !is_token_char(c)).unwrap_or(rest.len());
+        let (token, after) = rest.split_at(end);
+        if looks_like_key(token) {
+            out.push_str(&mask(token));
         } else {
-            out.push_str(word);
+            out.push_str(token);
+        }
+        let gap = after.find(is_token_char).unwrap_or(after.len());
+        out.push_str(&after[..gap]);
+        rest = &after[gap..];
+    }
+    out
+}
+
+fn is_token_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '-'
+}
+
+/// A URL made fit to show (status, `config show`, the admin API, error messages, logs):
+/// credentials in it (`user:password@`) are dropped, query values are masked
+/// (`?key=…`) and anything else key-like is scrubbed.
+pub fn redact_url(url: &str) -> String {
+    let (scheme, rest) = match url.find("://") {
+        Some(at) => url.split_at(at + 3),
+        None => ("", url),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, rest) = rest.split_at(authority_end);
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let (path, query) = match rest.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (rest, None),
+    };
+    let mut out = format!("{scheme}{host}{}", scrub(path));
+    if let Some(query) = query {
+        let (query, fragment) = match query.split_once('#') {
+            Some((query, fragment)) => (query, Some(fragment)),
+            None => (query, None),
+        };
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((name, value)) if !value.is_empty() => format!("{name}=…"),
+                _ => pair.to_string(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&pairs.join("&"));
+        if let Some(fragment) = fragment {
+            out.push('#');
+            out.push_str(&scrub(fragment));
         }
     }
     out
@@ -64,8 +113,7 @@ pub fn scrub(text: &str) -> String {
 
 /// A key-like token: long, mostly alphanumeric, with digits and letters mixed, or a known
 /// key prefix (`sk-`, `gsk_`, `xai-`, `AIza`, ...).
-fn looks_like_key(word: &str) -> bool {
-    let token = word.trim_matches(|c: char| !c.is_alphanumeric());
+fn looks_like_key(token: &str) -> bool {
     if token.len() < 20 {
         return false;
     }
@@ -104,5 +152,48 @@ mod tests {
         assert!(!scrubbed.contains("AbCdEfGhIjKlMnOpQrSt"), "{scrubbed}");
         assert!(scrubbed.starts_with("Incorrect API key provided: sk-…1234"));
         assert_eq!(scrub("model not found"), "model not found");
+    }
+
+    #[test]
+    fn scrub_masks_keys_between_any_separators() {
+        let key = "sk-proj-AbCdEfGhIjKlMnOpQrSt1234";
+        let cases = [
+            (format!("key={key}&x=1"), "key=sk-…1234&x=1"),
+            (
+                format!(r#"{{"api_key":"{key}"}}"#),
+                r#"{"api_key":"sk-…1234"}"#,
+            ),
+            (format!("bad key:{key}"), "bad key:sk-…1234"),
+            (
+                format!("line one\n{key}\nline three"),
+                "line one\nsk-…1234\nline three",
+            ),
+            (format!("Bearer {key}."), "Bearer sk-…1234."),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(scrub(&text), expected);
+        }
+        let plain = "HTTP 400: 'model' is required (see https://x.example/docs?a=b)";
+        assert_eq!(scrub(plain), plain);
+    }
+
+    #[test]
+    fn redact_url_drops_credentials_and_masks_query_values() {
+        assert_eq!(
+            redact_url("https://user:hunter2@api.example.com/v1?key=abc&mode=x&flag"),
+            "https://api.example.com/v1?key=…&mode=…&flag"
+        );
+        assert_eq!(
+            redact_url("http://127.0.0.1:8000/v1"),
+            "http://127.0.0.1:8000/v1"
+        );
+        assert_eq!(
+            redact_url("https://h.example/k/sk-proj-AbCdEfGhIjKlMnOpQrSt1234/v1#frag"),
+            "https://h.example/k/sk-…1234/v1#frag"
+        );
+        assert_eq!(
+            redact_url("https://a@b@h.example?q=1#f"),
+            "https://h.example?q=…#f"
+        );
     }
 }

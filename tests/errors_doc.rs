@@ -129,6 +129,16 @@ async fn example(code: &str) -> Example {
             provider_failure(&upstream, groq(&upstream, false)).await
         }
         "remote_client_forbidden" => built(ProxyError::RemoteClientForbidden),
+        "cross_origin_forbidden" => {
+            let proxy = Proxy::start(config_from_env(&[("PROVIDER", "groq")])).await;
+            let request = client().post(proxy.url("/v1/messages"));
+            send(
+                request
+                    .header("origin", "https://example.com")
+                    .json(&hello()),
+            )
+            .await
+        }
         "proxy_loop" => built(ProxyError::ProxyLoop {
             provider: "anthropic".into(),
             base_url: "http://127.0.0.1:3456".into(),

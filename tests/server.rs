@@ -362,3 +362,132 @@ async fn upstream_refusal_of_the_key_is_reported_as_invalid_api_key() {
         "Check your MOCK_API_KEY environment variable"
     );
 }
+
+#[tokio::test]
+async fn web_pages_cannot_drive_a_proxy_without_a_key() {
+    let upstream = MockUpstream::start().await;
+    upstream.push(Reply::completion("hi"));
+    let proxy = Proxy::start(env_config(&upstream, &[])).await;
+    let port = proxy.addr.port();
+    let text_post = |path: &str| {
+        client()
+            .post(proxy.url(path))
+            .header("content-type", "text/plain")
+            .body(hello().to_string())
+    };
+    let refused = [
+        text_post("/v1/messages").header("origin", "https://evil.example"),
+        text_post("/providers").header("origin", "http://localhost:1"),
+        client()
+            .get(proxy.url("/status"))
+            .header("host", format!("rebound.evil.example:{port}")),
+        client()
+            .get(proxy.url("/providers"))
+            .header("host", "rebound.evil.example"),
+    ];
+    for request in refused {
+        let response = request.send().await.expect("request");
+        assert_eq!(response.status(), 403);
+        let body = json_of(response).await;
+        assert_eq!(body["error"]["type"], "permission_error");
+        assert_eq!(body["error"]["code"], "cross_origin_forbidden");
+    }
+    assert_eq!(upstream.attempts(), 0, "nothing reached the provider");
+
+    let not_json = text_post("/providers").send().await.expect("POST");
+    assert_eq!(not_json.status(), 400);
+    let body = json_of(not_json).await;
+    assert_eq!(
+        (&body["error"]["code"], &body["error"]["message"]),
+        (
+            &json!("invalid_field"),
+            &json!("invalid field `content-type`: admin API changes must be sent as content-type: application/json")
+        )
+    );
+
+    let dashboard = client()
+        .get(proxy.url("/stats"))
+        .header("origin", format!("http://localhost:{port}"))
+        .header("host", format!("localhost:{port}"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(dashboard.status(), 200, "the dashboard is same-origin");
+    let program = client()
+        .post(proxy.url("/v1/messages"))
+        .json(&hello())
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(program.status(), 200, "programs send no Origin");
+}
+
+#[tokio::test]
+async fn with_a_key_the_key_decides_but_pages_still_cannot_read_the_figures() {
+    let upstream = MockUpstream::start().await;
+    upstream.push(Reply::completion("hi"));
+    let proxy = Proxy::start(env_config(&upstream, &[("CCPROXY_API_KEY", "proxy-key-1")])).await;
+    let keyed = client()
+        .post(proxy.url("/v1/messages"))
+        .header("origin", "https://app.example")
+        .header("x-api-key", "proxy-key-1")
+        .json(&hello())
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(keyed.status(), 200);
+    let rebound = client()
+        .get(proxy.url("/status"))
+        .header("host", "rebound.evil.example")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(rebound.status(), 403);
+    assert_eq!(
+        json_of(rebound).await["error"]["code"],
+        "cross_origin_forbidden"
+    );
+}
+
+#[tokio::test]
+async fn base_urls_are_shown_without_their_credentials() {
+    let refused = common::upstream::refused_address().await;
+    let base_url = format!("http://user:hunter2@{refused}/v1?token=tok-secret");
+    let pairs = [
+        ("PROVIDER", "mock"),
+        ("MOCK_BASE_URL", base_url.as_str()),
+        ("MOCK_MODEL", "mock-model"),
+        ("MOCK_API_KEY", PROVIDER_KEY),
+    ];
+    let mut config = config_from_env(&pairs);
+    config.resilience.retry.max_attempts = 1;
+    let proxy = Proxy::start(config).await;
+    let failed = client()
+        .post(proxy.url("/v1/messages"))
+        .json(&hello())
+        .send()
+        .await
+        .expect("POST");
+    let failure = json_of(failed).await;
+    let admin = client()
+        .get(proxy.url("/providers/mock"))
+        .send()
+        .await
+        .expect("GET");
+    let view = json_of(admin).await;
+    assert_eq!(
+        view["base_url"],
+        json!(format!("http://{refused}/v1?token=…"))
+    );
+    let message = failure["error"]["message"].as_str().expect("message");
+    assert!(
+        message.contains(&format!("cannot connect to http://{refused}/v1?token=…")),
+        "{message}"
+    );
+    for text in [failure.to_string(), view.to_string()] {
+        assert!(
+            !text.contains("hunter2") && !text.contains("tok-secret"),
+            "{text}"
+        );
+    }
+}

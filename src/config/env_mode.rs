@@ -66,7 +66,7 @@ fn from_catalog(entry: &CatalogEntry, env: &Env, problems: &mut Vec<Problem>) ->
     let prefix = catalog::env_prefix(entry.name);
     let base_url_var = format!("{prefix}_BASE_URL");
     let base_url = match env.get(&base_url_var) {
-        Some(url) => check_base_url(url).unwrap_or_else(|message| {
+        Some(url) => check_base_url(url, &format!("'{url}'")).unwrap_or_else(|message| {
             problems.push(Problem::new(base_url_var, message));
             entry.base_url.to_string()
         }),
@@ -99,7 +99,7 @@ fn custom_provider(name: &str, env: &Env, problems: &mut Vec<Problem>) -> Option
         ));
         return None;
     };
-    let base_url = check_base_url(url)
+    let base_url = check_base_url(url, &format!("'{url}'"))
         .map_err(|message| problems.push(Problem::new(&base_url_var, message)))
         .ok()?;
     let model_var = format!("{prefix}_MODEL");

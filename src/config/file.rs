@@ -165,7 +165,10 @@ impl Reader<'_> {
         {
             self.problem(
                 format!("{path}.name"),
-                format!("'{name}' must be lowercase letters, digits, '-' or '_'"),
+                format!(
+                    "{} must be lowercase letters, digits, '-' or '_'",
+                    shown(object, "name", &name)
+                ),
             );
         }
         let entry = catalog::lookup(&name);
@@ -199,7 +202,10 @@ impl Reader<'_> {
                 if kind.is_none() {
                     self.problem(
                         format!("{path}.type"),
-                        format!("'{text}' is not a provider type (openai, anthropic, gemini)"),
+                        format!(
+                            "{} is not a provider type (openai, anthropic, gemini)",
+                            shown(object, "type", &text)
+                        ),
                     );
                 }
                 kind
@@ -224,7 +230,7 @@ impl Reader<'_> {
         entry: Option<&CatalogEntry>,
     ) -> Option<String> {
         match (self.string(path, object, "base_url"), entry) {
-            (Some(url), _) => check_base_url(&url)
+            (Some(url), _) => check_base_url(&url, &shown(object, "base_url", &url))
                 .map_err(|message| self.problem(format!("{path}.base_url"), message))
                 .ok(),
             (None, Some(entry)) => Some(entry.base_url.to_string()),
@@ -516,6 +522,22 @@ impl Reader<'_> {
 
     fn problem(&mut self, path: impl Into<String>, message: impl Into<String>) {
         self.problems.push(Problem::new(path, message));
+    }
+}
+
+/// How a problem names a string field's value: quoted when written literally; by its
+/// reference when it came from `${VAR}`, so no variable's value ever appears in a problem
+/// (problems are shown by `/status` and the admin API).
+fn shown(object: &Map<String, Value>, key: &str, value: &str) -> String {
+    match object.get(key).and_then(Value::as_str) {
+        Some(raw) if raw.contains("${") => {
+            let whole = raw.strip_prefix("${").and_then(|r| r.strip_suffix('}'));
+            match whole {
+                Some(var) if !var.contains('}') => format!("the value of ${{{var}}}"),
+                _ => format!("'{raw}' (with its variables expanded)"),
+            }
+        }
+        _ => format!("'{value}'"),
     }
 }
 

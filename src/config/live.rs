@@ -4,14 +4,17 @@
 //! writing it back atomically with mode 0600.
 //!
 //! Every candidate goes through the file's own strict reader, so an edit is accepted
-//! exactly when the same text in the file would be. `host` and `port` keep their running
+//! exactly when the same text in the file would be, with one exception: a provider sent to
+//! the admin API may not hold `${VAR}` references (they would be expanded from this
+//! process's environment, which a client must not read). And a replacement that moves a
+//! provider to another host must bring its key: the stored key never follows the URL. `host` and `port` keep their running
 //! values (changing them needs a restart, as do the log settings).
 
 use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
-use super::{file, finish, Config, ConfigError, ConfigSource, Env, Overrides, Routes};
+use super::{catalog, file, finish, Config, ConfigError, ConfigSource, Env, Overrides, Routes};
 use super::{ProviderConfig, Target, DEFAULT_MAX_REQUEST_BYTES};
 use crate::error::ProxyError;
 
@@ -130,7 +133,7 @@ pub fn provider_view(provider: &ProviderConfig) -> Value {
     json!({
         "name": provider.name,
         "type": provider.kind.as_str(),
-        "base_url": provider.base_url,
+        "base_url": crate::secret::redact_url(&provider.base_url),
         "models": provider.models,
         "enabled": provider.enabled,
         "api_key": provider.api_key.as_ref().map(crate::secret::Secret::masked),
@@ -227,6 +230,7 @@ fn position(document: &Value, running: &Config, name: &str) -> Result<usize, Pro
 }
 
 fn add(document: &mut Value, running: &Config, provider: Value) -> Result<(), ProxyError> {
+    refuse_references(&provider)?;
     if let Some(name) = name_of(&provider) {
         if position(document, running, name).is_ok() {
             return Err(ProxyError::ProviderExists {
@@ -245,6 +249,7 @@ fn replace(
     mut provider: Value,
 ) -> Result<(), ProxyError> {
     let i = position(document, running, name)?;
+    refuse_references(&provider)?;
     let Some(object) = provider.as_object_mut() else {
         return Err(invalid_body("expected a provider object"));
     };
@@ -260,11 +265,28 @@ fn replace(
             })
         }
     }
+    let old = running.provider(name);
+    let shown_url = old.map(|p| crate::secret::redact_url(&p.base_url));
+    let url_as_shown = object.get("base_url").and_then(Value::as_str) == shown_url.as_deref();
+    if url_as_shown && old.is_some_and(|p| Some(&p.base_url) != shown_url.as_ref()) {
+        // The redacted URL sent back as read: keep the URL (and its credentials) as written.
+        if let Some(written) = providers_mut(document)?[i].get("base_url").cloned() {
+            object.insert("base_url".into(), written);
+        }
+    }
     let masked = object
         .get("api_key")
         .and_then(Value::as_str)
         .is_some_and(|key| key.contains(MASK_MARK));
     if masked || !object.contains_key("api_key") {
+        if old.is_some_and(|p| p.api_key.is_some() && moves_host(p, name, object)) {
+            return Err(ProxyError::InvalidField {
+                field: "api_key".into(),
+                reason: "base_url now points at another host, and the stored key is never \
+                         sent to a new host: send the api_key for it (\"\" for none)"
+                    .into(),
+            });
+        }
         object.remove("api_key");
         if let Some(old) = providers_mut(document)?[i].get("api_key").cloned() {
             object.insert("api_key".into(), old);
@@ -272,6 +294,46 @@ fn replace(
     }
     providers_mut(document)?[i] = provider;
     Ok(())
+}
+
+/// Refuses `${VAR}` in a provider sent by a client: expanded, it would put this process's
+/// environment into a URL the client reads back, a problem message, or a key sent to a
+/// host of the client's choosing. References belong in the config file, edited by hand.
+fn refuse_references(provider: &Value) -> Result<(), ProxyError> {
+    let Some(object) = provider.as_object() else {
+        return Ok(());
+    };
+    let refers = |value: &Value| match value {
+        Value::String(text) => text.contains("${"),
+        Value::Array(items) => items
+            .iter()
+            .any(|item| item.as_str().is_some_and(|t| t.contains("${"))),
+        _ => false,
+    };
+    match object.iter().find(|(_, value)| refers(value)) {
+        Some((key, _)) => Err(ProxyError::InvalidField {
+            field: key.clone(),
+            reason: "${VAR} references are not expanded in admin API requests (they would \
+                     expose this process's environment): send the value itself, or write the \
+                     reference in the config file"
+                .into(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Does the replacement `object` point provider `old` at another host (scheme, name or
+/// port)? A URL that does not parse is left to the validator.
+fn moves_host(old: &ProviderConfig, name: &str, object: &Map<String, Value>) -> bool {
+    let new = match object.get("base_url").and_then(Value::as_str) {
+        Some(url) => Some(url.to_string()),
+        None => catalog::lookup(name).map(|entry| entry.base_url.to_string()),
+    };
+    let origin = |url: &str| reqwest::Url::parse(url).ok().map(|url| url.origin());
+    match (new.as_deref().and_then(origin), origin(&old.base_url)) {
+        (Some(new), Some(old)) => new != old,
+        _ => false,
+    }
 }
 
 /// Deleting a provider also takes its targets out of the routes (a route left empty is

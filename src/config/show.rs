@@ -14,7 +14,7 @@ pub fn masked(config: &Config) -> Value {
             json!({
                 "name": p.name,
                 "type": p.kind.as_str(),
-                "base_url": p.base_url,
+                "base_url": crate::secret::redact_url(&p.base_url),
                 "api_key": p.api_key.as_ref().map(|k| k.masked()),
                 "api_key_from": if p.key_in_file { "config file".to_string() } else { p.key_var.clone() },
                 "models": p.models,

@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::ratelimit;
 use crate::config::ProviderConfig;
 use crate::error::{ProxyError, TimeoutPhase};
-use crate::secret::scrub;
+use crate::secret::{redact_url, scrub};
 use crate::translate::TranslateError;
 
 /// A failure to reach the provider (connect, DNS, TLS) or to get its response headers.
@@ -28,7 +28,7 @@ pub fn from_transport(
     let reason = if error.is_connect() {
         format!(
             "cannot connect to {} ({})",
-            provider.base_url,
+            redact_url(&provider.base_url),
             root_cause(error)
         )
     } else {
@@ -116,7 +116,7 @@ pub fn from_status(
     if found.code == "proxy_loop" {
         return ProxyError::ProxyLoop {
             provider: name,
-            base_url: provider.base_url.clone(),
+            base_url: redact_url(&provider.base_url),
         };
     }
     if found.key_invalid() {
@@ -339,19 +339,19 @@ pub fn from_translate(provider: &ProviderConfig, model: &str, error: TranslateEr
                     body.as_bytes(),
                 )
             }
-            Err(_) => unreadable(provider, &message),
+            Err(_) => unreadable(provider, &scrub(&message)),
         },
         TranslateError::Upstream { message, .. } => ProxyError::ProviderFailed {
             provider: provider.name.clone(),
             code: "upstream_error",
-            message,
+            message: scrub(&message),
         },
         TranslateError::Truncated => ProxyError::ProviderFailed {
             provider: provider.name.clone(),
             code: "incomplete_upstream_response",
             message: TranslateError::Truncated.to_string(),
         },
-        other => unreadable(provider, &other.to_string()),
+        other => unreadable(provider, &scrub(&other.to_string())),
     }
 }
 

@@ -2,11 +2,18 @@
 //! is configured, otherwise loopback clients only). The client's own key is never passed on.
 //! The figures (`/status`, `/stats`, `/metrics`, detailed `/health`) are also shown to
 //! loopback clients without the key: whoever is on this machine may watch it.
+//!
+//! A web page in a local browser is a loopback client too, so wherever loopback alone lets
+//! a request in, it must not look like a page's: an `Origin` other than this server's own
+//! (the dashboard at `/ui` is same-origin) or a `Host` that is not a loopback name (what
+//! DNS rebinding sends) is refused. Programs (Claude Code, the SDKs, curl) send neither.
+//! Admin API writes must also be `application/json`, which no page can send unasked.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, ORIGIN, TRANSFER_ENCODING};
 use axum::http::{HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -55,12 +62,17 @@ fn is_figures(path: &str) -> bool {
     matches!(path, "/status" | "/stats" | "/metrics")
 }
 
-/// May this request see the figures? Loopback clients may; others need the proxy key (and
-/// without one configured, get the same refusal as any remote client).
-pub(super) fn may_see_figures(config: &Config, request: &Request) -> Result<(), ProxyError> {
+/// May this request see the figures? Loopback clients may (unless it looks like a web
+/// page's); others need the proxy key (and without one configured, get the same refusal as
+/// any remote client).
+pub(super) fn may_see_figures(
+    config: &Config,
+    port: u16,
+    request: &Request,
+) -> Result<(), ProxyError> {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>();
     if check_loopback(peer).is_ok() {
-        return Ok(());
+        return check_not_a_page(request.headers(), port);
     }
     match &config.api_key {
         Some(key) => check_key(request.headers(), key.expose()),
@@ -80,12 +92,14 @@ pub async fn authenticate(
         return error.into_response();
     }
     let config = state.config();
+    let port = state.local_addr.port();
     let verdict = match &config.api_key {
-        _ if is_figures(request.uri().path()) => may_see_figures(&config, &request),
+        _ if is_figures(request.uri().path()) => may_see_figures(&config, port, &request),
         Some(key) => check_key(request.headers(), key.expose()),
-        None => check_loopback(request.extensions().get::<ConnectInfo<SocketAddr>>()),
+        None => check_loopback(request.extensions().get::<ConnectInfo<SocketAddr>>())
+            .and_then(|()| check_not_a_page(request.headers(), port)),
     };
-    match verdict {
+    match verdict.and_then(|()| check_admin_write(&request)) {
         Ok(()) => next.run(request).await,
         Err(error) => error.into_response(),
     }
@@ -134,6 +148,88 @@ fn check_loopback(peer: Option<&ConnectInfo<SocketAddr>>) -> Result<(), ProxyErr
     match peer {
         Some(ConnectInfo(addr)) if addr.ip().is_loopback() => Ok(()),
         _ => Err(ProxyError::RemoteClientForbidden),
+    }
+}
+
+/// Refuses what a web page would send: an `Origin` that is not this server's own, or a
+/// `Host` that is not a loopback name. Requests with neither header pass (HTTP/1.0 tools).
+fn check_not_a_page(headers: &HeaderMap, port: u16) -> Result<(), ProxyError> {
+    if let Some(origin) = headers.get(ORIGIN) {
+        if !origin
+            .to_str()
+            .is_ok_and(|origin| is_own_origin(origin, port))
+        {
+            return Err(ProxyError::CrossOriginForbidden {
+                reason: "requests from web pages (an Origin header other than this \
+                         ccproxy's own) are refused: without an api_key, this ccproxy trusts \
+                         only programs on this machine",
+            });
+        }
+    }
+    if let Some(host) = headers.get(HOST) {
+        if !host.to_str().is_ok_and(is_loopback_host) {
+            return Err(ProxyError::CrossOriginForbidden {
+                reason: "the Host header is not a loopback name (127.0.0.1, localhost or \
+                         [::1]), as when a web page reaches this ccproxy by DNS rebinding: \
+                         refused, since without an api_key only programs on this machine \
+                         are trusted",
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The origins of this server's own pages (the dashboard).
+fn is_own_origin(origin: &str, port: u16) -> bool {
+    ["127.0.0.1", "localhost", "[::1]"]
+        .iter()
+        .any(|host| origin.eq_ignore_ascii_case(&format!("http://{host}:{port}")))
+}
+
+/// `localhost` or a loopback address, with or without a port.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(bracketed) => bracketed.split_once(']').map_or("", |(inside, _)| inside),
+        None => host.split_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Admin API writes with a body (`POST`/`PUT`/`PATCH` under `/providers`) must say
+/// `content-type: application/json`: a web page can only send that after the browser's
+/// CORS preflight, which this server never grants. A write without a body (the toggle)
+/// needs no type.
+fn check_admin_write(request: &Request) -> Result<(), ProxyError> {
+    let path = request.uri().path();
+    let admin = path == "/providers" || path.starts_with("/providers/");
+    let write = matches!(
+        *request.method(),
+        Method::POST | Method::PUT | Method::PATCH
+    );
+    let headers = request.headers();
+    let has_body = headers.contains_key(TRANSFER_ENCODING)
+        || headers
+            .get(CONTENT_LENGTH)
+            .is_some_and(|length| length.as_bytes() != b"0");
+    if !admin || !write || !has_body {
+        return Ok(());
+    }
+    let json = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
+    if json {
+        Ok(())
+    } else {
+        Err(ProxyError::InvalidField {
+            field: "content-type".into(),
+            reason: "admin API changes must be sent as content-type: application/json".into(),
+        })
     }
 }
 
@@ -187,12 +283,12 @@ mod tests {
         .expect("config");
         let local = [127, 0, 0, 1];
         let remote = [192, 0, 2, 7];
-        assert!(may_see_figures(&keyed, &request_from(local, None)).is_ok());
-        assert!(may_see_figures(&keyed, &request_from(remote, Some("secret-key"))).is_ok());
-        let refused = may_see_figures(&keyed, &request_from(remote, Some("nope")));
+        assert!(may_see_figures(&keyed, 3456, &request_from(local, None)).is_ok());
+        assert!(may_see_figures(&keyed, 3456, &request_from(remote, Some("secret-key"))).is_ok());
+        let refused = may_see_figures(&keyed, 3456, &request_from(remote, Some("nope")));
         assert_eq!(refused.map_err(|e| e.code()), Err("invalid_api_key"));
         assert_eq!(
-            may_see_figures(&open, &request_from(remote, None)),
+            may_see_figures(&open, 3456, &request_from(remote, None)),
             Err(ProxyError::RemoteClientForbidden)
         );
         assert!(is_figures("/metrics") && !is_figures("/v1/messages"));
@@ -208,5 +304,83 @@ mod tests {
             Err(ProxyError::RemoteClientForbidden)
         );
         assert!(check_loopback(None).is_err());
+    }
+
+    #[test]
+    fn pages_are_refused_but_programs_and_the_dashboard_are_not() {
+        let port = 3456;
+        let allowed = [
+            headers(&[]),
+            headers(&[("host", "127.0.0.1:3456")]),
+            headers(&[("host", "localhost:3456")]),
+            headers(&[("host", "[::1]:3456")]),
+            headers(&[("host", "LOCALHOST")]),
+            headers(&[
+                ("host", "127.0.0.1:3456"),
+                ("origin", "http://127.0.0.1:3456"),
+            ]),
+            headers(&[
+                ("host", "localhost:3456"),
+                ("origin", "http://localhost:3456"),
+            ]),
+            headers(&[("origin", "http://[::1]:3456")]),
+        ];
+        for headers in &allowed {
+            assert_eq!(check_not_a_page(headers, port), Ok(()), "{headers:?}");
+        }
+        let refused = [
+            headers(&[
+                ("host", "127.0.0.1:3456"),
+                ("origin", "https://evil.example"),
+            ]),
+            headers(&[
+                ("host", "127.0.0.1:3456"),
+                ("origin", "http://127.0.0.1:9999"),
+            ]),
+            headers(&[("host", "127.0.0.1:3456"), ("origin", "null")]),
+            headers(&[("host", "evil.example:3456")]),
+            headers(&[("host", "127.0.0.1.evil.example")]),
+            headers(&[("host", "[::2]:3456")]),
+        ];
+        for headers in &refused {
+            let error = check_not_a_page(headers, port).map_err(|e| e.code());
+            assert_eq!(error, Err("cross_origin_forbidden"), "{headers:?}");
+        }
+    }
+
+    #[test]
+    fn admin_writes_must_be_json() {
+        let request = |method: Method, path: &str, content_type: Option<&str>| {
+            let mut request = Request::new(axum::body::Body::empty());
+            *request.method_mut() = method;
+            *request.uri_mut() = path.parse().expect("uri");
+            let length = HeaderValue::from_static("2");
+            request.headers_mut().insert(CONTENT_LENGTH, length);
+            if let Some(value) = content_type {
+                let value = HeaderValue::from_str(value).expect("valid header");
+                request.headers_mut().insert(CONTENT_TYPE, value);
+            }
+            request
+        };
+        let json = Some("application/json; charset=utf-8");
+        assert!(check_admin_write(&request(Method::POST, "/providers", json)).is_ok());
+        assert!(check_admin_write(&request(Method::GET, "/providers", None)).is_ok());
+        assert!(check_admin_write(&request(Method::DELETE, "/providers/x", None)).is_ok());
+        assert!(check_admin_write(&request(Method::POST, "/v1/messages", None)).is_ok());
+        let mut toggle = request(Method::PATCH, "/providers/x/toggle", None);
+        toggle.headers_mut().remove(CONTENT_LENGTH);
+        assert!(check_admin_write(&toggle).is_ok());
+        for (method, path, content_type) in [
+            (Method::POST, "/providers", Some("text/plain")),
+            (Method::PUT, "/providers/x", None),
+            (
+                Method::PATCH,
+                "/providers/x/toggle",
+                Some("application/x-www-form-urlencoded"),
+            ),
+        ] {
+            let error = check_admin_write(&request(method, path, content_type));
+            assert_eq!(error.map_err(|e| e.code()), Err("invalid_field"));
+        }
     }
 }

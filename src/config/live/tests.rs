@@ -224,3 +224,117 @@ fn an_environment_configuration_round_trips_through_its_document() {
     assert_eq!(provider.api_key.as_ref().map(|k| k.expose()), Some(KEY));
     assert_eq!(next.routes, config.routes);
 }
+
+#[test]
+fn admin_bodies_may_not_reference_variables() {
+    let dir = TempDir::new();
+    let (_, config, document) = running(&dir, &document_json());
+    for (field, value) in [
+        ("base_url", json!("${OPENAI_API_KEY}")),
+        ("base_url", json!("https://evil.example/${HOME}")),
+        ("api_key", json!("${ANY_VAR}")),
+        ("models", json!(["${HOME}"])),
+    ] {
+        let mut provider = extra("other");
+        provider[field] = value.clone();
+        let added = document.edit(&config, Edit::Add(provider.clone()));
+        let replaced = document.edit(
+            &config,
+            Edit::Replace("lab".into(), {
+                provider["name"] = json!("lab");
+                provider
+            }),
+        );
+        for error in [added, replaced].map(|r| r.expect_err("refused")) {
+            assert_eq!(error.code(), "invalid_field", "{value}");
+            assert!(error
+                .to_string()
+                .starts_with(&format!("invalid field `{field}`")));
+        }
+    }
+}
+
+#[test]
+fn problems_never_show_the_value_of_a_variable() {
+    let secret = "not-a-url-but-a-secret-0123456789";
+    let env = Env::from_pairs([("SOME_TOKEN", secret)]);
+    let value = json!({"providers": [
+        {"name": "${SOME_TOKEN}", "type": "${SOME_TOKEN}", "base_url": "${SOME_TOKEN}"},
+        {"name": "lab", "type": "openai", "base_url": "ftp://${SOME_TOKEN}"}
+    ]});
+    let error = file::from_value(&value, ConfigSource::Environment, &env).expect_err("invalid");
+    let problems: Vec<String> = error.problems.iter().map(ToString::to_string).collect();
+    assert!(problems.iter().all(|p| !p.contains(secret)), "{problems:?}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("the value of ${SOME_TOKEN} is not a valid URL")),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("'ftp://${SOME_TOKEN}' (with its variables expanded) must start")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn moving_a_provider_to_another_host_needs_its_key_again() {
+    let dir = TempDir::new();
+    let (_, config, document) = running(&dir, &document_json());
+    let lab = |base_url: &str| json!({"name": "lab", "type": "openai", "base_url": base_url, "models": ["m1", "m2"]});
+    let error = document
+        .edit(
+            &config,
+            Edit::Replace("lab".into(), lab("https://elsewhere.example/v1")),
+        )
+        .expect_err("key required");
+    assert_eq!(error.code(), "invalid_field");
+    assert!(error.to_string().starts_with("invalid field `api_key`"));
+    let mut with_key = lab("https://elsewhere.example/v1");
+    with_key["api_key"] = json!("sk-new-key-for-elsewhere-0123456789");
+    let (_, moved) = document
+        .edit(&config, Edit::Replace("lab".into(), with_key))
+        .expect("new key given");
+    let provider = moved.provider("lab").expect("lab");
+    assert_eq!(
+        provider.api_key.as_ref().map(|k| k.expose()),
+        Some("sk-new-key-for-elsewhere-0123456789")
+    );
+    let (_, same_host) = document
+        .edit(
+            &config,
+            Edit::Replace("lab".into(), lab("http://127.0.0.1:9/v2")),
+        )
+        .expect("same host keeps the key");
+    let provider = same_host.provider("lab").expect("lab");
+    assert_eq!(provider.api_key.as_ref().map(|k| k.expose()), Some(KEY));
+}
+
+#[test]
+fn a_redacted_base_url_sent_back_keeps_the_written_one() {
+    let dir = TempDir::new();
+    let mut value = document_json();
+    value["providers"][0]["base_url"] = json!("http://user:pw@127.0.0.1:9/v1?token=abc");
+    let (_, config, document) = running(&dir, &value);
+    let mut shown = provider_view(&config.providers[0]);
+    assert_eq!(shown["base_url"], json!("http://127.0.0.1:9/v1?token=…"));
+    let object = shown.as_object_mut().expect("object");
+    object.remove("api_key_source");
+    let (doc, next) = document
+        .edit(&config, Edit::Replace("lab".into(), shown))
+        .expect("valid edit");
+    let written = "http://user:pw@127.0.0.1:9/v1?token=abc";
+    assert_eq!(doc.providers()[0]["base_url"], json!(written));
+    assert_eq!(
+        next.provider("lab").map(|p| p.base_url.as_str()),
+        Some(written)
+    );
+    assert_eq!(
+        next.provider("lab")
+            .and_then(|p| p.api_key.as_ref())
+            .map(|k| k.expose()),
+        Some(KEY)
+    );
+}

@@ -241,3 +241,41 @@ fn unreadable_bodies_say_what_was_wrong() {
         "{error}"
     );
 }
+
+#[test]
+fn upstream_errors_inside_a_stream_are_scrubbed() {
+    let key = "sk-proj-AbCdEfGhIjKlMnOpQrSt1234";
+    let errors = [
+        TranslateError::Upstream {
+            message: format!("upstream said key={key}"),
+            status: None,
+        },
+        TranslateError::Upstream {
+            message: format!("odd status for {key}"),
+            status: Some(1000),
+        },
+        TranslateError::BadChunk(format!("{{\"api_key\":\"{key}\"}}")),
+    ];
+    for error in errors {
+        let text = from_translate(&groq(), "kimi", error).to_string();
+        assert!(!text.contains("AbCdEfGhIjKl"), "{text}");
+        assert!(text.contains("sk-…1234"), "{text}");
+    }
+}
+
+#[test]
+fn a_loop_names_the_base_url_without_credentials() {
+    let mut provider = groq();
+    provider.base_url = "http://user:hunter2@127.0.0.1:9/v1?token=abc".into();
+    let body = json!({"type": "error", "error": {"type": "proxy_loop", "message": "loop"}});
+    let error = from_status(
+        &provider,
+        "kimi",
+        StatusCode::from_u16(508).expect("status"),
+        &HeaderMap::new(),
+        body.to_string().as_bytes(),
+    );
+    let text = error.to_string();
+    assert!(!text.contains("hunter2") && !text.contains("abc"), "{text}");
+    assert!(text.contains("http://127.0.0.1:9/v1?token=…"), "{text}");
+}
