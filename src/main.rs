@@ -2,7 +2,6 @@
 
 use clap::Parser;
 
-
 fn main() -> std::process::ExitCode {
     match ccproxy::cli::Cli::try_parse() {
         Ok(cli) => ccproxy::commands::run(cli),
