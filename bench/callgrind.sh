@@ -5,6 +5,8 @@
 #   bench/callgrind.sh                 # small, 50 KB and streamed requests; prints Ir/request
 #   N=500 bench/callgrind.sh           # measured requests per scenario (default 300)
 #   KEEP=1 bench/callgrind.sh          # keep the callgrind.out files (for callgrind_annotate)
+#   PASSTHROUGH=1 bench/callgrind.sh   # the same small request through the Anthropic
+#                                      # pass-through (fixed-upstream answers /v1/messages)
 #
 # Method: the proxy runs under callgrind with instrumentation off; after a warm-up the counters
 # are switched on, N requests are sent, and the total is divided by N. Needs the release
@@ -34,8 +36,13 @@ for _ in $(seq 200); do [ -s "$OUT/upstream.addr" ] && break; sleep 0.01; done
 UPSTREAM="$(head -n1 "$OUT/upstream.addr")"
 
 PORT=$(( (RANDOM % 20000) + 30000 ))
-env PROVIDER=bench "BENCH_BASE_URL=http://$UPSTREAM/v1" BENCH_MODEL=bench-model BENCH_API_KEY=x \
-  "CCPROXY_PORT=$PORT" valgrind --tool=callgrind --instr-atstart=no \
+if [ "${PASSTHROUGH:-0}" = 1 ]; then
+  PROVIDER_ENV=(PROVIDER=anthropic "ANTHROPIC_BASE_URL=http://$UPSTREAM" ANTHROPIC_MODEL=bench-model
+    ANTHROPIC_API_KEY=x)
+else
+  PROVIDER_ENV=(PROVIDER=bench "BENCH_BASE_URL=http://$UPSTREAM/v1" BENCH_MODEL=bench-model BENCH_API_KEY=x)
+fi
+env "${PROVIDER_ENV[@]}" "CCPROXY_PORT=$PORT" valgrind --tool=callgrind --instr-atstart=no \
   --callgrind-out-file="$OUT/callgrind.out.%p" "$CCPROXY_BIN" serve 2> "$OUT/proxy.log" &
 PROXY=$!
 PIDS+=($PROXY)
@@ -62,6 +69,10 @@ scenario() { # label body
   echo "{\"mode\":\"callgrind\",\"label\":\"$label\",\"instructions_per_request\":$(( (after - before) / N )),\"requests\":$N}" >> "$OUT/results.jsonl"
 }
 
+if [ "${PASSTHROUGH:-0}" = 1 ]; then
+  scenario "small, Anthropic pass-through" "$BENCH_DIR/bodies/small.json"
+  exit 0
+fi
 scenario "small" "$BENCH_DIR/bodies/small.json"
 scenario "claude-code-50k" "$BENCH_DIR/bodies/claude-code-50k.json"
 scenario "small, streamed" "$BENCH_DIR/bodies/small-stream.json"

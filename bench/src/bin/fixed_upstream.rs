@@ -8,6 +8,8 @@
 //!   content chunks, then a finish chunk, a usage chunk and `data: [DONE]`.
 //!   Every answer is prebuilt at start-up; the body is only scanned (with
 //!   `memchr`) for the `"stream"` key, never parsed as JSON.
+//! - `POST …/v1/messages` (non-streaming) answers a fixed Anthropic message, to measure
+//!   ccproxy's Anthropic pass-through against its translating path.
 //! - `GET …/models` answers a fixed model list.
 //! - `GET /stats` answers the number of completions served, so a benchmark can
 //!   check that a proxy really forwarded its requests.
@@ -64,6 +66,7 @@ struct Args {
 /// Prebuilt answers shared by all connections.
 struct Answers {
     completion: Bytes,
+    message: Bytes,
     models: Bytes,
     /// SSE frames, one per event, each ending in a blank line.
     sse_frames: Arc<[Bytes]>,
@@ -89,6 +92,18 @@ fn completion_json() -> String {
         id = ID,
         created = CREATED,
         model = MODEL
+    )
+}
+
+fn message_json() -> String {
+    format!(
+        concat!(
+            r#"{{"id":"msg_bench0000000000000001","type":"message","role":"assistant","#,
+            r#""content":[{{"type":"text","text":"Hello! This is a fixed answer from the benchmark upstream."}}],"#,
+            r#""model":"{MODEL}","stop_reason":"end_turn","stop_sequence":null,"#,
+            r#""usage":{{"input_tokens":42,"output_tokens":12}}}}"#
+        ),
+        MODEL = MODEL
     )
 }
 
@@ -255,6 +270,15 @@ async fn handle(
             .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         return Ok(resp);
     }
+    if req.method() == Method::POST && path.ends_with("/v1/messages") {
+        req.into_body().collect().await?;
+        answers.served.fetch_add(1, Ordering::Relaxed);
+        return Ok(full(
+            StatusCode::OK,
+            "application/json",
+            answers.message.clone(),
+        ));
+    }
     if req.method() == Method::GET && path.ends_with("/models") {
         return Ok(full(
             StatusCode::OK,
@@ -311,6 +335,7 @@ fn main() -> anyhow::Result<()> {
     let sse_all: Vec<u8> = frames.iter().flat_map(|f| f.iter().copied()).collect();
     let answers = Arc::new(Answers {
         completion: Bytes::from(completion_json()),
+        message: Bytes::from(message_json()),
         models: Bytes::from(models_json()),
         sse_frames: frames.into(),
         sse_all: Bytes::from(sse_all),
