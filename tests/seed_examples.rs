@@ -1,6 +1,8 @@
-//! The seed's Python error-handling example (tests/seed/error_handling.py, unchanged but for
-//! the `messages` placeholder) run against ccproxy: its rate-limit and invalid-key branches
-//! print what the seed promises.
+//! The seed's error-handling examples run against ccproxy: the Python one
+//! (tests/seed/error_handling.py, unchanged but for the `messages` placeholder) prints what
+//! the seed promises in its rate-limit and invalid-key branches, and the JavaScript one
+//! (tests/seed/error_handling.mjs, unchanged) throws what it promises in its rate-limit and
+//! provider-unavailable branches.
 //!
 //! The example posts to `http://localhost:3456`, a fixed port that parallel tests (and a
 //! ccproxy the developer is running) cannot share. Rather than edit the example, the test
@@ -14,6 +16,7 @@ use common::{clients, env_config, MockUpstream, Proxy, Reply};
 use serde_json::json;
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/seed/error_handling.py");
+const JS_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/seed/error_handling.mjs");
 
 /// The script's output, or `None` when python3 with `requests` is not installed (a skip
 /// with a notice, or a failure when `CCPROXY_REQUIRE_CLIENTS=1`, as in CI).
@@ -67,4 +70,57 @@ async fn python_example_reports_an_invalid_key() {
     };
     assert_eq!(output, "Invalid API key, check configuration\n");
     assert_eq!(upstream.attempts(), 1);
+}
+
+/// The JavaScript example's stdout (the message of the error it threw), or `None` when Node
+/// with `fetch` (18+) is not installed. The harness part of the script sends the example's
+/// `http://localhost:3456` to this test's proxy (`CCPROXY_URL`).
+async fn run_js_example(proxy: &Proxy) -> Option<String> {
+    let available =
+        clients::answers("node", &["-e", "if (!globalThis.fetch) process.exit(1)"]).await;
+    if !clients::require_or_skip("node with fetch (18+)", available) {
+        return None;
+    }
+    let output = tokio::process::Command::new("node")
+        .arg(JS_SCRIPT)
+        .env("CCPROXY_URL", format!("http://{}", proxy.addr))
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("run node");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "the example failed: {stderr}");
+    Some(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+#[tokio::test]
+async fn javascript_example_reports_a_rate_limit_with_its_wait() {
+    let upstream = MockUpstream::start().await;
+    upstream.push(Reply::error(
+        429,
+        json!({"error": {"message": "Rate limit reached", "code": "rate_limit_exceeded"}}),
+        &[("retry-after", "60")],
+    ));
+    let proxy = Proxy::start(env_config(&upstream, &[])).await;
+    let Some(output) = run_js_example(&proxy).await else {
+        return;
+    };
+    assert_eq!(output, "Rate limited, retry after 60s\n");
+    assert_eq!(upstream.attempts(), 1);
+}
+
+#[tokio::test]
+async fn javascript_example_reports_a_provider_that_is_unavailable() {
+    let upstream = MockUpstream::start().await;
+    for _ in 0..3 {
+        upstream.push(Reply::status(
+            503,
+            json!({"error": {"message": "Service Unavailable", "type": "server_error"}}),
+        ));
+    }
+    let proxy = Proxy::start(env_config(&upstream, &[])).await;
+    let Some(output) = run_js_example(&proxy).await else {
+        return;
+    };
+    assert_eq!(output, "Provider temporarily unavailable\n");
 }
