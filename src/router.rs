@@ -160,11 +160,21 @@ pub fn route(
     };
     Ok(Decision {
         rule,
-        targets,
+        targets: with_client_model(targets, &request.model),
         why,
         passed,
         size,
     })
+}
+
+/// Targets whose model is [`Target::CLIENT_MODEL`] take the request's own model.
+fn with_client_model(mut targets: Vec<Target>, model: &str) -> Vec<Target> {
+    for target in &mut targets {
+        if target.model == Target::CLIENT_MODEL {
+            target.model = model.to_string();
+        }
+    }
+    targets
 }
 
 /// Why a rule matched.

@@ -453,3 +453,21 @@ async fn two_proxies_pointing_at_each_other_stop_at_the_first_return() {
     .await;
     refused_as_loop(first_addr).await;
 }
+
+#[tokio::test]
+async fn without_anthropic_model_the_clients_model_is_kept_and_the_body_untouched() {
+    let upstream = MockUpstream::start().await;
+    upstream.push(Reply::json(message("ok")));
+    let base_url = upstream.base_url();
+    let config = config_from_env(&[
+        ("PROVIDER", "anthropic"),
+        ("ANTHROPIC_BASE_URL", base_url.as_str()),
+        ("ANTHROPIC_API_KEY", PROVIDER_KEY),
+    ]);
+    let proxy = Proxy::start(config).await;
+    let body = br#"{"model":"claude-opus-5-5","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}"#;
+    let response = post(&proxy, body).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-ccproxy-model"], "claude-opus-5-5");
+    assert_eq!(&upstream.requests()[0].body[..], &body[..]);
+}

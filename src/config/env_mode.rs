@@ -28,10 +28,14 @@ pub(super) fn load(env: &Env) -> Result<Config, ConfigError> {
             providers.push(custom);
         }
     }
-    let default_model = providers
-        .iter()
-        .find(|p| p.name == default_name)
-        .and_then(|p| p.default_model().map(str::to_string));
+    let default_model = if keeps_client_model(&default_name, env) {
+        Some(Target::CLIENT_MODEL.to_string())
+    } else {
+        providers
+            .iter()
+            .find(|p| p.name == default_name)
+            .and_then(|p| p.default_model().map(str::to_string))
+    };
     let routes = Routes {
         default: default_model
             .map(|model| {
@@ -60,6 +64,17 @@ pub(super) fn load(env: &Env) -> Result<Config, ConfigError> {
         source: ConfigSource::Environment,
         unconfigured: explicit.is_none() && keyed.is_empty(),
     })
+}
+
+/// `PROVIDER=anthropic` without `ANTHROPIC_MODEL`: Claude Code's requests already name a
+/// Claude model, so the pass-through keeps it instead of rewriting it to a default.
+fn keeps_client_model(default_name: &str, env: &Env) -> bool {
+    let is_anthropic = catalog::lookup(default_name)
+        .is_some_and(|entry| entry.kind == super::ProviderKind::Anthropic);
+    is_anthropic
+        && env
+            .get(&format!("{}_MODEL", catalog::env_prefix(default_name)))
+            .is_none()
 }
 
 fn from_catalog(entry: &CatalogEntry, env: &Env, problems: &mut Vec<Problem>) -> ProviderConfig {

@@ -99,6 +99,10 @@ pub struct Target {
 }
 
 impl Target {
+    /// The model of a target that keeps the client's model: `"anthropic,*"` sends each
+    /// request on with the `model` it asked for (the router substitutes it).
+    pub const CLIENT_MODEL: &'static str = "*";
+
     /// Parses `"provider,model"`; the model may itself contain commas-free slashes and colons.
     pub fn parse(text: &str) -> Option<Self> {
         let (provider, model) = text.split_once(',')?;

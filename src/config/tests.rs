@@ -388,3 +388,20 @@ fn config_show_lists_the_resilience_sections_in_the_file_shape() {
         serde_json::json!({"failure_threshold": 5, "cooldown_ms": 30000})
     );
 }
+
+#[test]
+fn anthropic_without_a_model_keeps_the_clients_model() {
+    let config =
+        load_env(&[("PROVIDER", "anthropic"), ("ANTHROPIC_API_KEY", "sk-ant-x")]).expect("valid");
+    assert_eq!(config.routes.default[0].to_string(), "anthropic,*");
+    let config = load_env(&[
+        ("PROVIDER", "anthropic"),
+        ("ANTHROPIC_API_KEY", "sk-ant-x"),
+        ("ANTHROPIC_MODEL", "claude-haiku-5-5"),
+    ])
+    .expect("valid");
+    assert_eq!(
+        config.routes.default[0].to_string(),
+        "anthropic,claude-haiku-5-5"
+    );
+}

@@ -444,3 +444,14 @@ fn the_explanation_names_rule_reason_targets_and_passed_rules() {
     );
     assert!(line.contains("think"), "{line}");
 }
+
+#[test]
+fn a_target_with_the_client_model_takes_the_requests_model() {
+    let mut config = config();
+    config.routes.default = targets(&["p,*", "q,fallback-model"]);
+    let decision = decide(&config, simple("claude-opus-5-5"));
+    assert_eq!(
+        decision.targets,
+        targets(&["p,claude-opus-5-5", "q,fallback-model"])
+    );
+}

@@ -9,7 +9,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::AppState;
-use crate::config::{Config, Routes};
+use crate::config::{Config, Routes, Target};
 
 /// Models have no release date here; a fixed one keeps the shape exact.
 const CREATED_AT: &str = "1970-01-01T00:00:00Z";
@@ -38,7 +38,9 @@ fn entries(config: &Config) -> Vec<Value> {
     }
     for name in Routes::NAMES {
         for target in config.routes.get(name).unwrap_or_default() {
-            if config.provider(&target.provider).is_some_and(|p| p.enabled) {
+            // A target that keeps the client's model names no model a client could pick.
+            let concrete = target.model != Target::CLIENT_MODEL;
+            if concrete && config.provider(&target.provider).is_some_and(|p| p.enabled) {
                 push(
                     target.to_string(),
                     format!("{} ({})", target.model, target.provider),
