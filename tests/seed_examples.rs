@@ -26,23 +26,30 @@ async fn run_example(proxy: &Proxy) -> Option<String> {
         return None;
     }
     let via = format!("http://{}", proxy.addr);
-    let output = tokio::process::Command::new("python3")
+    let mut command = tokio::process::Command::new("python3");
+    command
         .arg(SCRIPT)
         .env("HTTP_PROXY", &via)
         .env("http_proxy", &via)
         .env_remove("NO_PROXY")
-        .env_remove("no_proxy")
+        .env_remove("no_proxy");
+    Some(stdout_of(command).await)
+}
+
+/// Runs an example to its end; it must exit 0. Returns what it printed on stdout.
+async fn stdout_of(mut command: tokio::process::Command) -> String {
+    let output = command
         .kill_on_drop(true)
         .output()
         .await
-        .expect("run python3");
+        .expect("run the example");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "the example failed: {stderr}");
-    Some(String::from_utf8_lossy(&output.stdout).into_owned())
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-#[tokio::test]
-async fn python_example_reports_a_rate_limit_with_its_wait() {
+/// A proxy whose upstream answers the next request with a 429 and `retry-after: 60`.
+async fn rate_limited() -> (MockUpstream, Proxy) {
     let upstream = MockUpstream::start().await;
     upstream.push(Reply::error(
         429,
@@ -50,6 +57,12 @@ async fn python_example_reports_a_rate_limit_with_its_wait() {
         &[("retry-after", "60")],
     ));
     let proxy = Proxy::start(env_config(&upstream, &[])).await;
+    (upstream, proxy)
+}
+
+#[tokio::test]
+async fn python_example_reports_a_rate_limit_with_its_wait() {
+    let (upstream, proxy) = rate_limited().await;
     let Some(output) = run_example(&proxy).await else {
         return;
     };
@@ -81,27 +94,16 @@ async fn run_js_example(proxy: &Proxy) -> Option<String> {
     if !clients::require_or_skip("node with fetch (18+)", available) {
         return None;
     }
-    let output = tokio::process::Command::new("node")
+    let mut command = tokio::process::Command::new("node");
+    command
         .arg(JS_SCRIPT)
-        .env("CCPROXY_URL", format!("http://{}", proxy.addr))
-        .kill_on_drop(true)
-        .output()
-        .await
-        .expect("run node");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "the example failed: {stderr}");
-    Some(String::from_utf8_lossy(&output.stdout).into_owned())
+        .env("CCPROXY_URL", format!("http://{}", proxy.addr));
+    Some(stdout_of(command).await)
 }
 
 #[tokio::test]
 async fn javascript_example_reports_a_rate_limit_with_its_wait() {
-    let upstream = MockUpstream::start().await;
-    upstream.push(Reply::error(
-        429,
-        json!({"error": {"message": "Rate limit reached", "code": "rate_limit_exceeded"}}),
-        &[("retry-after", "60")],
-    ));
-    let proxy = Proxy::start(env_config(&upstream, &[])).await;
+    let (upstream, proxy) = rate_limited().await;
     let Some(output) = run_js_example(&proxy).await else {
         return;
     };

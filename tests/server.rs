@@ -12,6 +12,14 @@ async fn json_of(response: reqwest::Response) -> Value {
     response.json().await.expect("JSON body")
 }
 
+/// Asserts an error response's status and `error.code`; returns the body for more checks.
+async fn assert_error(response: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(response.status(), status);
+    let body = json_of(response).await;
+    assert_eq!(body["error"]["code"], code, "{body}");
+    body
+}
+
 #[tokio::test]
 async fn root_names_the_service_and_version() {
     let proxy = Proxy::start(config_from_env(&[])).await;
@@ -101,11 +109,7 @@ async fn wrong_method_is_a_json_error() {
         .send()
         .await
         .expect("GET");
-    assert_eq!(response.status(), 405);
-    assert_eq!(
-        json_of(response).await["error"]["code"],
-        "method_not_allowed"
-    );
+    assert_error(response, 405, "method_not_allowed").await;
 }
 
 #[tokio::test]
@@ -196,8 +200,7 @@ async fn proxy_key_is_required_when_configured() {
         .send()
         .await
         .expect("POST");
-    assert_eq!(wrong.status(), 401);
-    assert_eq!(json_of(wrong).await["error"]["code"], "invalid_api_key");
+    assert_error(wrong, 401, "invalid_api_key").await;
 
     let status = client()
         .get(proxy.url("/status"))
@@ -442,11 +445,7 @@ async fn with_a_key_the_key_decides_but_pages_still_cannot_read_the_figures() {
         .send()
         .await
         .expect("GET");
-    assert_eq!(rebound.status(), 403);
-    assert_eq!(
-        json_of(rebound).await["error"]["code"],
-        "cross_origin_forbidden"
-    );
+    assert_error(rebound, 403, "cross_origin_forbidden").await;
 }
 
 #[tokio::test]
