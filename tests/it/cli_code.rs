@@ -3,7 +3,7 @@
 //! wired in with ANTHROPIC_AUTH_TOKEN, the user's ANTHROPIC_API_KEY is hidden, the exit
 //! code comes back, and Claude Code's settings files are left alone.
 
-mod cli_support;
+use crate::cli_support;
 
 use std::collections::HashMap;
 

@@ -1,6 +1,5 @@
 //! Test support: a scripted upstream that records what it receives, and the real proxy
 //! started in-process on `127.0.0.1:0`. No fixed ports, no global state.
-#![allow(dead_code)] // each test binary uses a different part of this module
 
 pub mod clients;
 pub mod config_file;

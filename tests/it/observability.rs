@@ -3,7 +3,7 @@
 //! (parsed as Prometheus samples), priced when the config has prices; the dashboard page
 //! is served from the binary.
 
-mod common;
+use crate::common;
 
 use common::prometheus;
 use common::{

@@ -7,7 +7,7 @@
 //! skips, unless `CCPROXY_REQUIRE_CLIENTS=1` (as in CI) makes that a failure
 //! (`common::clients`).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

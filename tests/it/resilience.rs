@@ -2,7 +2,7 @@
 //! fallbacks, the circuit breaker, every timeout, broken bodies, and a client disconnect
 //! that cancels the upstream request.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! of one scripted upstream; the sub-agent tag removed upstream; count_tokens and
 //! /v1/models.
 
-mod common;
+use crate::common;
 
 use common::{client, ConfigFile, MockUpstream, Proxy, Reply, PROVIDER_KEY};
 use serde_json::{json, Value};

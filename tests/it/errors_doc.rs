@@ -3,7 +3,7 @@
 //! it against the document. `CCPROXY_BLESS_DOCS=1 cargo test --test errors_doc` rewrites the
 //! examples from what the proxy returns.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! The real binary, as a new user runs it: no config at all, a port already taken,
 //! graceful stop on SIGTERM.
 
-mod cli_support;
+use crate::cli_support;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -3,7 +3,7 @@
 //! echoed thought signatures) and what the client gets back (text, thinking, tool calls,
 //! stream events, usage, errors in the proxy's catalog, countTokens).
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -175,9 +175,10 @@ async fn claude_codes_tool_set_reaches_gemini_without_a_rejected_key() {
     let upstream = MockUpstream::start().await;
     upstream.push(Reply::json(answer(json!([{"text": "hi"}]), "STOP")));
     let proxy = Proxy::start(gemini(&upstream)).await;
-    let mut request: Value =
-        serde_json::from_str(include_str!("fixtures/claude-code-2.1.331-first-turn.json"))
-            .expect("fixture");
+    let mut request: Value = serde_json::from_str(include_str!(
+        "../fixtures/claude-code-2.1.331-first-turn.json"
+    ))
+    .expect("fixture");
     request["stream"] = json!(false);
     let response = post(&proxy, &request).await;
     assert_eq!(response.status(), 200);

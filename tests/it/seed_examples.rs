@@ -10,7 +10,7 @@
 //! sends `POST http://localhost:3456/v1/messages` in absolute form to our listener, which
 //! routes it by path like any other request.
 
-mod common;
+use crate::common;
 
 use common::{clients, env_config, MockUpstream, Proxy, Reply};
 use serde_json::json;

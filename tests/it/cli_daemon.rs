@@ -2,7 +2,7 @@
 //! stale PID files, a port held by another program, stopping when nothing runs, and the
 //! LSB exit codes of `status`.
 
-mod cli_support;
+use crate::cli_support;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,6 +1,5 @@
 //! Driving the real `ccproxy` binary: a temporary HOME with a free port, commands run with
 //! the environment cleared, and every server started from that HOME killed on drop.
-#![allow(dead_code)] // each test binary uses a different part of this module
 
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -5,7 +5,7 @@
 //! test with a notice, unless `CCPROXY_REQUIRE_CLIENTS=1` (CI), which makes it a failure
 //! (`common::clients`).
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::process::Stdio;

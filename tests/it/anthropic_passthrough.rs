@@ -4,7 +4,7 @@
 //! comes back (the body and SSE bytes as written, Anthropic's request id and rate-limit
 //! headers, errors in the proxy's catalog), plus the loop guard.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! The server end to end: endpoints, request ids, validation, authentication, the missing
 //! provider key, and a text request through a scripted OpenAI-compatible upstream.
 
-mod common;
+use crate::common;
 
 use common::{
     client, config_from_env, env_config, hello, MockUpstream, Proxy, Reply, PROVIDER_KEY,

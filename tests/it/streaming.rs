@@ -1,7 +1,7 @@
 //! Streaming end to end: the real proxy between a client and a scripted OpenAI-compatible
 //! upstream that writes its SSE bytes exactly as scripted.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -229,9 +229,10 @@ async fn a_client_that_goes_away_drops_the_upstream_stream() {
 
 #[tokio::test]
 async fn claude_codes_captured_first_turn_is_translated_and_answered() {
-    let fixture: Value =
-        serde_json::from_str(include_str!("fixtures/claude-code-2.1.331-first-turn.json"))
-            .expect("fixture");
+    let fixture: Value = serde_json::from_str(include_str!(
+        "../fixtures/claude-code-2.1.331-first-turn.json"
+    ))
+    .expect("fixture");
     let upstream = MockUpstream::start().await;
     upstream.push(Reply::openai_stream(&[
         chunk(

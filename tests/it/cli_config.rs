@@ -2,7 +2,7 @@
 //! `config check | show | init | import-ccr` (with a claude-code-router config written the
 //! way its documentation shows one), `statusline`, `--help` for every command, exit codes.
 
-mod cli_support;
+use crate::cli_support;
 
 use cli_support::{Home, GROQ_KEY};
 

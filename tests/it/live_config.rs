@@ -2,7 +2,7 @@
 //! each visible on the next request; keys masked; invalid changes refused) and the config
 //! file re-read on change and on SIGHUP (a broken edit leaves the old configuration on).
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

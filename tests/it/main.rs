@@ -1,0 +1,22 @@
+//! Every integration test, in one binary (one link per change): each module below is one
+//! area of behaviour, driven through the real server or the real `ccproxy` binary.
+
+mod cli_support;
+mod common;
+
+mod anthropic_passthrough;
+mod cli;
+mod cli_code;
+mod cli_config;
+mod cli_daemon;
+mod errors_doc;
+mod gemini;
+mod live_config;
+mod observability;
+mod real_clients;
+mod resilience;
+mod routing;
+mod seed_examples;
+mod server;
+mod streaming;
+mod ui_browser;
