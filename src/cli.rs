@@ -57,6 +57,12 @@ pub enum Command {
         after_help = "Examples:\n  ccproxy config check\n  ccproxy config show\n  ccproxy config init\n  ccproxy config import-ccr"
     )]
     Config(ConfigCommand),
+    /// Developer keys for team mode (through the running proxy's admin API)
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  ccproxy keys create alice --group ml --rpm 30 --tpm 200000\n  ccproxy keys list\n  ccproxy keys revoke alice\n\nTalks to the running proxy with CCPROXY_API_KEY (the admin key). The first key turns\nteam mode on: /v1/messages then requires a developer key."
+    )]
+    Keys(KeysCommand),
     /// One status line for Claude Code: the session's route and model, and proxy health
     #[command(
         after_help = "Reads the JSON Claude Code passes on stdin. In ~/.claude/settings.json:\n  \"statusLine\": {\"type\": \"command\", \"command\": \"ccproxy statusline\"}\n\nExample:\n  echo '{\"session_id\":\"abc\"}' | ccproxy statusline"
@@ -116,6 +122,49 @@ pub enum Shell {
     #[value(alias = "bash", alias = "zsh", alias = "sh")]
     Posix,
     Fish,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a developer key and print it (shown this once)
+    Create(KeyCreateArgs),
+    /// List the developer keys with their limits and usage (never the keys)
+    List(KeysListArgs),
+    /// Revoke a developer key: refused on every replica within a second
+    Revoke(KeyNameArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct KeyCreateArgs {
+    /// The developer's name (letters, digits, '.', '_', '-')
+    pub name: String,
+    /// A group, for group spend limits
+    #[arg(long)]
+    pub group: Option<String>,
+    /// Requests per minute (default: no limit)
+    #[arg(long)]
+    pub rpm: Option<u64>,
+    /// Tokens per minute, input plus output (default: no limit)
+    #[arg(long)]
+    pub tpm: Option<u64>,
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct KeysListArgs {
+    /// Print the server's answer as JSON
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct KeyNameArgs {
+    pub name: String,
+    #[command(flatten)]
+    pub server: ServerArgs,
 }
 
 #[derive(Debug, Subcommand)]

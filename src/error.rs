@@ -116,6 +116,42 @@ pub enum ProxyError {
     ProxyLoop { provider: String, base_url: String },
     #[error("internal error: {message}")]
     Internal { message: String },
+    /// Team mode: the developer key is missing, unknown or revoked.
+    #[error("{reason}")]
+    DeveloperKey { reason: &'static str },
+    /// A developer key's own limit, requests or tokens per minute, across all replicas.
+    #[error("Rate limit exceeded for key '{key}': at most {limit} {unit} per minute")]
+    KeyRateLimited {
+        key: String,
+        unit: &'static str,
+        limit: u64,
+        remaining: u64,
+        retry_after: Duration,
+    },
+    /// A spend limit (of the key, its group or the organization) is used up for its period.
+    #[error(
+        "Spend limit exceeded: the {period} limit of {scope} is {}, and {} has been spent; \
+         it resets in {}",
+        show_cents(*limit_cents),
+        show_cents(*spent_cents),
+        show_wait(*retry_after)
+    )]
+    SpendLimitExceeded {
+        scope: String,
+        period: &'static str,
+        limit_cents: u64,
+        spent_cents: u64,
+        retry_after: Duration,
+    },
+    /// The team store (Redis or the embedded file) cannot be reached.
+    #[error("the team store is unavailable, so requests are refused until it is back: {reason}")]
+    StoreUnavailable { reason: String },
+    #[error("no developer key named '{name}'")]
+    KeyNotFound { name: String },
+    #[error("a developer key named '{name}' already exists")]
+    KeyExists { name: String },
+    #[error("no spend limit with id '{id}'")]
+    SpendLimitNotFound { id: String },
 }
 
 impl ProxyError {
@@ -128,7 +164,13 @@ impl ProxyError {
             | Self::InvalidConfig { .. }
             | Self::ProviderRejected { .. }
             | Self::PromptTooLong { .. } => StatusCode::BAD_REQUEST,
-            Self::ProviderExists { .. } => StatusCode::CONFLICT,
+            Self::ProviderExists { .. } | Self::KeyExists { .. } => StatusCode::CONFLICT,
+            Self::DeveloperKey { .. } => StatusCode::UNAUTHORIZED,
+            Self::KeyRateLimited { .. } | Self::SpendLimitExceeded { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            Self::StoreUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::KeyNotFound { .. } | Self::SpendLimitNotFound { .. } => StatusCode::NOT_FOUND,
             Self::RequestTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotFound { .. } | Self::ModelNotFound { .. } | Self::ProviderNotFound { .. } => {
                 StatusCode::NOT_FOUND
@@ -159,8 +201,13 @@ impl ProxyError {
             | Self::UnknownProvider { .. }
             | Self::InvalidConfig { .. }
             | Self::ProviderExists { .. }
+            | Self::KeyExists { .. }
             | Self::ProviderRejected { .. }
             | Self::PromptTooLong { .. } => "invalid_request_error",
+            Self::KeyNotFound { .. } | Self::SpendLimitNotFound { .. } => "not_found_error",
+            Self::DeveloperKey { .. } => "authentication_error",
+            Self::KeyRateLimited { .. } | Self::SpendLimitExceeded { .. } => "rate_limit_error",
+            Self::StoreUnavailable { .. } => "api_error",
             Self::RequestTooLarge { .. } => "request_too_large",
             Self::NotFound { .. } | Self::ProviderNotFound { .. } => "not_found_error",
             Self::ProxyAuth { .. } | Self::MissingApiKey { .. } | Self::InvalidApiKey { .. } => {
@@ -205,6 +252,13 @@ impl ProxyError {
             Self::PromptTooLong { .. } => "prompt_too_long",
             Self::ProxyLoop { .. } => "proxy_loop",
             Self::Internal { .. } => "internal_error",
+            Self::DeveloperKey { .. } => "invalid_api_key",
+            Self::KeyRateLimited { .. } => "rate_limit_exceeded",
+            Self::SpendLimitExceeded { .. } => "spend_limit_exceeded",
+            Self::StoreUnavailable { .. } => "store_unavailable",
+            Self::KeyNotFound { .. } => "key_not_found",
+            Self::KeyExists { .. } => "key_exists",
+            Self::SpendLimitNotFound { .. } => "spend_limit_not_found",
         }
     }
 
@@ -213,6 +267,8 @@ impl ProxyError {
         match self {
             Self::RateLimited { retry_after, .. }
             | Self::ProviderUnavailable { retry_after, .. } => *retry_after,
+            Self::KeyRateLimited { retry_after, .. }
+            | Self::SpendLimitExceeded { retry_after, .. } => Some(*retry_after),
             _ => None,
         }
     }
@@ -252,6 +308,20 @@ impl ProxyError {
                 if let Some(remaining) = remaining {
                     details.insert("remaining".into(), json!(remaining));
                 }
+            }
+            Self::KeyRateLimited {
+                limit, remaining, ..
+            } => {
+                details.insert("limit".into(), json!(limit));
+                details.insert("remaining".into(), json!(remaining));
+            }
+            Self::SpendLimitExceeded {
+                limit_cents,
+                spent_cents,
+                ..
+            } => {
+                details.insert("limit".into(), json!(limit_cents));
+                details.insert("spent".into(), json!(spent_cents));
             }
             Self::ModelNotFound { available, .. } if !available.is_empty() => {
                 details.insert("available_models".into(), json!(available));
@@ -343,6 +413,18 @@ impl ProxyError {
             Self::ProviderExists { name } => {
                 format!("Change it with PUT /providers/{name}, or choose another name")
             }
+            Self::DeveloperKey { .. } => "Send your developer key (from `ccproxy keys create`) \
+                 as the x-api-key header or as Authorization: Bearer <key>"
+                .to_string(),
+            Self::KeyRateLimited { .. } => "Wait retry_after seconds, or ask for a higher \
+                 limit"
+                .to_string(),
+            Self::SpendLimitExceeded { .. } => "Wait until the period resets (retry_after \
+                 seconds), or ask the admin to raise the spend limit"
+                .to_string(),
+            Self::StoreUnavailable { .. } => "Check that the store (CCPROXY_REDIS_URL or \
+                 store.redis_url) is reachable; requests resume by themselves once it is"
+                .to_string(),
             _ => return None,
         })
     }
@@ -351,7 +433,10 @@ impl ProxyError {
     fn should_retry(&self) -> Option<bool> {
         let status = self.status();
         if (status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS)
-            || matches!(self, Self::ProxyLoop { .. })
+            || matches!(
+                self,
+                Self::ProxyLoop { .. } | Self::SpendLimitExceeded { .. }
+            )
         {
             Some(false)
         } else {
@@ -432,6 +517,21 @@ fn show_duration(duration: Duration) -> String {
     } else {
         format!("{millis}ms")
     }
+}
+
+/// `2h 5m`, `3m 20s` or `40s`: how long until a limit resets.
+fn show_wait(wait: Duration) -> String {
+    let seconds = wait.as_secs();
+    match (seconds / 3600, seconds % 3600 / 60, seconds % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, s) => format!("{m}m {s}s"),
+        (h, m, _) => format!("{h}h {m}m"),
+    }
+}
+
+/// `$1.50` from 150 cents.
+fn show_cents(cents: u64) -> String {
+    format!("${}.{:02}", cents / 100, cents % 100)
 }
 
 fn bool_str(value: bool) -> &'static str {

@@ -14,6 +14,8 @@ pub mod secret;
 pub mod server;
 pub mod sse;
 pub mod stats;
+pub mod store;
+pub mod team;
 pub mod tokens;
 pub mod translate;
 pub mod wire;

@@ -6,6 +6,7 @@ mod config_cmd;
 mod files;
 mod import_ccr;
 mod instance;
+mod keys;
 mod probe;
 mod process;
 mod serve;
@@ -19,7 +20,7 @@ mod wiring;
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, ConfigCommand, ServerArgs};
+use crate::cli::{Cli, Command, ConfigCommand, KeysCommand, ServerArgs};
 use crate::config::Overrides;
 
 /// Exit codes of every command.
@@ -45,6 +46,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Config(ConfigCommand::Show(args)) => config_cmd::show(&args),
         Command::Config(ConfigCommand::Init(args)) => config_cmd::init(&args),
         Command::Config(ConfigCommand::ImportCcr(args)) => import_ccr::run(&args),
+        Command::Keys(KeysCommand::Create(args)) => keys::create(&args),
+        Command::Keys(KeysCommand::List(args)) => keys::list(&args),
+        Command::Keys(KeysCommand::Revoke(args)) => keys::revoke(&args),
         Command::Statusline(args) => statusline::run(&args),
         Command::Version => {
             say(&format!("ccproxy {}", env!("CARGO_PKG_VERSION")));

@@ -98,9 +98,26 @@ impl Probe {
 
     /// `GET {path}` with the proxy key, as JSON; an error says what went wrong.
     pub fn get_json(&self, endpoint: &Endpoint, path: &str) -> anyhow::Result<Value> {
-        let mut request = self.client.get(format!("{}{path}", endpoint.url));
+        self.call(endpoint, reqwest::Method::GET, path, None)
+    }
+
+    /// A request with the proxy key (and a JSON body, if any); its JSON answer, or an error
+    /// with the server's message.
+    pub fn call(
+        &self,
+        endpoint: &Endpoint,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> anyhow::Result<Value> {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", endpoint.url));
         if let Some(key) = &endpoint.key {
             request = request.header("x-api-key", key.expose());
+        }
+        if let Some(body) = body {
+            request = request.json(body);
         }
         self.runtime.block_on(async {
             let response = request

@@ -61,6 +61,7 @@ pub(super) fn load(env: &Env) -> Result<Config, ConfigError> {
         log: default_log(),
         prices: Prices::default(),
         resilience: Resilience::default(),
+        team: super::TeamSettings::default(),
         source: ConfigSource::Environment,
         unconfigured: explicit.is_none() && keyed.is_empty(),
     })

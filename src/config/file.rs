@@ -18,6 +18,8 @@ use super::{
 };
 use crate::secret::Secret;
 
+mod team;
+
 const TOP_KEYS: &[&str] = &[
     "host",
     "port",
@@ -31,6 +33,8 @@ const TOP_KEYS: &[&str] = &[
     "retry",
     "timeouts",
     "circuit_breaker",
+    "team",
+    "store",
 ];
 const PROVIDER_KEYS: &[&str] = &["name", "type", "base_url", "api_key", "models", "enabled"];
 const ROUTE_KEYS: &[&str] = &[
@@ -101,6 +105,7 @@ impl Reader<'_> {
         let routes = self.routes(top.get("routes"), &providers);
         let prices = prices::read(top.get("prices"), &providers, &mut self.problems);
         let resilience = self.resilience(top);
+        let team = self.team(top);
         Some(Config {
             host: self
                 .string("", top, "host")
@@ -115,6 +120,7 @@ impl Reader<'_> {
             log,
             prices,
             resilience,
+            team,
             source,
             unconfigured: false,
         })

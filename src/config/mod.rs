@@ -13,6 +13,7 @@ mod prices;
 mod problems;
 pub mod resilience;
 pub mod show;
+pub mod team;
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,7 @@ pub use env::Env;
 pub use prices::{Price, Prices};
 pub use problems::{ConfigError, Problem};
 pub use resilience::{BreakerSettings, Resilience, RetrySettings, Timeouts};
+pub use team::{OnError, StoreSettings, TeamSettings};
 
 use crate::secret::Secret;
 
@@ -186,6 +188,8 @@ pub struct Config {
     pub prices: Prices,
     /// Retries, timeouts and the circuit breaker.
     pub resilience: Resilience,
+    /// Developer keys and where team state lives.
+    pub team: TeamSettings,
     pub source: ConfigSource,
     /// True when nothing at all was configured (no file, no provider key, no PROVIDER):
     /// errors then also explain how to choose a provider.
@@ -282,6 +286,7 @@ fn apply_overrides(
             )),
         }
     }
+    apply_store_overrides(&mut config.team.store, env, problems);
     if let Some(key) = env.get("CCPROXY_API_KEY") {
         config.api_key = Some(Secret::new(key));
     }
@@ -302,6 +307,22 @@ fn apply_overrides(
             Some(json) => config.log.json = json,
             None => problems.push(Problem::new("LOG_FORMAT", log_format_problem(format))),
         }
+    }
+}
+
+/// `CCPROXY_REDIS_URL`, and the embedded store's default file under `~/.ccproxy`.
+fn apply_store_overrides(store: &mut StoreSettings, env: &Env, problems: &mut Vec<Problem>) {
+    if let Some(url) = env.get(team::REDIS_URL_VAR) {
+        let shown = format!("the value of {}", team::REDIS_URL_VAR);
+        match team::check_redis_url(url, &shown) {
+            Ok(()) => store.redis_url = Some(Secret::new(url)),
+            Err(problem) => problems.push(Problem::new(team::REDIS_URL_VAR, problem)),
+        }
+    }
+    if store.path.is_none() {
+        store.path = env
+            .get("HOME")
+            .map(|home| Path::new(home).join(".ccproxy").join(team::STORE_FILE));
     }
 }
 

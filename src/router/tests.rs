@@ -49,6 +49,7 @@ fn config() -> Config {
         source: ConfigSource::Environment,
         unconfigured: false,
         resilience: Default::default(),
+        team: crate::config::TeamSettings::default(),
         prices: Default::default(),
     }
 }

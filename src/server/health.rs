@@ -19,7 +19,12 @@ const UNHEALTHY_ERROR_RATE: f64 = 0.5;
 pub async fn health(State(state): State<Arc<AppState>>, request: Request) -> Json<Value> {
     let config = state.config();
     if middleware::may_see_figures(&config, state.local_addr.port(), &request).is_err() {
-        return Json(json!({"status": "healthy"}));
+        let status = if state.team.health().is_down() {
+            "degraded"
+        } else {
+            "healthy"
+        };
+        return Json(json!({ "status": status }));
     }
     let snapshot = state.stats.snapshot();
     Json(detailed(&state, &config, &snapshot))
@@ -29,7 +34,14 @@ pub async fn stats(State(state): State<Arc<AppState>>) -> Json<Value> {
     let config = state.config();
     let snapshot = state.stats.snapshot();
     let mut body = detailed(&state, &config, &snapshot);
+    let keys = match state.team.active() {
+        true => state.team.keys().await.ok(),
+        false => None,
+    };
     if let Value::Object(body) = &mut body {
+        if let (Some(keys), Some(Value::Object(team))) = (keys, body.get_mut("team")) {
+            team.insert("keys".into(), json!(keys));
+        }
         body.insert("statistics".into(), json!(snapshot));
         body.insert("timeline".into(), json!(state.stats.timeline()));
         body.insert("recent".into(), json!(state.stats.recent()));
@@ -50,7 +62,8 @@ fn detailed(state: &AppState, config: &Config, snapshot: &Snapshot) -> Value {
             (p.name.clone(), health)
         })
         .collect();
-    let unhealthy = providers.values().any(|p| p["status"] == "unhealthy");
+    let store_down = state.team.health().is_down();
+    let unhealthy = store_down || providers.values().any(|p| p["status"] == "unhealthy");
     let process = Process::read();
     let totals = &snapshot.totals;
     json!({
@@ -74,6 +87,20 @@ fn detailed(state: &AppState, config: &Config, snapshot: &Snapshot) -> Value {
             "recent": totals.recent,
         },
         "providers": providers,
+        "team": team_status(state),
+    })
+}
+
+/// Team mode and its store: which, whether it answers, and its failure policy.
+fn team_status(state: &AppState) -> Value {
+    let team = &state.team;
+    let health = team.health();
+    json!({
+        "mode": if team.active() { "on" } else { "off" },
+        "store": team.store_kind(),
+        "store_status": if health.is_down() { "unavailable" } else if team.store_kind().is_some() { "ok" } else { "none" },
+        "on_error": team.settings().on_error.as_str(),
+        "store_outages": health.outages(),
     })
 }
 

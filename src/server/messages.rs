@@ -28,8 +28,16 @@ use crate::config::{Config, Target};
 use crate::dispatch::Tally;
 use crate::error::ProxyError;
 use crate::stats::{InFlight, RequestRecord};
+use crate::team::{Developer, Ticket};
 use crate::wire::anthropic::{self, StreamEvent};
 use crate::{providers, router, sse};
+
+/// The reservation's estimate of input tokens: the body's bytes over this (generous: JSON
+/// and English run near 4 bytes a token); settled with the real count afterwards.
+const ESTIMATE_BYTES_PER_TOKEN: u64 = 4;
+
+/// The output reserved for a request that states no `max_tokens`.
+const UNSTATED_MAX_TOKENS: u64 = 4096;
 
 /// Upstream silence after which the client gets a `ping` (§3.7).
 const PING_INTERVAL: Duration = Duration::from_secs(10);
@@ -37,7 +45,9 @@ const PING_INTERVAL: Duration = Duration::from_secs(10);
 pub async fn create(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let mut finish = Finish::start(state.clone(), &request);
     let config = finish.config.clone();
-    match handle(&state, &config, request, &mut finish.record).await {
+    let developer = request.extensions().get::<Developer>().cloned();
+    let team = (&state, developer.as_ref(), &mut finish.ticket);
+    match handle(&state, &config, request, &mut finish.record, team).await {
         Ok((answer, served, rule)) => {
             let mut response = match answer {
                 Answer::Message(message) => Json(message).into_response(),
@@ -73,11 +83,17 @@ async fn handle(
     config: &Config,
     request: Request,
     record: &mut RequestRecord,
+    team: (&Arc<AppState>, Option<&Developer>, &mut Option<Ticket>),
 ) -> Result<(Answer, Target, router::Rule), ProxyError> {
     let (parts, body) = request.into_parts();
     let bytes = body::read(&parts.headers, body, config.max_request_bytes).await?;
     let mut request = body::messages_request(&bytes)?;
     record.stream = request.stream;
+    if let (owner, Some(developer), ticket) = team {
+        let output = request.max_tokens.unwrap_or(UNSTATED_MAX_TOKENS);
+        let estimate = bytes.len() as u64 / ESTIMATE_BYTES_PER_TOKEN + output;
+        *ticket = owner.team.admit(developer, estimate).await?;
+    }
     let decision = super::routing::route(config, &mut request).await?;
     tracing::debug!(model = %request.model, "{}", decision.explain());
     record.rule = Some(decision.rule.as_str());
@@ -133,6 +149,8 @@ struct Finish {
     state: Arc<AppState>,
     config: Arc<Config>,
     record: RequestRecord,
+    /// The developer's reservation (team mode), settled with the record.
+    ticket: Option<Ticket>,
     _in_flight: InFlight,
 }
 
@@ -147,6 +165,7 @@ impl Finish {
             config: state.config(),
             _in_flight: state.stats.enter(),
             record: RequestRecord::new(id, Instant::now()),
+            ticket: None,
             state,
         }
     }
@@ -163,6 +182,11 @@ impl Drop for Finish {
         let started = self.record.started;
         let record =
             std::mem::replace(&mut self.record, RequestRecord::new(String::new(), started));
+        if let Some(ticket) = self.ticket.take() {
+            let cost = record.cost(&self.config.prices);
+            let (input, output) = (record.input_tokens, record.output_tokens);
+            self.state.team.settle(ticket, input, output, cost);
+        }
         self.state.stats.record(record, &self.config.prices);
     }
 }

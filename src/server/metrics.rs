@@ -12,11 +12,93 @@ use axum::response::IntoResponse;
 use super::AppState;
 use crate::stats::window::Buckets;
 use crate::stats::{Process, SeriesTotals, Totals};
+use crate::team::KeyUsage;
 
 const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
+/// Developer keys shown as labels at most; the rest are summed under `key="other"`.
+const MAX_KEY_LABELS: usize = 100;
+
 pub async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, CONTENT_TYPE)], render(&state))
+    let keys = match state.team.active() {
+        true => state.team.keys().await.ok(),
+        false => None,
+    };
+    let mut text = render(&state);
+    team(&mut text, &state, keys.unwrap_or_default());
+    ([(header::CONTENT_TYPE, CONTENT_TYPE)], text)
+}
+
+/// The team store's health and the usage per developer key (the busiest
+/// [`MAX_KEY_LABELS`] by name, the rest as `other`).
+fn team(text: &mut String, state: &AppState, mut keys: Vec<KeyUsage>) {
+    let mut out = Exposition::default();
+    let health = state.team.health();
+    out.single(
+        "ccproxy_store_up",
+        "gauge",
+        "1 when the team store answers (or none is used), 0 during an outage.",
+        if health.is_down() { 0.0 } else { 1.0 },
+    );
+    out.single(
+        "ccproxy_store_outages_total",
+        "counter",
+        "Times the team store became unavailable.",
+        health.outages() as f64,
+    );
+    out.single(
+        "ccproxy_store_errors_total",
+        "counter",
+        "Team store calls that failed or missed their deadline.",
+        health.failures() as f64,
+    );
+    keys.sort_by(|a, b| b.requests.cmp(&a.requests).then(a.name.cmp(&b.name)));
+    let mut rows: Vec<(String, [f64; 4])> = Vec::new();
+    for (i, key) in keys.iter().enumerate() {
+        let values = [
+            key.requests as f64,
+            key.input_tokens as f64,
+            key.output_tokens as f64,
+            key.cost_usd,
+        ];
+        if i < MAX_KEY_LABELS {
+            rows.push((key.name.clone(), values));
+        } else if let Some((_, other)) = rows.iter_mut().find(|(name, _)| name == "other") {
+            other.iter_mut().zip(values).for_each(|(sum, v)| *sum += v);
+        } else {
+            rows.push(("other".into(), values));
+        }
+    }
+    for (index, (metric, help)) in [
+        (
+            "ccproxy_key_requests_total",
+            "Messages requests per developer key.",
+        ),
+        (
+            "ccproxy_key_input_tokens_total",
+            "Input tokens per developer key.",
+        ),
+        (
+            "ccproxy_key_output_tokens_total",
+            "Output tokens per developer key.",
+        ),
+        (
+            "ccproxy_key_cost_dollars_total",
+            "Cost in dollars per developer key (priced models).",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if rows.is_empty() {
+            break;
+        }
+        out.family(metric, "counter", help);
+        for (name, values) in &rows {
+            out.sample(metric, &[("key", name)], values[index]);
+        }
+    }
+    text.push_str(&out.text);
 }
 
 fn render(state: &AppState) -> String {

@@ -80,9 +80,18 @@ pub(super) fn may_see_figures(
     }
 }
 
+/// The paths that need a developer key in team mode (from any peer: the key is the
+/// credential).
+fn is_metered(path: &str) -> bool {
+    matches!(
+        path,
+        "/v1/messages" | "/v1/messages/count_tokens" | "/v1/models"
+    )
+}
+
 pub async fn authenticate(
     State(state): State<Arc<AppState>>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     if is_public(request.method(), request.uri().path()) {
@@ -90,6 +99,15 @@ pub async fn authenticate(
     }
     if let Some(error) = looped(&state, request.headers()) {
         return error.into_response();
+    }
+    if state.team.active() && is_metered(request.uri().path()) {
+        return match state.team.authenticate(request.headers()).await {
+            Ok(developer) => {
+                request.extensions_mut().insert(developer);
+                next.run(request).await
+            }
+            Err(error) => error.into_response(),
+        };
     }
     let config = state.config();
     let port = state.local_addr.port();
@@ -118,19 +136,7 @@ fn looped(state: &AppState, headers: &HeaderMap) -> Option<ProxyError> {
 }
 
 fn check_key(headers: &HeaderMap, expected: &str) -> Result<(), ProxyError> {
-    let presented = headers
-        .get("x-api-key")
-        .and_then(|v| v.to_str().ok())
-        .or_else(|| {
-            headers
-                .get("authorization")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| {
-                    v.strip_prefix("Bearer ")
-                        .or_else(|| v.strip_prefix("bearer "))
-                })
-        });
-    let Some(presented) = presented else {
+    let Some(presented) = crate::team::keys::presented(headers) else {
         return Err(ProxyError::ProxyAuth {
             reason: "No API key provided: this ccproxy requires its key",
         });
@@ -198,13 +204,16 @@ fn is_loopback_host(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Admin API writes with a body (`POST`/`PUT`/`PATCH` under `/providers`) must say
+/// Admin API writes with a body (`POST`/`PUT`/`PATCH` under `/providers`, `/keys` and
+/// `/v1/organizations`) must say
 /// `content-type: application/json`: a web page can only send that after the browser's
 /// CORS preflight, which this server never grants. A write without a body (the toggle)
 /// needs no type.
 fn check_admin_write(request: &Request) -> Result<(), ProxyError> {
     let path = request.uri().path();
-    let admin = path == "/providers" || path.starts_with("/providers/");
+    let admin = ["/providers", "/keys", "/v1/organizations"]
+        .iter()
+        .any(|root| path == *root || path.strip_prefix(root).is_some_and(|r| r.starts_with('/')));
     let write = matches!(
         *request.method(),
         Method::POST | Method::PUT | Method::PATCH

@@ -7,6 +7,7 @@ mod body;
 mod count_tokens;
 mod health;
 mod info;
+mod keys;
 mod messages;
 mod metrics;
 mod middleware;
@@ -35,6 +36,7 @@ use crate::dispatch::Dispatcher;
 use crate::error::ProxyError;
 use crate::providers;
 use crate::stats::Stats;
+use crate::team::Team;
 
 /// How long in-flight requests may run on after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -55,6 +57,8 @@ pub struct AppState {
     reloads: Mutex<reload::ReloadLog>,
     /// The last request of each Claude Code session (for `ccproxy statusline`).
     pub sessions: sessions::Sessions,
+    /// Developer keys and their limits (team mode).
+    pub team: Arc<Team>,
 }
 
 impl AppState {
@@ -70,6 +74,7 @@ impl AppState {
         Ok(Self {
             document: Mutex::new(document),
             reloads: Mutex::default(),
+            team: Arc::new(Team::new(&config.team)),
             config: ArcSwap::from_pointee(config),
             dispatcher: Dispatcher::new(http.clone()),
             http,
@@ -141,6 +146,16 @@ pub fn app(state: Arc<AppState>) -> Router {
             get(admin::show).put(admin::replace).delete(admin::delete),
         )
         .route("/providers/{name}/toggle", patch(admin::toggle))
+        .route("/keys", get(keys::list).post(keys::create))
+        .route("/keys/{name}", get(keys::show).delete(keys::revoke))
+        .route(
+            "/v1/organizations/spend_limits",
+            get(keys::spend_limits).post(keys::set_spend_limit),
+        )
+        .route(
+            "/v1/organizations/spend_limits/{id}",
+            axum::routing::delete(keys::delete_spend_limit),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
@@ -192,8 +207,10 @@ pub async fn serve(
     let local_addr = listener.local_addr().map_err(StartError::Serve)?;
     let state = AppState::new(config, local_addr)?;
     announce(&state.config(), local_addr);
+    state.team.start().await;
     let state = Arc::new(state);
     let watcher = reload::watch(state.clone());
+    let _ticker = AbortOnDrop(tokio::spawn(tick(state.team.clone())));
     let app = app(state);
     let listener = listener.tap_io(|tcp| {
         if let Err(error) = tcp.set_nodelay(true) {
@@ -226,7 +243,16 @@ pub async fn serve(
     }
 }
 
-/// Stops the config file watcher however `serve` returns.
+/// The team store's background work (see [`Team::tick`]).
+async fn tick(team: Arc<Team>) {
+    let mut interval = tokio::time::interval(crate::team::TICK);
+    loop {
+        interval.tick().await;
+        team.tick().await;
+    }
+}
+
+/// Stops a background task (the config file watcher, the team tick) however `serve` returns.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
 impl Drop for AbortOnDrop {

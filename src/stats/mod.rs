@@ -102,6 +102,16 @@ impl RequestRecord {
         }
     }
 
+    /// What the request cost in dollars, when its model is priced.
+    pub fn cost(&self, prices: &Prices) -> Option<f64> {
+        match (&self.provider, &self.model) {
+            (Some(provider), Some(model)) => prices
+                .get(provider, model)
+                .map(|price| price.cost(self.input_tokens, self.output_tokens)),
+            _ => None,
+        }
+    }
+
     /// The request failed with `error` before an answer began.
     pub fn failed(&mut self, error: &ProxyError) {
         self.status = error.status().as_u16();
@@ -370,12 +380,7 @@ impl Stats {
     /// into a cost when its model is priced.
     pub fn record(&self, record: RequestRecord, prices: &Prices) {
         let total = record.started.elapsed();
-        let cost = match (&record.provider, &record.model) {
-            (Some(provider), Some(model)) => prices
-                .get(provider, model)
-                .map(|price| price.cost(record.input_tokens, record.output_tokens)),
-            _ => None,
-        };
+        let cost = record.cost(prices);
         log(&record, total);
         let slice = self.slice_now();
         self.lock().add(record, total, cost, slice);

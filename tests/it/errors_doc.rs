@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use ccproxy::config::Config;
 use ccproxy::error::ProxyError;
+use common::team::{team_config, TestStore};
 use common::upstream::refused_address;
 use common::{client, config_from_env, hello, MockUpstream, Proxy, Reply};
 use serde_json::{json, Value};
@@ -303,6 +304,38 @@ async fn example(code: &str) -> Example {
             let provider = json!({"name": "groq", "models": ["llama-3.3-70b-versatile"]});
             admin(reqwest::Method::POST, "/providers", Some(provider)).await
         }
+        "invalid_api_key: developer key" => {
+            let upstream = MockUpstream::start().await;
+            let file = team_config(&upstream, &TestStore::Embedded, "closed");
+            let proxy = Proxy::start(file.load()).await;
+            send(client().post(proxy.url("/v1/messages")).json(&hello())).await
+        }
+        "rate_limit_exceeded: developer key" => built(ProxyError::KeyRateLimited {
+            key: "alice".into(),
+            unit: "requests",
+            limit: 30,
+            remaining: 0,
+            retry_after: Duration::from_secs(42),
+        }),
+        "spend_limit_exceeded" => built(ProxyError::SpendLimitExceeded {
+            scope: "key 'alice'".into(),
+            period: "daily",
+            limit_cents: 500,
+            spent_cents: 512,
+            retry_after: Duration::from_secs(3 * 3600 + 25 * 60),
+        }),
+        "store_unavailable" => built(ProxyError::StoreUnavailable {
+            reason: "Redis: Connection refused (os error 111)".into(),
+        }),
+        "key_not_found" => built(ProxyError::KeyNotFound {
+            name: "alice".into(),
+        }),
+        "key_exists" => built(ProxyError::KeyExists {
+            name: "alice".into(),
+        }),
+        "spend_limit_not_found" => built(ProxyError::SpendLimitNotFound {
+            id: "spl_0123456789abcdef01234567".into(),
+        }),
         other => panic!("no scenario produces `{other}`: add one"),
     }
 }

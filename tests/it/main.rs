@@ -19,4 +19,6 @@ mod routing;
 mod seed_examples;
 mod server;
 mod streaming;
+mod team;
+mod team_replicas;
 mod ui_browser;

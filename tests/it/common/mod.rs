@@ -4,6 +4,8 @@
 pub mod clients;
 pub mod config_file;
 pub mod prometheus;
+pub mod redis;
+pub mod team;
 pub mod upstream;
 
 use std::net::SocketAddr;
