@@ -41,7 +41,7 @@ pub enum ProxyError {
         model: String,
         available: Vec<String>,
     },
-    #[error("API key not configured for provider '{provider}'")]
+    #[error("API key not configured for provider '{provider}': set {env_var} and restart ccproxy")]
     MissingApiKey {
         provider: String,
         env_var: String,
@@ -49,7 +49,7 @@ pub enum ProxyError {
         /// pick another provider.
         suggest_provider_choice: bool,
     },
-    #[error("Invalid API key for provider '{provider}'")]
+    #[error("Invalid API key for provider '{provider}': check {key_hint}")]
     InvalidApiKey {
         provider: String,
         /// Where the key comes from, e.g. "your GROQ_API_KEY environment variable".
@@ -64,7 +64,11 @@ pub enum ProxyError {
         limit: Option<u64>,
         remaining: Option<u64>,
     },
-    #[error("Model '{model}' not found")]
+    #[error(
+        "Model '{model}' not found at provider '{provider}': set {}_MODEL (or the route in \
+         the config file) to a model it serves",
+        crate::config::catalog::env_prefix(provider)
+    )]
     ModelNotFound {
         provider: String,
         model: String,
@@ -85,9 +89,11 @@ pub enum ProxyError {
         message: String,
     },
     #[error(
-        "Provider '{provider}' timed out: no answer within {} while {}",
+        "Provider '{provider}' timed out: no answer within {} while {}; raise {} if it is \
+         just slow",
         show_duration(*after),
-        phase.describe()
+        phase.describe(),
+        phase.setting()
     )]
     ProviderTimeout {
         provider: String,
@@ -111,7 +117,9 @@ pub enum ProxyError {
     PromptTooLong { provider: String, detail: String },
     /// A provider's base URL leads back to this proxy (protocols.md §9, the loop guard).
     #[error(
-        "provider '{provider}' points back at this ccproxy ({base_url}): the request would loop"
+        "provider '{provider}' points back at this ccproxy ({base_url}): the request would \
+         loop; {}",
+        loop_advice(provider)
     )]
     ProxyLoop { provider: String, base_url: String },
     #[error("internal error: {message}")]
@@ -127,12 +135,11 @@ impl ProxyError {
             | Self::UnknownProvider { .. }
             | Self::InvalidConfig { .. }
             | Self::ProviderRejected { .. }
+            | Self::ModelNotFound { .. }
             | Self::PromptTooLong { .. } => StatusCode::BAD_REQUEST,
             Self::ProviderExists { .. } => StatusCode::CONFLICT,
             Self::RequestTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::NotFound { .. } | Self::ModelNotFound { .. } | Self::ProviderNotFound { .. } => {
-                StatusCode::NOT_FOUND
-            }
+            Self::NotFound { .. } | Self::ProviderNotFound { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::ProxyAuth { .. } | Self::MissingApiKey { .. } | Self::InvalidApiKey { .. } => {
                 StatusCode::UNAUTHORIZED
@@ -424,6 +431,22 @@ impl TimeoutPhase {
     }
 }
 
+/// What breaks a loop: Claude Code's `ANTHROPIC_BASE_URL`, exported in the shell that
+/// starts ccproxy, is also the `anthropic` provider's address.
+fn loop_advice(provider: &str) -> String {
+    if provider == "anthropic" {
+        "unset ANTHROPIC_BASE_URL in the shell that starts ccproxy (it is Claude Code's \
+         variable) and restart ccproxy"
+            .to_string()
+    } else {
+        format!(
+            "set {}_BASE_URL (or base_url in the config file) to the provider's real address; \
+             ANTHROPIC_BASE_URL is for Claude Code only",
+            crate::config::catalog::env_prefix(provider)
+        )
+    }
+}
+
 /// `300s`, `1.5s` or `50ms`.
 fn show_duration(duration: Duration) -> String {
     let millis = duration.as_millis();
@@ -458,7 +481,7 @@ mod tests {
             error.body(),
             json!({"type": "error", "error": {
                 "type": "authentication_error",
-                "message": "API key not configured for provider 'groq'",
+                "message": "API key not configured for provider 'groq': set GROQ_API_KEY and restart ccproxy",
                 "code": "missing_api_key",
                 "details": {"provider": "groq", "suggestion": "Set the GROQ_API_KEY environment variable"}
             }})
@@ -507,14 +530,19 @@ mod tests {
         let error = ProxyError::ModelNotFound {
             provider: "groq".into(),
             model: "invalid-model".into(),
-            available: vec!["moonshotai/kimi-k2-instruct".into()],
+            available: vec!["openai/gpt-oss-120b".into()],
         };
+        assert_eq!(error.status(), StatusCode::BAD_REQUEST);
         let body = error.body();
-        assert_eq!(body["error"]["message"], "Model 'invalid-model' not found");
+        assert_eq!(
+            body["error"]["message"],
+            "Model 'invalid-model' not found at provider 'groq': set GROQ_MODEL (or the route \
+             in the config file) to a model it serves"
+        );
         assert_eq!(body["error"]["type"], "provider_error");
         assert_eq!(
             body["error"]["details"]["available_models"],
-            json!(["moonshotai/kimi-k2-instruct"])
+            json!(["openai/gpt-oss-120b"])
         );
     }
 }
