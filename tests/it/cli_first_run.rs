@@ -19,7 +19,10 @@ fn the_default_groq_model_is_one_groq_serves() {
     let init = home.run(&["config", "init"]);
     assert_eq!(init.code, Some(0), "{init:?}");
     let starter = std::fs::read_to_string(home.path(".ccproxy/config.json")).expect("starter");
-    assert!(starter.contains("\"groq,openai/gpt-oss-120b\""), "{starter}");
+    assert!(
+        starter.contains("\"groq,openai/gpt-oss-120b\""),
+        "{starter}"
+    );
     assert!(!starter.contains(RETIRED), "{starter}");
 
     for command in ["code", "start", "serve", "config"] {

@@ -93,7 +93,11 @@ async fn client_and_key_errors_are_never_retried() {
         let proxy = Proxy::start(fast(env_config(&upstream, &[]))).await;
         let (code, headers, _) = post(&proxy).await;
         // A provider's 404 is the model it does not serve: model_not_found, a 400.
-        let expected = if matches!(status, 404 | 422) { 400 } else { status };
+        let expected = if matches!(status, 404 | 422) {
+            400
+        } else {
+            status
+        };
         assert_eq!(code, expected, "{status}");
         assert_eq!(headers["x-should-retry"], "false", "{status}");
         assert_eq!(upstream.attempts(), 1, "a {status} is not retried");
