@@ -17,8 +17,7 @@ use std::path::Path;
 use serde_json::{json, Map, Value};
 
 use super::{catalog, file, finish, Config, ConfigError, ConfigSource, Env, Overrides, Routes};
-use super::{key_host, ProviderConfig, Target, DEFAULT_MAX_REQUEST_BYTES};
-use crate::error::ProxyError;
+use super::{key_host, Problem, ProviderConfig, Target, DEFAULT_MAX_REQUEST_BYTES};
 
 /// The character [`crate::secret::mask`] puts in every masked key: a key sent back as read
 /// (masked) means "keep the key I have".
@@ -35,6 +34,33 @@ pub enum Edit {
     Replace(String, Value),
     Delete(String),
     Toggle(String),
+}
+
+/// Why the admin API's edit was refused. The server turns it into its error response.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EditError {
+    #[error("no provider named '{name}' is configured")]
+    NoSuchProvider {
+        name: String,
+        available: Vec<String>,
+    },
+    #[error("a provider named '{name}' already exists")]
+    ProviderExists { name: String },
+    /// A field of the request itself is unacceptable (not a configuration problem).
+    #[error("invalid field `{field}`: {reason}")]
+    Field { field: String, reason: String },
+    /// The configuration the edit would make is invalid: every problem, with its path.
+    #[error("{0}")]
+    Invalid(ConfigError),
+}
+
+impl EditError {
+    fn field(field: &str, reason: impl Into<String>) -> Self {
+        Self::Field {
+            field: field.to_string(),
+            reason: reason.into(),
+        }
+    }
 }
 
 /// What re-reading the config file found.
@@ -66,7 +92,7 @@ impl Document {
 
     /// Applies `edit` and validates the result like the file; returns the new document and
     /// configuration, or why not.
-    pub fn edit(&self, running: &Config, edit: Edit) -> Result<(Self, Config), ProxyError> {
+    pub fn edit(&self, running: &Config, edit: Edit) -> Result<(Self, Config), EditError> {
         let mut next = self.0.clone();
         // The provider whose request brought its own key, if any.
         let mut keyed = None;
@@ -90,7 +116,7 @@ impl Document {
                 }
             }
         }
-        let mut config = validate(&next, running).map_err(invalid)?;
+        let mut config = validate(&next, running).map_err(EditError::Invalid)?;
         keep_key_hosts(&mut config, running, keyed.as_deref());
         Ok((Self(next), config))
     }
@@ -134,7 +160,7 @@ pub fn provider_view(provider: &ProviderConfig) -> Value {
         "base_url": crate::secret::redact_url(&provider.base_url),
         "models": provider.models,
         "enabled": provider.enabled,
-        "api_key": provider.key().map(crate::secret::Secret::masked),
+        "api_key": provider.api_key.as_ref().map(crate::secret::Secret::masked),
         "api_key_source": key_source,
     })
 }
@@ -158,12 +184,6 @@ fn validate(value: &Value, running: &Config) -> Result<Config, ConfigError> {
         port: Some(running.port),
     };
     finish(config, &overrides, &env)
-}
-
-fn invalid(error: ConfigError) -> ProxyError {
-    ProxyError::InvalidConfig {
-        problems: error.problems.iter().map(ToString::to_string).collect(),
-    }
 }
 
 fn from_config(config: &Config) -> Value {
@@ -203,12 +223,13 @@ fn from_config(config: &Config) -> Value {
 }
 
 /// The `providers` list of a document (which the reader has checked is one).
-fn providers_mut(document: &mut Value) -> Result<&mut Vec<Value>, ProxyError> {
+fn providers_mut(document: &mut Value) -> Result<&mut Vec<Value>, EditError> {
     document
         .get_mut("providers")
         .and_then(Value::as_array_mut)
-        .ok_or_else(|| ProxyError::InvalidConfig {
-            problems: vec!["providers: expected a list of providers".into()],
+        .ok_or_else(|| {
+            let problem = Problem::new("providers", "expected a list of providers");
+            EditError::Invalid(ConfigError::new("the edited configuration", vec![problem]))
         })
 }
 
@@ -216,12 +237,12 @@ fn name_of(provider: &Value) -> Option<&str> {
     provider.get("name").and_then(Value::as_str)
 }
 
-fn position(document: &Value, running: &Config, name: &str) -> Result<usize, ProxyError> {
+fn position(document: &Value, running: &Config, name: &str) -> Result<usize, EditError> {
     document
         .get("providers")
         .and_then(Value::as_array)
         .and_then(|list| list.iter().position(|p| name_of(p) == Some(name)))
-        .ok_or_else(|| ProxyError::ProviderNotFound {
+        .ok_or_else(|| EditError::NoSuchProvider {
             name: name.to_string(),
             available: running.provider_names(),
         })
@@ -251,12 +272,12 @@ fn add(
     document: &mut Value,
     running: &Config,
     mut provider: Value,
-) -> Result<Option<String>, ProxyError> {
+) -> Result<Option<String>, EditError> {
     refuse_references(&provider)?;
     let name = name_of(&provider).map(str::to_string);
     if let Some(name) = &name {
         if position(document, running, name).is_ok() {
-            return Err(ProxyError::ProviderExists { name: name.clone() });
+            return Err(EditError::ProviderExists { name: name.clone() });
         }
     }
     refuse_metadata_host(&provider)?;
@@ -282,12 +303,12 @@ fn replace(
     running: &Config,
     name: &str,
     mut provider: Value,
-) -> Result<bool, ProxyError> {
+) -> Result<bool, EditError> {
     let i = position(document, running, name)?;
     refuse_references(&provider)?;
     let brought = brings_key(&provider);
     let Some(object) = provider.as_object_mut() else {
-        return Err(invalid_body("expected a provider object"));
+        return Err(EditError::field("body", "expected a provider object"));
     };
     match object.get("name").map(Value::as_str) {
         None => {
@@ -295,10 +316,10 @@ fn replace(
         }
         Some(Some(given)) if given == name => {}
         Some(_) => {
-            return Err(ProxyError::InvalidField {
-                field: "name".into(),
-                reason: format!("must be '{name}', as in the path (to rename, DELETE then POST)"),
-            })
+            return Err(EditError::field(
+                "name",
+                format!("must be '{name}', as in the path (to rename, DELETE then POST)"),
+            ))
         }
     }
     let old = running.provider(name);
@@ -312,17 +333,16 @@ fn replace(
     }
     refuse_metadata_host(&provider)?;
     let Some(object) = provider.as_object_mut() else {
-        return Err(invalid_body("expected a provider object"));
+        return Err(EditError::field("body", "expected a provider object"));
     };
     if !brought {
         let moves = old.is_some_and(|p| moves_host(p, name, object));
         if moves && old.is_some_and(|p| p.api_key.is_some()) {
-            return Err(ProxyError::InvalidField {
-                field: "api_key".into(),
-                reason: "base_url now points at another host, and the stored key is never \
-                         sent to a new host: send the api_key for it (\"\" for none)"
-                    .into(),
-            });
+            return Err(EditError::field(
+                "api_key",
+                "base_url now points at another host, and the stored key is never sent to a \
+                 new host: send the api_key for it (\"\" for none)",
+            ));
         }
         object.remove("api_key");
         let kept = providers_mut(document)?[i].get("api_key").cloned();
@@ -339,7 +359,7 @@ fn replace(
 /// Refuses `${VAR}` in a provider sent by a client: expanded, it would put this process's
 /// environment into a URL the client reads back, a problem message, or a key sent to a
 /// host of the client's choosing. References belong in the config file, edited by hand.
-fn refuse_references(provider: &Value) -> Result<(), ProxyError> {
+fn refuse_references(provider: &Value) -> Result<(), EditError> {
     let Some(object) = provider.as_object() else {
         return Ok(());
     };
@@ -351,13 +371,12 @@ fn refuse_references(provider: &Value) -> Result<(), ProxyError> {
         _ => false,
     };
     match object.iter().find(|(_, value)| refers(value)) {
-        Some((key, _)) => Err(ProxyError::InvalidField {
-            field: key.clone(),
-            reason: "${VAR} references are not expanded in admin API requests (they would \
-                     expose this process's environment): send the value itself, or write the \
-                     reference in the config file"
-                .into(),
-        }),
+        Some((key, _)) => Err(EditError::field(
+            key,
+            "${VAR} references are not expanded in admin API requests (they would expose \
+             this process's environment): send the value itself, or write the reference in \
+             the config file",
+        )),
         None => Ok(()),
     }
 }
@@ -377,7 +396,7 @@ const METADATA_NAMES: [&str; 6] = [
 /// `metadata.google.internal`, ...): a client must not turn the proxy into a way to read
 /// this machine's cloud credentials. Loopback and private addresses stay allowed (Ollama,
 /// vLLM). A URL that does not parse is left to the validator.
-fn refuse_metadata_host(provider: &Value) -> Result<(), ProxyError> {
+fn refuse_metadata_host(provider: &Value) -> Result<(), EditError> {
     use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
     let Some(url) = provider.get("base_url").and_then(Value::as_str) else {
         return Ok(());
@@ -406,14 +425,14 @@ fn refuse_metadata_host(provider: &Value) -> Result<(), ProxyError> {
         }
     };
     match why {
-        Some(why) => Err(ProxyError::InvalidField {
-            field: "base_url".into(),
-            reason: format!(
+        Some(why) => Err(EditError::field(
+            "base_url",
+            format!(
                 "{} is {why}, where cloud machines keep their credentials: the admin API \
                  does not point providers there (loopback and private addresses are allowed)",
                 crate::secret::redact_url(url.as_str())
             ),
-        }),
+        )),
         None => Ok(()),
     }
 }
@@ -459,13 +478,6 @@ fn remove_from_routes(document: &mut Value, name: &str) {
             other => !names_provider(other),
         }
     });
-}
-
-fn invalid_body(reason: &str) -> ProxyError {
-    ProxyError::InvalidField {
-        field: "body".into(),
-        reason: reason.to_string(),
-    }
 }
 
 /// Writes a file that may hold keys, atomically and readable by its owner alone: a 0600

@@ -4,7 +4,6 @@
 
 use crate::common;
 
-
 use common::{client, eventually, ConfigFile, MockUpstream, Proxy, Reply, PROVIDER_KEY};
 use serde_json::{json, Value};
 
