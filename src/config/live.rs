@@ -160,7 +160,7 @@ pub fn provider_view(provider: &ProviderConfig) -> Value {
         "base_url": crate::secret::redact_url(&provider.base_url),
         "models": provider.models,
         "enabled": provider.enabled,
-        "api_key": provider.api_key.as_ref().map(crate::secret::Secret::masked),
+        "api_key": provider.key().map(crate::secret::Secret::masked),
         "api_key_source": key_source,
     })
 }

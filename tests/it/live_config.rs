@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use common::{client, eventually, ConfigFile, MockUpstream, Proxy, Reply, PROVIDER_KEY};
+use common::{admin, client, eventually, ConfigFile, MockUpstream, Proxy, Reply, PROVIDER_KEY};
 use serde_json::{json, Value};
 
 const SECOND_KEY: &str = "sk-second-provider-key-0123456789";
@@ -36,16 +36,6 @@ async fn send(proxy_url: &str, model: &str) -> (u16, String) {
         .unwrap_or_default()
         .to_string();
     (response.status().as_u16(), model)
-}
-
-async fn admin(method: reqwest::Method, url: String, body: Option<Value>) -> (u16, String) {
-    let mut request = client().request(method, url);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("admin request");
-    let status = response.status().as_u16();
-    (status, response.text().await.expect("body"))
 }
 
 fn parse(text: &str) -> Value {

@@ -45,14 +45,10 @@ async fn send(url: String, body: Value) -> (u16, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// An admin API request: its status and JSON body.
 async fn admin(method: reqwest::Method, url: String, body: Option<Value>) -> (u16, Value) {
-    let mut request = client().request(method, url);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("admin request");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    let (status, text) = common::admin(method, url, body).await;
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 fn ask(model: &str) -> Value {
