@@ -19,17 +19,18 @@ const STARTER: &str = r#"{
   // "api_key": "${CCPROXY_API_KEY}",   // require this key from clients
   "log_level": "info",
   "providers": [
-    // Built-in names (groq, openai, openrouter, deepseek, mistral, xai, gemini,
-    // anthropic, ollama) know their type, base_url and default model.
+    // Built-in names (groq, openai, openrouter, deepseek, mistral, xai, gemini, anthropic,
+    // cerebras, together, fireworks, moonshot, ollama) know their type, base_url and
+    // default model. Kimi K2: {"name": "moonshot", "models": ["kimi-k2.6"]}.
     {"name": "groq", "api_key": "${GROQ_API_KEY}",
-     "models": ["moonshotai/kimi-k2-instruct", "llama-3.1-8b-instant"]}
+     "models": ["openai/gpt-oss-120b", "openai/gpt-oss-20b"]}
     // Any OpenAI-compatible server:
     // ,{"name": "lab", "type": "openai", "base_url": "http://127.0.0.1:8000/v1", "models": ["qwen3"]}
   ],
   "routes": {
     // "provider,model", or a list: the first is used, the rest are fallbacks.
-    "default": "groq,moonshotai/kimi-k2-instruct",
-    "background": "groq,llama-3.1-8b-instant"
+    "default": "groq,openai/gpt-oss-120b",
+    "background": "groq,openai/gpt-oss-20b"
     // "think": ..., "long_context": ..., "long_context_threshold": 60000,
     // "web_search": ..., "image": ...
   }
@@ -50,7 +51,7 @@ pub fn check(args: &ServerArgs) -> u8 {
                     .map_or_else(|| "(none)".to_string(), ToString::to_string)
             ));
             for provider in &config.providers {
-                if provider.key_required && provider.api_key.is_none() {
+                if provider.key_required && provider.key().is_none() {
                     say(&format!(
                         "  note: provider '{}' has no key yet ({}); its requests will fail until it is set",
                         provider.name,
@@ -98,14 +99,14 @@ pub fn target_path(flag: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     Ok(Paths::new(&env)?.default_config())
 }
 
-/// Writes a new file (creating its folder); an existing file is never replaced.
+/// Writes a new config file (creating its folder), readable by its owner alone (it may
+/// hold keys); an existing file is never replaced.
 pub fn write_new(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
     use std::io::Write;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
+    let mut file = crate::config::live::private_options()
         .create_new(true)
         .open(path)
         .map_err(|error| match error.kind() {

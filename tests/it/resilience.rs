@@ -92,7 +92,13 @@ async fn client_and_key_errors_are_never_retried() {
         upstream.push(Reply::status(status, error_body(status)));
         let proxy = Proxy::start(fast(env_config(&upstream, &[]))).await;
         let (code, headers, _) = post(&proxy).await;
-        assert_eq!(code, if status == 422 { 400 } else { status });
+        // A provider's 404 is the model it does not serve: model_not_found, a 400.
+        let expected = if matches!(status, 404 | 422) {
+            400
+        } else {
+            status
+        };
+        assert_eq!(code, expected, "{status}");
         assert_eq!(headers["x-should-retry"], "false", "{status}");
         assert_eq!(upstream.attempts(), 1, "a {status} is not retried");
     }
@@ -151,6 +157,7 @@ async fn connection_refused_falls_back() {
     let dead = MockUpstream::start().await;
     let mut config = two_targets(&dead, &second.base_url());
     config.providers[0].base_url = format!("http://{}/v1", refused_address().await);
+    config.providers[0].bind_key();
     let proxy = Proxy::start(config).await;
     let (code, headers, _) = post(&proxy).await;
     assert_eq!(code, 200);
@@ -380,6 +387,7 @@ async fn connect_timeout_is_504_naming_the_setting() {
     let upstream = MockUpstream::start().await;
     let mut config = fast(env_config(&upstream, &[]));
     config.providers[0].base_url = format!("http://{}/v1", unanswered.addr);
+    config.providers[0].bind_key();
     config.resilience.timeouts.connect = Duration::from_millis(100);
     config.resilience.retry.max_attempts = 1;
     let proxy = Proxy::start(config).await;
@@ -398,6 +406,7 @@ async fn a_dns_failure_is_provider_unavailable() {
     let mut config = fast(env_config(&upstream, &[]));
     // RFC 6761: `.invalid` never resolves.
     config.providers[0].base_url = "http://ccproxy-test.invalid/v1".into();
+    config.providers[0].bind_key();
     config.resilience.retry.max_attempts = 1;
     let proxy = Proxy::start(config).await;
     let (code, _, body) = post(&proxy).await;
@@ -423,8 +432,12 @@ async fn available_models_are_fetched_once_and_cached() {
     let proxy = Proxy::start(fast(env_config(&upstream, &[]))).await;
     for _ in 0..2 {
         let (code, _, body) = post(&proxy).await;
-        assert_eq!(code, 404);
-        assert_eq!(body["error"]["message"], "Model 'mock-model' not found");
+        assert_eq!(code, 400, "Claude Code rewrites the message of any 404");
+        assert_eq!(
+            body["error"]["message"],
+            "Model 'mock-model' not found at provider 'mock': set MOCK_MODEL (or the route in \
+             the config file) to a model it serves"
+        );
         assert_eq!(
             body["error"]["details"]["available_models"],
             json!(["kimi-k2", "llama"])
