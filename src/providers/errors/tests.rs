@@ -13,6 +13,7 @@ fn groq() -> ProviderConfig {
         key_required: true,
         models: vec![],
         enabled: true,
+        profile: crate::translate::compat::Profile::Generic,
     }
 }
 
