@@ -11,7 +11,7 @@ use axum::response::Response;
 use futures_util::stream::{self, StreamExt};
 use serde::Deserialize;
 
-use crate::error::ProxyError;
+use crate::error::{ProxyError, UpstreamFailure};
 use crate::providers::{self, BodyStream, Relayed};
 use crate::sse;
 use crate::stats::RequestRecord;
@@ -217,7 +217,7 @@ impl Scan {
                     None
                 }
                 "error" => {
-                    record.code = Some("upstream_error");
+                    record.code = Some(UpstreamFailure::ServerError.code());
                     None
                 }
                 _ => None,
@@ -305,7 +305,7 @@ mod tests {
     fn an_error_after_a_partial_event_starts_on_a_fresh_event() {
         let error = ProxyError::ProviderFailed {
             provider: "anthropic".into(),
-            code: "incomplete_upstream_response",
+            failure: crate::error::UpstreamFailure::Incomplete,
             message: "broke off".into(),
         };
         let clean = sse::encode("error", &error.body());
