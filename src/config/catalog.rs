@@ -111,9 +111,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn groq_defaults_to_kimi_k2() {
+    fn groq_defaults_to_a_model_groq_serves() {
         let groq = lookup("groq").expect("groq is built in");
-        assert_eq!(groq.default_model, "moonshotai/kimi-k2-instruct");
+        assert_eq!(groq.default_model, "openai/gpt-oss-120b");
         assert_eq!(groq.kind, ProviderKind::OpenAi);
     }
 

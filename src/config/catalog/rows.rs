@@ -22,10 +22,10 @@ const BASE: CatalogEntry = CatalogEntry {
 };
 
 pub const CATALOG: &[CatalogEntry] = &[
-    // console.groq.com/docs/openai (base URL, key); console.groq.com/docs/models.
-    // The issue specifies Kimi K2 as Groq's default, so it stays, although Groq retired
-    // `moonshotai/kimi-k2-instruct` (redirected to -0905, itself deprecated 2026-04-15;
-    // docs/providers.md §groq): set GROQ_MODEL=openai/gpt-oss-120b where it is gone.
+    // console.groq.com/docs/openai (base URL, key); console.groq.com/docs/models (GPT-OSS
+    // 120B is a featured production model). Groq retired `moonshotai/kimi-k2-instruct`
+    // (docs/providers.md §groq); Kimi K2 stays reachable through moonshot, openrouter,
+    // together and fireworks.
     // Quirks: console.groq.com/docs/openai, groq-python completion_create_params.py:
     // `max_completion_tokens` (max_tokens deprecated), include_usage accepted, up to 4 stop
     // sequences, `user` and `parallel_tool_calls` accepted; gpt-oss `reasoning_effort`
@@ -34,7 +34,7 @@ pub const CATALOG: &[CatalogEntry] = &[
         name: "groq",
         base_url: "https://api.groq.com/openai/v1",
         key_var: "GROQ_API_KEY",
-        default_model: "moonshotai/kimi-k2-instruct",
+        default_model: "openai/gpt-oss-120b",
         max_output: &[
             ("moonshotai/kimi-k2-instruct", 16_384),
             ("moonshotai/kimi-k2-instruct-0905", 16_384),
