@@ -19,7 +19,7 @@ mod reader;
 mod upstream;
 
 pub use models::ModelCatalog;
-pub use upstream::{Relayed, Translated, Upstream};
+pub use upstream::{Relayed, Upstream};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
