@@ -152,16 +152,19 @@ fn provider(
     key_required: bool,
     model: &str,
 ) -> ProviderConfig {
-    ProviderConfig {
+    let mut provider = ProviderConfig {
         name: name.to_string(),
         kind,
         base_url,
         api_key: env.get(&key_var).map(crate::secret::Secret::new),
+        key_host: None,
         key_var,
         key_in_file: false,
         key_required,
         models: vec![model.to_string()],
         enabled: true,
         profile: catalog::profile(None),
-    }
+    };
+    provider.bind_key();
+    provider
 }

@@ -71,9 +71,10 @@ pub fn of(kind: ProviderKind) -> &'static dyn Kind {
     }
 }
 
-/// Writes the provider's key (when it has one) on `headers` as `kind` sends it.
+/// Writes the provider's key (when it has one to send, see [`ProviderConfig::key`]) on
+/// `headers` as `kind` sends it.
 pub fn credentials(kind: &dyn Kind, provider: &ProviderConfig, headers: &mut HeaderMap) {
-    if let Some(key) = &provider.api_key {
+    if let Some(key) = provider.key() {
         kind.authorize(key.expose(), headers);
     }
 }

@@ -298,7 +298,7 @@ pub async fn count_tokens(
     model: &str,
     inbound: &Inbound,
 ) -> Result<Option<u64>, ProxyError> {
-    if provider.key_required && provider.api_key.is_none() {
+    if provider.key_required && provider.key().is_none() {
         return Ok(None);
     }
     let counter = kind::of(provider.kind).count_tokens(http, provider, model, inbound)?;

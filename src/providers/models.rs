@@ -111,18 +111,21 @@ mod tests {
     use crate::secret::Secret;
 
     fn provider(kind: ProviderKind, base_url: &str, key: Option<&str>) -> ProviderConfig {
-        ProviderConfig {
+        let mut provider = ProviderConfig {
             name: "p".into(),
             kind,
             base_url: base_url.into(),
             api_key: key.map(Secret::new),
+            key_host: None,
             key_var: "P_API_KEY".into(),
             key_in_file: false,
             key_required: false,
             models: Vec::new(),
             enabled: true,
             profile: crate::translate::compat::Profile::Generic,
-        }
+        };
+        provider.bind_key();
+        provider
     }
 
     #[test]
