@@ -1,7 +1,8 @@
 //! Google Gemini: `POST {base_url}/models/{model}:generateContent`, or
-//! `:streamGenerateContent?alt=sse` for a stream, with the key in `x-goog-api-key`;
-//! `:countTokens` for `count_tokens`; `GET {base_url}/models` for the model list.
-//! Translation is `translate`'s (`to_gemini`, `from_gemini`); this module moves bytes.
+//! `:streamGenerateContent?alt=sse` for a stream, with the key in `x-goog-api-key`
+//! (https://ai.google.dev/api/generate-content); `:countTokens` for `count_tokens`;
+//! `GET {base_url}/models` for the model list. Translation is `translate`'s (`to_gemini`,
+//! `from_gemini`); this module moves bytes.
 
 use axum::http::HeaderMap;
 use serde_json::{json, Value};

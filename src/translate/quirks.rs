@@ -12,7 +12,7 @@ pub enum MaxTokensField {
     MaxCompletionTokens,
 }
 
-/// How a provider is told to reason (protocols.md §6.6, §7.6).
+/// How a provider is told to reason (docs/translation.md, "Thinking and effort").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reasoning {
     /// Not at all: `thinking` and `output_config.effort` are dropped.

@@ -24,7 +24,7 @@ const BASE: CatalogEntry = CatalogEntry {
 pub const CATALOG: &[CatalogEntry] = &[
     // console.groq.com/docs/openai (base URL, key); console.groq.com/docs/models (GPT-OSS
     // 120B is a featured production model). Groq retired `moonshotai/kimi-k2-instruct`
-    // (docs/providers.md §groq); Kimi K2 stays reachable through moonshot, openrouter,
+    // (docs/providers-research.md, "groq"); Kimi K2 stays reachable through moonshot, openrouter,
     // together and fireworks.
     // Quirks: console.groq.com/docs/openai, groq-python completion_create_params.py:
     // `max_completion_tokens` (max_tokens deprecated), include_usage accepted, up to 4 stop
@@ -52,8 +52,8 @@ pub const CATALOG: &[CatalogEntry] = &[
         ..BASE
     },
     // developers.openai.com/api/docs/models: gpt-5.6-terra, 1.05M context, 128K output.
-    // Quirks: openai-python completion_create_params.py, shared/reasoning_effort.py: gpt-5 /
-    // o-series reject `max_tokens` ("Use 'max_completion_tokens'"); stop ≤ 4;
+    // Quirks: openai-python src/openai/types/chat/completion_create_params.py and
+    // src/openai/types/shared/reasoning_effort.py: gpt-5 / o-series reject `max_tokens` ("Use 'max_completion_tokens'"); stop ≤ 4;
     // `reasoning_effort` up to max; `file` parts take base64 PDFs.
     CatalogEntry {
         name: "openai",
@@ -122,7 +122,7 @@ pub const CATALOG: &[CatalogEntry] = &[
     // Quirks: mistralai/client-python models: strict schema (422 `extra_forbidden`) — only
     // `max_tokens`, no `stream_options`, no `user`; `reasoning_effort` up to xhigh. Tool-call
     // ids must match ^[a-zA-Z0-9]{9}$ (error 3280) and a user message right after a tool
-    // message is refused (error 3230), per the reports in docs/providers-research.md §5.
+    // message is refused (error 3230), per the reports in docs/providers-research.md ("mistral").
     CatalogEntry {
         name: "mistral",
         base_url: "https://api.mistral.ai/v1",
@@ -138,7 +138,7 @@ pub const CATALOG: &[CatalogEntry] = &[
         ..BASE
     },
     // docs.x.ai (migration guide: grok-4-0709 and grok-3 retired 2026-05-15); grok-4.3.
-    // Quirks: docs.x.ai (via docs/providers-research.md §6): `max_completion_tokens`;
+    // Quirks: docs.x.ai (via docs/providers-research.md, "xai"): `max_completion_tokens`;
     // grok-4.x `reasoning_effort` none|low|medium|high.
     CatalogEntry {
         name: "xai",
