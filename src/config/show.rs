@@ -51,6 +51,12 @@ pub fn masked(config: &Config) -> Value {
         "providers": providers,
         "routes": route_map,
         "prices": config.prices.to_json(),
+        "team": {"enabled": config.team.enabled},
+        "store": {
+            "redis_url": config.team.store.redis_url.as_ref().map(|url| crate::secret::redact_url(url.expose())),
+            "path": config.team.store.path,
+            "on_error": config.team.store.on_error.as_str(),
+        },
     });
     if let Value::Object(fields) = &mut shown {
         for (key, section) in config.resilience.file_sections() {

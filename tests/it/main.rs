@@ -30,5 +30,6 @@ mod seed_examples;
 mod server;
 mod streaming;
 mod team;
+mod team_cli;
 mod team_replicas;
 mod ui_browser;

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
+use common::team::{create_key, team_admin, team_config, TestStore};
 use common::{clients, env_config, MockUpstream, Proxy, Reply};
 use serde_json::{json, Value};
 
@@ -510,6 +511,74 @@ async fn claude_code_shows_which_model_is_missing_and_what_to_set() {
         shown.contains("Model 'mock-model' not found at provider 'mock': set MOCK_MODEL"),
         "Claude Code showed:\n{shown}"
     );
+}
+
+#[tokio::test]
+async fn claude_code_shows_a_spend_limit_and_stops() {
+    let Some(claude) = installed(
+        "node/node_modules/.bin/claude",
+        "Claude Code",
+        &["--version"],
+    )
+    .await
+    else {
+        return;
+    };
+    let upstream = MockUpstream::start().await;
+    let file = team_config(&upstream, &TestStore::Embedded, "closed");
+    let proxy = Proxy::start(file.load()).await;
+    let key = create_key(&proxy, json!({"name": "judy"})).await;
+    let cap = json!({"scope": {"type": "organization"}, "amount": "0", "period": "monthly"});
+    let (status, _) = team_admin(
+        &proxy,
+        reqwest::Method::POST,
+        "/v1/organizations/spend_limits",
+        Some(cap),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let home = tempdir("home");
+    let work = tempdir("work");
+    let mut command = tokio::process::Command::new(claude);
+    command
+        .current_dir(&work)
+        .env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("HOME", &home)
+        .env("ANTHROPIC_BASE_URL", proxy.url(""))
+        .env("ANTHROPIC_AUTH_TOKEN", &key)
+        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+        .env("DISABLE_AUTOUPDATER", "1")
+        .args(["-p", "Say hello."]);
+    let started = std::time::Instant::now();
+    let (ok, stdout, stderr) = run(command).await;
+    let _ = std::fs::remove_dir_all(&home);
+    let _ = std::fs::remove_dir_all(&work);
+    let shown = format!("{stdout}{stderr}");
+    assert!(!ok, "claude must fail: {shown}");
+    assert!(
+        shown.contains("Spend limit exceeded"),
+        "the message is shown: {shown}"
+    );
+    assert!(
+        !shown.to_lowercase().contains("login"),
+        "no login screen: {shown}"
+    );
+    let stats: Value = common::client()
+        .get(proxy.url("/stats"))
+        .send()
+        .await
+        .expect("GET /stats")
+        .json()
+        .await
+        .expect("JSON");
+    let refused = &stats["performance"]["requests"]["by_error"]["spend_limit_exceeded"];
+    assert!(
+        refused.as_u64().is_some_and(|n| (1..=2).contains(&n)),
+        "not retried: {stats}"
+    );
+    assert!(upstream.requests().is_empty());
+    assert!(started.elapsed() < CLIENT_TIMEOUT);
 }
 
 /// A fresh directory under the system temp dir.

@@ -2,13 +2,11 @@
 //! per-key rate limits and spend limits refuse with the seed's envelope, usage is counted
 //! per key, and the admin API shows keys once and masks them after.
 
-use std::time::Duration;
-
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::common::team::{admin, create_key, send_as, team_config, TestStore, ADMIN_KEY};
-use crate::common::{client, hello, prometheus, MockUpstream, Proxy, Reply};
+use crate::common::team::{create_key, send_as, team_admin, team_config, TestStore, ADMIN_KEY};
+use crate::common::{client, eventually, hello, prometheus, MockUpstream, Proxy, Reply};
 
 async fn upstream_with(replies: usize) -> MockUpstream {
     let upstream = MockUpstream::start().await;
@@ -18,16 +16,14 @@ async fn upstream_with(replies: usize) -> MockUpstream {
     upstream
 }
 
-/// Waits until the store shows `requests` settled requests for `name`.
+/// Waits until the store shows `requests` settled requests for `name`; returns the key.
 pub async fn settled(proxy: &Proxy, name: &str, requests: u64) -> Value {
-    for _ in 0..100 {
-        let (status, key) = admin(proxy, Method::GET, &format!("/keys/{name}"), None).await;
-        if status == 200 && key["requests"] == requests {
-            return key;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("{name} never showed {requests} settled requests");
+    let path = format!("/keys/{name}");
+    eventually(&format!("{name}'s settled requests"), || async {
+        team_admin(proxy, Method::GET, &path, None).await.1["requests"] == requests
+    })
+    .await;
+    team_admin(proxy, Method::GET, &path, None).await.1
 }
 
 #[tokio::test]
@@ -53,7 +49,7 @@ async fn developer_keys_gate_the_messages_api_and_are_shown_once() {
 
     let key = create_key(&proxy, json!({"name": "alice", "group": "ml"})).await;
     assert!(key.starts_with("ccp_"));
-    let (status, listed) = admin(&proxy, Method::GET, "/keys", None).await;
+    let (status, listed) = team_admin(&proxy, Method::GET, "/keys", None).await;
     assert_eq!(status, 200);
     assert_eq!(listed["keys"][0]["name"], "alice");
     assert_eq!(listed["keys"][0]["group"], "ml");
@@ -61,7 +57,7 @@ async fn developer_keys_gate_the_messages_api_and_are_shown_once() {
         !listed.to_string().contains(&key[4..]),
         "the key is shown once: {listed}"
     );
-    let (status, again) = admin(
+    let (status, again) = team_admin(
         &proxy,
         Method::POST,
         "/keys",
@@ -97,14 +93,14 @@ async fn developer_keys_gate_the_messages_api_and_are_shown_once() {
         "a developer key is not the admin key"
     );
 
-    let (status, revoked) = admin(&proxy, Method::DELETE, "/keys/alice", None).await;
+    let (status, revoked) = team_admin(&proxy, Method::DELETE, "/keys/alice", None).await;
     assert_eq!((status, revoked), (200, json!({"revoked": "alice"})));
     let (status, _, _, body) = send_as(&proxy, &key).await;
     assert_eq!(
         (status, body["error"]["code"].clone()),
         (401, json!("invalid_api_key"))
     );
-    let (status, body) = admin(&proxy, Method::GET, "/keys/alice", None).await;
+    let (status, body) = team_admin(&proxy, Method::GET, "/keys/alice", None).await;
     assert_eq!(
         (status, body["error"]["code"].clone()),
         (404, json!("key_not_found"))
@@ -154,7 +150,7 @@ async fn a_spend_limit_stops_a_key_once_crossed_and_usage_is_counted() {
     let key = create_key(&proxy, json!({"name": "carol"})).await;
     let limit =
         json!({"scope": {"type": "user", "user_id": "carol"}, "amount": "2000", "period": "daily"});
-    let (status, set) = admin(
+    let (status, set) = team_admin(
         &proxy,
         Method::POST,
         "/v1/organizations/spend_limits",
@@ -196,9 +192,9 @@ async fn a_spend_limit_stops_a_key_once_crossed_and_usage_is_counted() {
         metrics.sum("ccproxy_key_requests_total", &[("key", "carol")]),
         2.0
     );
-    let (_, listed) = admin(&proxy, Method::GET, "/v1/organizations/spend_limits", None).await;
+    let (_, listed) = team_admin(&proxy, Method::GET, "/v1/organizations/spend_limits", None).await;
     let id = listed["data"][0]["id"].as_str().expect("id").to_string();
-    let (status, deleted) = admin(
+    let (status, deleted) = team_admin(
         &proxy,
         Method::DELETE,
         &format!("/v1/organizations/spend_limits/{id}"),

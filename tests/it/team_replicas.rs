@@ -10,7 +10,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::common::redis::RedisServer;
-use crate::common::team::{admin, create_key, send_as, team_config, TestStore};
+use crate::common::team::{create_key, send_as, team_admin, team_config, TestStore};
 use crate::common::{client, MockUpstream, Proxy, Reply};
 use crate::team::settled;
 
@@ -52,7 +52,7 @@ async fn a_spend_cap_stops_a_key_on_every_replica_and_revocation_reaches_them_al
     let proxies = replicas(&upstream, &redis, "closed").await;
     let key = create_key(&proxies[1], json!({"name": "erin", "group": "ml"})).await;
     let limit = json!({"scope": {"type": "rbac_group", "rbac_group_id": "ml"}, "amount": "2000", "period": "monthly"});
-    let (status, _) = admin(
+    let (status, _) = team_admin(
         &proxies[2],
         Method::POST,
         "/v1/organizations/spend_limits",
@@ -81,7 +81,7 @@ async fn a_spend_cap_stops_a_key_on_every_replica_and_revocation_reaches_them_al
             "each replica has seen the key"
         );
     }
-    let (status, _) = admin(&proxies[0], Method::DELETE, "/keys/frank", None).await;
+    let (status, _) = team_admin(&proxies[0], Method::DELETE, "/keys/frank", None).await;
     assert_eq!(status, 200);
     tokio::time::sleep(Duration::from_secs(1)).await;
     for proxy in &proxies {
@@ -136,7 +136,7 @@ async fn redis_stopped_mid_traffic_is_refused_when_closed_and_recovers_by_itself
     assert_eq!(health["team"]["store_status"], "unavailable");
     // The key is recreated: this Redis keeps nothing on disk.
     redis.resume().await;
-    let (status, _) = admin(&proxies[1], Method::GET, "/keys", None).await;
+    let (status, _) = team_admin(&proxies[1], Method::GET, "/keys", None).await;
     assert!(status == 200 || status == 503);
     let recovered = until(&proxies[0], &key, Duration::from_secs(10), |s| s != 503).await;
     assert_eq!(

@@ -55,7 +55,7 @@ pub async fn create_key(proxy: &Proxy, body: Value) -> String {
 }
 
 /// An admin call; returns the status and the JSON body.
-pub async fn admin(
+pub async fn team_admin(
     proxy: &Proxy,
     method: reqwest::Method,
     path: &str,
