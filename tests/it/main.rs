@@ -12,6 +12,7 @@ mod cli_daemon;
 mod errors_doc;
 mod gemini;
 mod live_config;
+mod model_quirks;
 mod observability;
 mod real_clients;
 mod resilience;

@@ -399,6 +399,38 @@ async fn claude_code_runs_a_bash_tool_loop_through_the_proxy() {
         usage(950, 10),
     ]));
     let proxy = Proxy::start(env_config(&upstream, &[])).await;
+    claude_runs_echo(claude, &proxy, &token).await;
+
+    let received = upstream.requests();
+    assert_eq!(received.len(), 2, "one request per turn");
+    assert!(
+        received.iter().all(|r| r.json()["stream"] == true),
+        "never the non-streaming fallback"
+    );
+    let second = received[1].json();
+    let messages = second["messages"].as_array().expect("messages");
+    let call = messages
+        .iter()
+        .find(|m| m["role"] == "assistant" && m["tool_calls"].is_array())
+        .expect("the tool call is in the history");
+    assert_eq!(call["tool_calls"][0]["id"], "functions_Bash_0");
+    assert_eq!(call["tool_calls"][0]["function"]["name"], "Bash");
+    let result = messages
+        .iter()
+        .find(|m| m["role"] == "tool")
+        .expect("the tool result is sent back");
+    assert_eq!(result["tool_call_id"], "functions_Bash_0");
+    assert!(
+        result["content"]
+            .as_str()
+            .is_some_and(|c| c.contains(&token)),
+        "{result}"
+    );
+}
+
+/// Runs Claude Code (print mode, Bash allowed, three turns at most) through `proxy`, asking
+/// it to run the echo command; it must succeed and report `token`.
+async fn claude_runs_echo(claude: PathBuf, proxy: &Proxy, token: &str) {
     let home = tempdir("home");
     let work = tempdir("work");
     let mut command = tokio::process::Command::new(claude);
@@ -429,31 +461,68 @@ async fn claude_code_runs_a_bash_tool_loop_through_the_proxy() {
     let result: Value = serde_json::from_str(stdout.trim()).expect("claude printed JSON");
     assert_eq!(result["is_error"], false, "{result}");
     assert!(
-        result["result"]
-            .as_str()
-            .is_some_and(|r| r.contains(&token)),
+        result["result"].as_str().is_some_and(|r| r.contains(token)),
         "{result}"
     );
+}
+
+#[tokio::test]
+async fn claude_code_runs_a_bash_tool_loop_through_a_model_that_writes_tool_calls_as_text() {
+    let Some(claude) = installed(
+        "node/node_modules/.bin/claude",
+        "Claude Code",
+        &["--version"],
+    )
+    .await
+    else {
+        return;
+    };
+    let token = format!("ccproxy-text-call-{}", fastrand::u32(..));
+    let upstream = MockUpstream::start().await;
+    // The model knows no native tool calls: it writes a Hermes <tool_call> block into its
+    // text, split across chunks, and stops with "stop".
+    let call = format!(
+        "<tool_call>\n{}\n</tool_call>",
+        json!({"name": "Bash", "arguments": {"command": format!("echo {token}"),
+                                             "description": "Print the token"}})
+    );
+    let (head, tail) = call.split_at(call.len() / 3);
+    upstream.push(Reply::openai_stream(&[
+        chunk(
+            json!({"role": "assistant", "content": "<think>Run it.</think>\nRunning it.\n"}),
+            None,
+        ),
+        chunk(json!({"content": head}), None),
+        chunk(json!({"content": tail}), None),
+        chunk(json!({}), Some("stop")),
+        usage(900, 20),
+    ]));
+    upstream.push(Reply::openai_stream(&[
+        chunk(
+            json!({"content": format!("The command printed {token}.")}),
+            None,
+        ),
+        chunk(json!({}), Some("stop")),
+        usage(950, 10),
+    ]));
+    let proxy = Proxy::start(env_config(&upstream, &[])).await;
+    claude_runs_echo(claude, &proxy, &token).await;
 
     let received = upstream.requests();
     assert_eq!(received.len(), 2, "one request per turn");
-    assert!(
-        received.iter().all(|r| r.json()["stream"] == true),
-        "never the non-streaming fallback"
-    );
     let second = received[1].json();
     let messages = second["messages"].as_array().expect("messages");
     let call = messages
         .iter()
         .find(|m| m["role"] == "assistant" && m["tool_calls"].is_array())
-        .expect("the tool call is in the history");
-    assert_eq!(call["tool_calls"][0]["id"], "functions_Bash_0");
+        .expect("the call read from the text is in the history as a real call");
     assert_eq!(call["tool_calls"][0]["function"]["name"], "Bash");
+    let id = call["tool_calls"][0]["id"].as_str().expect("id");
     let result = messages
         .iter()
         .find(|m| m["role"] == "tool")
         .expect("the tool result is sent back");
-    assert_eq!(result["tool_call_id"], "functions_Bash_0");
+    assert_eq!(result["tool_call_id"], id);
     assert!(
         result["content"]
             .as_str()
