@@ -3,16 +3,16 @@
 //! command-line overrides). Everything is checked once, at start-up; problems are reported
 //! all together, each with its JSON path.
 
-pub mod catalog;
-pub mod env;
+pub(crate) mod catalog;
+pub(crate) mod env;
 mod env_mode;
 mod file;
-pub mod jsonc;
-pub mod live;
+pub(crate) mod jsonc;
+pub(crate) mod live;
 mod prices;
 mod problems;
-pub mod resilience;
-pub mod show;
+pub(crate) mod resilience;
+pub(crate) mod show;
 
 use std::path::{Path, PathBuf};
 
@@ -84,6 +84,11 @@ impl ProviderConfig {
         } else {
             format!("your {} environment variable", self.key_var)
         }
+    }
+
+    /// The environment variable that sets this provider's base URL (`GROQ_BASE_URL`).
+    pub fn base_url_var(&self) -> String {
+        format!("{}_BASE_URL", catalog::env_prefix(&self.name))
     }
 
     pub fn default_model(&self) -> Option<&str> {
