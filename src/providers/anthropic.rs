@@ -1,4 +1,4 @@
-//! Anthropic itself, passed through (protocols.md §9): `POST {base_url}/v1/messages` with the
+//! Anthropic itself, passed through (docs/providers.md, "Anthropic pass-through"): `POST {base_url}/v1/messages` with the
 //! client's body (see `translate::passthrough` for the only changes ever made), the client's
 //! `anthropic-*` headers, and the provider's key in place of the client's. The answer is
 //! relayed as Anthropic wrote it: the JSON body or the SSE bytes as they arrive, with
@@ -25,7 +25,7 @@ use super::{errors, HttpClient, Inbound};
 /// hop id).
 pub const HOP_HEADER: &str = "x-ccproxy-hop";
 
-/// The client headers Anthropic needs to see (§9); everything else (the client's key,
+/// The client headers Anthropic needs to see (docs/providers.md); everything else (the client's key,
 /// hop-by-hop headers, `host`, `content-length`) stays behind.
 const FORWARDED: [&str; 3] = [
     "anthropic-version",
@@ -150,7 +150,7 @@ fn headers(provider: &ProviderConfig, client: &HeaderMap, hop: &str) -> HeaderMa
     if let Ok(hop) = HeaderValue::from_str(hop) {
         out.append(HOP_HEADER, hop);
     }
-    let Some(key) = &provider.api_key else {
+    let Some(key) = provider.key() else {
         return out;
     };
     let key = key.expose();
@@ -232,6 +232,7 @@ mod tests {
             kind: ProviderKind::Anthropic,
             base_url: "https://api.anthropic.com".into(),
             api_key: Some(Secret::new(key)),
+            key_host: Some("https://api.anthropic.com".into()),
             key_var: "ANTHROPIC_API_KEY".into(),
             key_in_file: false,
             key_required: true,

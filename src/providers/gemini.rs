@@ -1,6 +1,6 @@
 //! Google Gemini: `POST {base_url}/models/{model}:generateContent`, or
 //! `:streamGenerateContent?alt=sse` for a stream, with the key in `x-goog-api-key`
-//! (protocols.md §8.1); `:countTokens` for `count_tokens`. Translation is `translate`'s
+//! (https://ai.google.dev/api/generate-content); `:countTokens` for `count_tokens`. Translation is `translate`'s
 //! (`to_gemini`, `from_gemini`); this module moves bytes.
 
 use serde_json::{json, Value};
@@ -66,7 +66,7 @@ fn post(
 ) -> reqwest::RequestBuilder {
     let url = format!("{}/models/{}:{method}", provider.base_url, bare(model));
     let builder = http.post(&url);
-    match &provider.api_key {
+    match provider.key() {
         Some(key) => builder.header("x-goog-api-key", key.expose()),
         None => builder,
     }

@@ -1,4 +1,4 @@
-//! The streaming state machine: OpenAI chunks → Anthropic SSE events (protocols.md §7.5),
+//! The streaming state machine: OpenAI chunks → Anthropic SSE events (docs/translation.md, "Streaming"),
 //! one per response.
 //!
 //! Guarantees to the client: `message_start` first; blocks with indices 0, 1, 2, ... in
@@ -308,9 +308,10 @@ impl StreamTranslator {
         self.advance(out)
     }
 
-    /// The call a delta belongs to: by `index`, else by `id`, else the last one (§6.5).
-    /// `None` for a further call when the client asked for one call only (a text call
-    /// counts): with `single_tool_call` only the first call of the answer is passed on.
+    /// The call a delta belongs to: by `index`, else by `id`, else the last one (some providers
+    /// omit `index`). `None` for a further call when the client asked for one call only (a
+    /// text call counts): with `single_tool_call` only the first call of the answer is passed
+    /// on.
     fn slot(&mut self, call: &openai::ToolCallDelta) -> Option<usize> {
         let found = match (call.index, call.id.as_deref().filter(|id| !id.is_empty())) {
             (Some(key), _) => self.tools.iter().position(|t| t.key == key),

@@ -255,16 +255,16 @@ impl Scanner {
     }
 
     fn body(&mut self, c: char) {
-        if let Some((marker, body)) = &mut self.block {
+        if let Some((marker, mut body)) = self.block.take() {
             body.push(c);
             if let Some(inner) = body.strip_suffix(marker.close) {
-                let (marker, inner) = (*marker, inner.to_string());
-                self.block = None;
+                let inner = inner.to_string();
                 self.close_block(marker, inner, true);
             } else if body.len() > MAX_BLOCK {
-                let (marker, body) = self.block.take().expect("inside a block");
                 self.text_str(marker.open);
                 self.text_str(&body);
+            } else {
+                self.block = Some((marker, body));
             }
             return;
         }
