@@ -14,7 +14,7 @@ fn translate(
 ) -> (openai::ChatRequest, Context) {
     let target = Target {
         model,
-        quirks: Quirks::for_target(provider, model),
+        quirks: crate::config::catalog::quirks(provider).for_model(provider, model),
         max_output_tokens: None,
     };
     super::request(&parse(request), &target).expect("translates")
