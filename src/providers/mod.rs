@@ -7,6 +7,7 @@
 //! and fallbacks can wrap it); the body is then read as one message or as a stream.
 
 pub mod anthropic;
+mod deadline;
 mod errors;
 mod gemini;
 mod models;
@@ -25,9 +26,10 @@ use bytes::Bytes;
 use futures_util::stream::{self, BoxStream, StreamExt};
 
 use crate::config::{ProviderConfig, ProviderKind, Timeouts};
-use crate::error::{ProxyError, TimeoutPhase};
+use crate::error::ProxyError;
 use crate::translate::from_openai;
 use crate::wire;
+use deadline::Deadlines;
 
 /// The pooled HTTP client (keep-alive, TCP_NODELAY; honours HTTPS_PROXY and NO_PROXY) and
 /// the timeouts every exchange with a provider runs under.
@@ -234,7 +236,8 @@ pub struct Upstream {
     pub provider: ProviderConfig,
     pub model: String,
     response: reqwest::Response,
-    idle_timeout: Duration,
+    /// When reading the answer runs out of time.
+    deadlines: Deadlines,
     /// What reading the answer needs from the request.
     reading: Reading,
 }
@@ -254,7 +257,8 @@ enum Reading {
 pub type EventStream = BoxStream<'static, Result<wire::anthropic::StreamEvent, ProxyError>>;
 
 /// Sends `request` to `provider` for `model`; returns once the provider answered 2xx.
-/// Connecting and waiting for the response headers run under the client's timeouts.
+/// Connecting and waiting for the response headers run under the client's timeouts; the
+/// body is then read under the same exchange's deadlines (see [`deadline`]).
 pub async fn send(
     http: &HttpClient,
     provider: &ProviderConfig,
@@ -275,27 +279,27 @@ pub async fn send(
             Reading::Gemini(model.to_string()),
         ),
     };
-    let response = exchange(http, provider, model, builder).await?;
+    let deadlines = Deadlines::from_now(http.timeouts);
+    let response = exchange(http, provider, model, builder, &deadlines).await?;
     Ok(Upstream {
         provider: provider.clone(),
         model: model.to_string(),
         response,
-        idle_timeout: http.timeouts.stream_idle,
+        deadlines,
         reading,
     })
 }
 
-/// Sends and waits for the response headers within the response timeout; a non-2xx answer
-/// is read (within the same timeout) and mapped to a [`ProxyError`].
+/// Sends and waits for the response headers within the answer deadline; a non-2xx answer
+/// is read (within the same deadline) and mapped to a [`ProxyError`].
 async fn exchange(
     http: &HttpClient,
     provider: &ProviderConfig,
     model: &str,
     builder: reqwest::RequestBuilder,
+    deadlines: &Deadlines,
 ) -> Result<reqwest::Response, ProxyError> {
-    let Timeouts {
-        connect, response, ..
-    } = http.timeouts;
+    let connect = http.timeouts.connect;
     let attempt = async {
         let answer = builder
             .send()
@@ -315,9 +319,9 @@ async fn exchange(
             provider, model, status, &headers, &bytes,
         ))
     };
-    tokio::time::timeout(response, attempt)
+    tokio::time::timeout_at(deadlines.answer_by(), attempt)
         .await
-        .map_err(|_| errors::timeout(provider, TimeoutPhase::Response, response))?
+        .map_err(|_| deadlines.expired(provider, false))?
 }
 
 /// The input tokens of a request as the provider itself counts them, for the kinds that
@@ -339,11 +343,12 @@ pub async fn count_tokens(
         }
         ProviderKind::OpenAi => return Ok(None),
     };
-    let response = exchange(http, provider, model, builder).await?;
+    let deadlines = Deadlines::from_now(http.timeouts);
+    let response = exchange(http, provider, model, builder, &deadlines).await?;
     let read = read_prefix(response, MAX_SMALL_BODY_BYTES);
-    let (body, complete) = tokio::time::timeout(http.timeouts.response, read)
+    let (body, complete) = tokio::time::timeout_at(deadlines.answer_by(), read)
         .await
-        .map_err(|_| errors::timeout(provider, TimeoutPhase::Response, http.timeouts.response))?
+        .map_err(|_| deadlines.expired(provider, false))?
         .map_err(|e| errors::broken_body(provider, &e))?;
     if !complete {
         return Err(too_large(provider, MAX_SMALL_BODY_BYTES));
@@ -375,38 +380,21 @@ impl Upstream {
         (headers, self.bytes_stream())
     }
 
-    /// The body as a stream of chunks, each awaited at most the idle timeout
-    /// (`timeouts.stream_idle_ms`): a stall ends the stream with a `provider_timeout`
-    /// error, a dropped connection with `incomplete_upstream_response`. Nothing follows an
-    /// error. Dropping the stream closes the upstream connection.
+    /// The body as a stream of chunks, read under the exchange's deadlines (see
+    /// [`deadline::body`]).
     pub fn bytes_stream(self) -> BodyStream {
-        let Self {
-            provider,
-            response,
-            idle_timeout,
-            ..
-        } = self;
-        let chunks = response.bytes_stream();
-        stream::unfold(Some((chunks, provider)), move |state| async move {
-            let (mut chunks, provider) = state?;
-            match tokio::time::timeout(idle_timeout, chunks.next()).await {
-                Ok(None) => None,
-                Ok(Some(Ok(bytes))) => Some((Ok(bytes), Some((chunks, provider)))),
-                Ok(Some(Err(error))) => Some((Err(errors::broken_body(&provider, &error)), None)),
-                Err(_) => {
-                    let error = errors::timeout(&provider, TimeoutPhase::StreamIdle, idle_timeout);
-                    Some((Err(error), None))
-                }
-            }
-        })
-        .boxed()
+        deadline::body(self.provider, self.response, self.deadlines)
     }
 
-    /// Reads the whole body (under the idle timeout, at most [`MAX_ANSWER_BYTES`]) as one
+    /// Reads the whole body (by the answer deadline, at most [`MAX_ANSWER_BYTES`]) as one
     /// Anthropic message.
     pub async fn into_message(self) -> Result<wire::anthropic::MessageResponse, ProxyError> {
         let (provider, reading) = (self.provider.clone(), self.reading.clone());
-        let body = read_answer(&provider, self.bytes_stream()).await?;
+        let deadlines = self.deadlines;
+        let read = read_answer(&provider, self.bytes_stream());
+        let body = tokio::time::timeout_at(deadlines.answer_by(), read)
+            .await
+            .map_err(|_| deadlines.expired(&provider, false))??;
         match reading {
             Reading::OpenAi(context) => openai::read_message(&provider, &context, &body),
             Reading::Gemini(model) => gemini::read_message(&provider, &model, &body),
