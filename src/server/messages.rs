@@ -1,7 +1,7 @@
 //! `POST /v1/messages`: read and check the body, route it, send it to the chosen provider
 //! and answer in Anthropic's shape, with headers saying who served it.
 //!
-//! Streaming (protocols.md §3.6, §7.5): our 200 and its headers go out only once the
+//! Streaming (docs/translation.md, "Streaming"): our 200 and its headers go out only once the
 //! upstream answered 2xx *and* its first chunk arrived, so an early failure is still a real
 //! HTTP error the SDKs can retry. After that, each event is written as it is produced, a
 //! `ping` fills every [`PING_INTERVAL`] of upstream silence, and a failure ends the stream
@@ -31,7 +31,8 @@ use crate::stats::{InFlight, RequestRecord};
 use crate::wire::anthropic::{self, StreamEvent};
 use crate::{providers, router, sse};
 
-/// Upstream silence after which the client gets a `ping` (§3.7).
+/// Upstream silence after which the client gets a `ping` (Anthropic streams send `ping`
+/// events: https://docs.anthropic.com/en/docs/build-with-claude/streaming).
 const PING_INTERVAL: Duration = Duration::from_secs(10);
 
 pub async fn create(State(state): State<Arc<AppState>>, request: Request) -> Response {
@@ -99,30 +100,30 @@ async fn handle(
     record.dispatched(&tally);
     let upstream = sent?;
     let served = Target {
-        provider: upstream.provider.name.clone(),
-        model: upstream.model.clone(),
+        provider: upstream.provider().name.clone(),
+        model: upstream.model().to_string(),
     };
-    let answer = if upstream.passes_through() {
-        if inbound.request.stream {
-            let (headers, body) = upstream.into_relay();
-            Answer::RelayStream(relay::stream(headers, body).await?)
-        } else {
-            let provider = upstream.provider.clone();
-            let (headers, body) = upstream.into_relay();
-            Answer::Relay(relay::message(&provider, headers, body, record).await?)
+    let answer = match upstream {
+        providers::Upstream::Relayed(relayed) if inbound.request.stream => {
+            Answer::RelayStream(relay::stream(relayed).await?)
         }
-    } else if inbound.request.stream {
-        let mut events = upstream.into_events();
-        let first = events.next().await.ok_or_else(|| ProxyError::Internal {
-            message: "the upstream stream produced nothing".into(),
-        })??;
-        record.observe(&first);
-        Answer::Stream(first, events)
-    } else {
-        let message = upstream.into_message().await?;
-        record.input_tokens = message.usage.input_tokens;
-        record.output_tokens = message.usage.output_tokens;
-        Answer::Message(message)
+        providers::Upstream::Relayed(relayed) => {
+            Answer::Relay(relay::message(relayed, record).await?)
+        }
+        providers::Upstream::Translated(translated) if inbound.request.stream => {
+            let mut events = translated.into_events();
+            let first = events.next().await.ok_or_else(|| ProxyError::Internal {
+                message: "the upstream stream produced nothing".into(),
+            })??;
+            record.observe(&first);
+            Answer::Stream(first, events)
+        }
+        providers::Upstream::Translated(translated) => {
+            let message = translated.into_message().await?;
+            record.input_tokens = message.usage.input_tokens;
+            record.output_tokens = message.usage.output_tokens;
+            Answer::Message(message)
+        }
     };
     Ok((answer, served, decision.rule))
 }
