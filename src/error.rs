@@ -94,6 +94,19 @@ pub enum ProxyError {
         phase: TimeoutPhase,
         after: Duration,
     },
+    /// The request's whole attempt chain (retries, key switches, fallbacks) ran out of its
+    /// budget, `retry.total_ms`, before any answer started.
+    #[error(
+        "no answer within the retry budget of {} (retry.total_ms); tried: {}",
+        show_duration(*budget),
+        show_tried(tried)
+    )]
+    RetryBudgetExhausted {
+        /// The provider of the last attempt.
+        provider: String,
+        budget: Duration,
+        tried: Vec<TriedAttempt>,
+    },
     #[error("Provider '{provider}' rejected the request: {message}")]
     ProviderRejected { provider: String, message: String },
     #[error("no provider named '{name}' is configured")]
@@ -143,7 +156,9 @@ impl ProxyError {
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::ProviderUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::ProviderFailed { .. } => StatusCode::BAD_GATEWAY,
-            Self::ProviderTimeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+            Self::ProviderTimeout { .. } | Self::RetryBudgetExhausted { .. } => {
+                StatusCode::GATEWAY_TIMEOUT
+            }
             Self::ProxyLoop { .. } => StatusCode::LOOP_DETECTED,
             Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -173,7 +188,8 @@ impl ProxyError {
             Self::ModelNotFound { .. }
             | Self::ProviderUnavailable { .. }
             | Self::ProviderFailed { .. }
-            | Self::ProviderTimeout { .. } => "provider_error",
+            | Self::ProviderTimeout { .. }
+            | Self::RetryBudgetExhausted { .. } => "provider_error",
             Self::ProxyLoop { .. } | Self::Internal { .. } => "api_error",
         }
     }
@@ -197,7 +213,7 @@ impl ProxyError {
             Self::ModelNotFound { .. } => "model_not_found",
             Self::ProviderUnavailable { .. } => "provider_unavailable",
             Self::ProviderFailed { code, .. } => code,
-            Self::ProviderTimeout { .. } => "provider_timeout",
+            Self::ProviderTimeout { .. } | Self::RetryBudgetExhausted { .. } => "provider_timeout",
             Self::ProviderRejected { .. } => "provider_rejected_request",
             Self::ProviderNotFound { .. } => "provider_not_found",
             Self::ProviderExists { .. } => "provider_exists",
@@ -262,6 +278,10 @@ impl ProxyError {
             Self::InvalidConfig { problems } => {
                 details.insert("problems".into(), json!(problems));
             }
+            Self::RetryBudgetExhausted { tried, .. } => {
+                let tried: Vec<Value> = tried.iter().map(TriedAttempt::to_json).collect();
+                details.insert("tried".into(), json!(tried));
+            }
             _ => {}
         }
         (!details.is_empty()).then_some(Value::Object(details))
@@ -277,6 +297,7 @@ impl ProxyError {
             | Self::ProviderUnavailable { provider, .. }
             | Self::ProviderFailed { provider, .. }
             | Self::ProviderTimeout { provider, .. }
+            | Self::RetryBudgetExhausted { provider, .. }
             | Self::ProviderRejected { provider, .. }
             | Self::PromptTooLong { provider, .. }
             | Self::ProxyLoop { provider, .. } => Some(provider),
@@ -313,6 +334,9 @@ impl ProxyError {
             Self::ProviderTimeout { phase, .. } => {
                 format!("Raise {} if the provider is just slow", phase.setting())
             }
+            Self::RetryBudgetExhausted { .. } => "Raise retry.total_ms in the config file if \
+                 the providers are just slow, or add a fallback target to the route"
+                .to_string(),
             Self::PermissionDenied { .. } => {
                 "Check with the provider that the key may use this model".to_string()
             }
@@ -390,6 +414,40 @@ impl IntoResponse for ProxyError {
         }
         response
     }
+}
+
+/// One attempt of a request's chain, as the client is told about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TriedAttempt {
+    /// `provider,model`.
+    pub target: String,
+    /// The key it was sent with, masked (`gsk_…3f9a`); `None` for a provider without keys.
+    pub key: Option<String>,
+    /// What it answered: `502 upstream_error`, or that the budget cut it.
+    pub answer: String,
+}
+
+impl TriedAttempt {
+    fn to_json(&self) -> Value {
+        json!({"target": self.target, "key": self.key, "answer": self.answer})
+    }
+}
+
+impl std::fmt::Display for TriedAttempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.key {
+            Some(key) => write!(f, "{} with key {}: {}", self.target, key, self.answer),
+            None => write!(f, "{}: {}", self.target, self.answer),
+        }
+    }
+}
+
+fn show_tried(tried: &[TriedAttempt]) -> String {
+    if tried.is_empty() {
+        return "nothing".to_string();
+    }
+    let shown: Vec<String> = tried.iter().map(ToString::to_string).collect();
+    shown.join("; ")
 }
 
 /// Which wait ran out.

@@ -10,6 +10,7 @@ mod cli_code;
 mod cli_config;
 mod cli_daemon;
 mod errors_doc;
+mod failover;
 mod gemini;
 mod live_config;
 mod observability;
