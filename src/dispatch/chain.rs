@@ -105,8 +105,9 @@ impl Outcome {
         self.failed
             .or(self.open)
             .or(self.skipped)
-            .unwrap_or_else(|| ProxyError::Internal {
-                message: "the route has no target".into(),
+            .unwrap_or_else(|| ProxyError::Misconfigured {
+                setting: "routes".into(),
+                problem: "the route has no target".into(),
             })
     }
 }

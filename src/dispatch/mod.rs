@@ -56,10 +56,6 @@ impl Dispatcher {
         }
     }
 
-    pub fn http(&self) -> &HttpClient {
-        &self.http
-    }
-
     /// The circuit breakers of `provider`'s models, as `/status` shows them.
     pub fn breaker_status(&self, provider: &str) -> Value {
         self.breakers.status(provider)
@@ -297,8 +293,12 @@ impl<'a> Run<'a> {
     fn sendable(&mut self, target: &Target, tally: &mut Tally) -> Option<&'a ProviderConfig> {
         tally.target = Some(target.clone());
         let Some(provider) = self.config.provider(&target.provider) else {
-            self.outcome.skipped(ProxyError::Internal {
-                message: format!("route names unknown provider '{}'", target.provider),
+            self.outcome.skipped(ProxyError::Misconfigured {
+                setting: "routes".into(),
+                problem: format!(
+                    "a route names provider '{}', which is not configured",
+                    target.provider
+                ),
             });
             return None;
         };
