@@ -3,5 +3,5 @@
 //! writers emit exactly the documented shape.
 
 pub mod anthropic;
-pub mod gemini;
-pub mod openai;
+pub(crate) mod gemini;
+pub(crate) mod openai;
