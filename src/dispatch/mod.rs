@@ -302,7 +302,7 @@ impl<'a> Run<'a> {
             });
             return None;
         };
-        if provider.key_required && provider.api_key.is_none() {
+        if provider.key_required && provider.key().is_none() {
             self.outcome.skipped(ProxyError::MissingApiKey {
                 provider: provider.name.clone(),
                 env_var: provider.key_var.clone(),
