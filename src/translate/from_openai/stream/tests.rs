@@ -1,4 +1,4 @@
-//! The streaming state machine (protocols.md §7.5, §7.7, §10). Every stream is also checked
+//! The streaming state machine (docs/translation.md, "Streaming"). Every stream is also checked
 //! against the Anthropic event grammar by [`check_grammar`].
 
 use proptest::prelude::*;
@@ -41,7 +41,7 @@ fn run(payloads: &[Value]) -> Result<Vec<Value>, TranslateError> {
     Ok(events)
 }
 
-/// §3.2 / §10: message_start first; blocks 0,1,2… started in order, one open at a time,
+/// Anthropic's event order (https://docs.anthropic.com/en/docs/build-with-claude/streaming): message_start first; blocks 0,1,2… started in order, one open at a time,
 /// each stopped; thinking starts with signature "" and gets its signature_delta right
 /// before its stop; tool_use starts with input {} and its partial_json concatenates to an
 /// object; text blocks are never empty; message_delta then message_stop last.
