@@ -22,6 +22,7 @@ mod errors_doc;
 mod failover;
 mod gemini;
 mod live_config;
+mod model_quirks;
 mod observability;
 mod real_clients;
 mod resilience;
