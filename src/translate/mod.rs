@@ -7,12 +7,16 @@
 pub mod arguments;
 pub mod from_gemini;
 pub mod from_openai;
+pub mod from_responses;
 pub mod gemini_schema;
+#[cfg(test)]
+pub mod grammar;
 pub mod names;
 pub mod passthrough;
 pub mod quirks;
 pub mod to_gemini;
 pub mod to_openai;
+pub mod to_responses;
 
 use crate::wire::anthropic::{
     ContentBlock, Role, StreamEvent, StreamMessage, ToolResultContent, Usage,
@@ -95,6 +99,17 @@ pub fn tool_result_text(
         }
     }
     Ok(texts.join("\n"))
+}
+
+/// `metadata.user_id` as OpenAI's end-user identifier (`user`, `safety_identifier`), which
+/// takes at most 64 characters: a longer id (Claude Code's is a JSON string) is replaced by
+/// `user_` and a stable 64-bit hash of it. `None` for an empty id.
+pub fn end_user_id(id: &str) -> Option<String> {
+    match id.len() {
+        0 => None,
+        1..=64 => Some(id.to_string()),
+        _ => Some(format!("user_{:016x}", names::fnv1a(id.as_bytes()))),
+    }
 }
 
 /// A fresh Anthropic-style message id (`msg_` + 24 base62 characters).

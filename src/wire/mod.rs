@@ -5,3 +5,4 @@
 pub mod anthropic;
 pub mod gemini;
 pub mod openai;
+pub mod responses;

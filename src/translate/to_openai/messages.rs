@@ -65,7 +65,7 @@ fn call_id(id: &str, quirks: &Quirks) -> String {
 
 /// `system` as one string: blocks joined by a blank line, since several compatible servers
 /// reject array content in system messages (§7.1).
-fn system_text(system: &SystemPrompt) -> String {
+pub(crate) fn system_text(system: &SystemPrompt) -> String {
     match system {
         SystemPrompt::Text(text) => text.clone(),
         SystemPrompt::Blocks(blocks) => blocks
@@ -77,7 +77,7 @@ fn system_text(system: &SystemPrompt) -> String {
     }
 }
 
-fn joined_text(blocks: &[ContentBlock]) -> String {
+pub(crate) fn joined_text(blocks: &[ContentBlock]) -> String {
     blocks
         .iter()
         .filter_map(|b| match b {
@@ -260,7 +260,7 @@ fn tool_result_text(
 }
 
 /// A user content block as OpenAI parts (none for blocks with nothing to send).
-fn user_parts(
+pub(crate) fn user_parts(
     block: &ContentBlock,
     quirks: &Quirks,
     field: &dyn Fn() -> String,

@@ -4,13 +4,13 @@
 //! `output_config`, `service_tier`, betas) can leak through; the target's [`Quirks`] decide
 //! the provider-specific spelling. Messages and blocks are in [`messages`].
 
-mod messages;
-mod tools;
+pub(crate) mod messages;
+pub(crate) mod tools;
 
 use serde_json::json;
 
 use super::from_openai::Context;
-use super::names::{fnv1a, ToolNames};
+use super::names::ToolNames;
 use super::quirks::{Effort, MaxTokensField, Quirks, Reasoning};
 use super::TranslateError;
 use crate::wire::anthropic::{self, Thinking};
@@ -83,14 +83,10 @@ fn stop_sequences(stop: &[String], quirks: &Quirks) -> Vec<String> {
 /// OpenAI's 64-character limit (§7.1): a longer id is replaced by a stable hash.
 fn user(request: &anthropic::MessagesRequest, quirks: &Quirks) -> Option<String> {
     let id = request.metadata.as_ref()?.user_id.as_deref()?;
-    if !quirks.user || id.is_empty() {
+    if !quirks.user {
         return None;
     }
-    Some(if id.len() <= 64 {
-        id.to_string()
-    } else {
-        format!("user_{:016x}", fnv1a(id.as_bytes()))
-    })
+    super::end_user_id(id)
 }
 
 /// `output_config.format` (`json_schema`) → `response_format` (§11.1): Claude Code asks for
@@ -107,7 +103,7 @@ fn response_format(request: &anthropic::MessagesRequest) -> Option<serde_json::V
 /// What the client asked for: no thinking, thinking (with an effort or a budget), or
 /// nothing in particular.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Wanted {
+pub(crate) enum Wanted {
     Unspecified,
     Off,
     On {
@@ -116,7 +112,7 @@ enum Wanted {
     },
 }
 
-fn wanted(request: &anthropic::MessagesRequest) -> Wanted {
+pub(crate) fn wanted(request: &anthropic::MessagesRequest) -> Wanted {
     let effort = request
         .output_config
         .as_ref()

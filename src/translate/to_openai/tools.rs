@@ -19,7 +19,7 @@ use crate::translate::names::{upstream_name, ToolNames};
 use crate::wire::anthropic::{self, ContentBlock, MessageContent, ToolChoice, ToolResultContent};
 use crate::wire::openai;
 
-pub(super) fn tools(
+pub(crate) fn tools(
     request: &anthropic::MessagesRequest,
     names: &mut ToolNames,
 ) -> Vec<openai::Tool> {
