@@ -279,8 +279,9 @@ fn disabled(provider: &str) -> ProxyError {
 fn no_default(config: &Config) -> ProxyError {
     match config.routes.default.first() {
         Some(target) => disabled(&target.provider),
-        None => ProxyError::Internal {
-            message: "no default route is configured".into(),
+        None => ProxyError::Misconfigured {
+            setting: "routes.default".into(),
+            problem: "no default route is configured".into(),
         },
     }
 }

@@ -15,8 +15,7 @@ use std::path::Path;
 use serde_json::{json, Map, Value};
 
 use super::{catalog, file, finish, Config, ConfigError, ConfigSource, Env, Overrides, Routes};
-use super::{ProviderConfig, Target, DEFAULT_MAX_REQUEST_BYTES};
-use crate::error::ProxyError;
+use super::{Problem, ProviderConfig, Target, DEFAULT_MAX_REQUEST_BYTES};
 
 /// The character [`crate::secret::mask`] puts in every masked key: a key sent back as read
 /// (masked) means "keep the key I have".
@@ -33,6 +32,33 @@ pub enum Edit {
     Replace(String, Value),
     Delete(String),
     Toggle(String),
+}
+
+/// Why the admin API's edit was refused. The server turns it into its error response.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EditError {
+    #[error("no provider named '{name}' is configured")]
+    NoSuchProvider {
+        name: String,
+        available: Vec<String>,
+    },
+    #[error("a provider named '{name}' already exists")]
+    ProviderExists { name: String },
+    /// A field of the request itself is unacceptable (not a configuration problem).
+    #[error("invalid field `{field}`: {reason}")]
+    Field { field: String, reason: String },
+    /// The configuration the edit would make is invalid: every problem, with its path.
+    #[error("{0}")]
+    Invalid(ConfigError),
+}
+
+impl EditError {
+    fn field(field: &str, reason: impl Into<String>) -> Self {
+        Self::Field {
+            field: field.to_string(),
+            reason: reason.into(),
+        }
+    }
 }
 
 /// What re-reading the config file found.
@@ -64,7 +90,7 @@ impl Document {
 
     /// Applies `edit` and validates the result like the file; returns the new document and
     /// configuration, or why not.
-    pub fn edit(&self, running: &Config, edit: Edit) -> Result<(Self, Config), ProxyError> {
+    pub fn edit(&self, running: &Config, edit: Edit) -> Result<(Self, Config), EditError> {
         let mut next = self.0.clone();
         match edit {
             Edit::Add(provider) => add(&mut next, running, provider)?,
@@ -82,7 +108,7 @@ impl Document {
                 }
             }
         }
-        let config = validate(&next, running).map_err(invalid)?;
+        let config = validate(&next, running).map_err(EditError::Invalid)?;
         Ok((Self(next), config))
     }
 
@@ -162,12 +188,6 @@ fn validate(value: &Value, running: &Config) -> Result<Config, ConfigError> {
     finish(config, &overrides, &env)
 }
 
-fn invalid(error: ConfigError) -> ProxyError {
-    ProxyError::InvalidConfig {
-        problems: error.problems.iter().map(ToString::to_string).collect(),
-    }
-}
-
 fn from_config(config: &Config) -> Value {
     let providers: Vec<Value> = config
         .providers
@@ -205,12 +225,13 @@ fn from_config(config: &Config) -> Value {
 }
 
 /// The `providers` list of a document (which the reader has checked is one).
-fn providers_mut(document: &mut Value) -> Result<&mut Vec<Value>, ProxyError> {
+fn providers_mut(document: &mut Value) -> Result<&mut Vec<Value>, EditError> {
     document
         .get_mut("providers")
         .and_then(Value::as_array_mut)
-        .ok_or_else(|| ProxyError::InvalidConfig {
-            problems: vec!["providers: expected a list of providers".into()],
+        .ok_or_else(|| {
+            let problem = Problem::new("providers", "expected a list of providers");
+            EditError::Invalid(ConfigError::new("the edited configuration", vec![problem]))
         })
 }
 
@@ -218,22 +239,22 @@ fn name_of(provider: &Value) -> Option<&str> {
     provider.get("name").and_then(Value::as_str)
 }
 
-fn position(document: &Value, running: &Config, name: &str) -> Result<usize, ProxyError> {
+fn position(document: &Value, running: &Config, name: &str) -> Result<usize, EditError> {
     document
         .get("providers")
         .and_then(Value::as_array)
         .and_then(|list| list.iter().position(|p| name_of(p) == Some(name)))
-        .ok_or_else(|| ProxyError::ProviderNotFound {
+        .ok_or_else(|| EditError::NoSuchProvider {
             name: name.to_string(),
             available: running.provider_names(),
         })
 }
 
-fn add(document: &mut Value, running: &Config, provider: Value) -> Result<(), ProxyError> {
+fn add(document: &mut Value, running: &Config, provider: Value) -> Result<(), EditError> {
     refuse_references(&provider)?;
     if let Some(name) = name_of(&provider) {
         if position(document, running, name).is_ok() {
-            return Err(ProxyError::ProviderExists {
+            return Err(EditError::ProviderExists {
                 name: name.to_string(),
             });
         }
@@ -247,11 +268,11 @@ fn replace(
     running: &Config,
     name: &str,
     mut provider: Value,
-) -> Result<(), ProxyError> {
+) -> Result<(), EditError> {
     let i = position(document, running, name)?;
     refuse_references(&provider)?;
     let Some(object) = provider.as_object_mut() else {
-        return Err(invalid_body("expected a provider object"));
+        return Err(EditError::field("body", "expected a provider object"));
     };
     match object.get("name").map(Value::as_str) {
         None => {
@@ -259,10 +280,10 @@ fn replace(
         }
         Some(Some(given)) if given == name => {}
         Some(_) => {
-            return Err(ProxyError::InvalidField {
-                field: "name".into(),
-                reason: format!("must be '{name}', as in the path (to rename, DELETE then POST)"),
-            })
+            return Err(EditError::field(
+                "name",
+                format!("must be '{name}', as in the path (to rename, DELETE then POST)"),
+            ))
         }
     }
     let old = running.provider(name);
@@ -280,12 +301,11 @@ fn replace(
         .is_some_and(|key| key.contains(MASK_MARK));
     if masked || !object.contains_key("api_key") {
         if old.is_some_and(|p| p.api_key.is_some() && moves_host(p, name, object)) {
-            return Err(ProxyError::InvalidField {
-                field: "api_key".into(),
-                reason: "base_url now points at another host, and the stored key is never \
-                         sent to a new host: send the api_key for it (\"\" for none)"
-                    .into(),
-            });
+            return Err(EditError::field(
+                "api_key",
+                "base_url now points at another host, and the stored key is never sent to a \
+                 new host: send the api_key for it (\"\" for none)",
+            ));
         }
         object.remove("api_key");
         if let Some(old) = providers_mut(document)?[i].get("api_key").cloned() {
@@ -299,7 +319,7 @@ fn replace(
 /// Refuses `${VAR}` in a provider sent by a client: expanded, it would put this process's
 /// environment into a URL the client reads back, a problem message, or a key sent to a
 /// host of the client's choosing. References belong in the config file, edited by hand.
-fn refuse_references(provider: &Value) -> Result<(), ProxyError> {
+fn refuse_references(provider: &Value) -> Result<(), EditError> {
     let Some(object) = provider.as_object() else {
         return Ok(());
     };
@@ -311,13 +331,12 @@ fn refuse_references(provider: &Value) -> Result<(), ProxyError> {
         _ => false,
     };
     match object.iter().find(|(_, value)| refers(value)) {
-        Some((key, _)) => Err(ProxyError::InvalidField {
-            field: key.clone(),
-            reason: "${VAR} references are not expanded in admin API requests (they would \
-                     expose this process's environment): send the value itself, or write the \
-                     reference in the config file"
-                .into(),
-        }),
+        Some((key, _)) => Err(EditError::field(
+            key,
+            "${VAR} references are not expanded in admin API requests (they would expose \
+             this process's environment): send the value itself, or write the reference in \
+             the config file",
+        )),
         None => Ok(()),
     }
 }
@@ -359,13 +378,6 @@ fn remove_from_routes(document: &mut Value, name: &str) {
             other => !names_provider(other),
         }
     });
-}
-
-fn invalid_body(reason: &str) -> ProxyError {
-    ProxyError::InvalidField {
-        field: "body".into(),
-        reason: reason.to_string(),
-    }
 }
 
 #[cfg(unix)]

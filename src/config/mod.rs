@@ -86,6 +86,11 @@ impl ProviderConfig {
         }
     }
 
+    /// The environment variable that sets this provider's base URL (`GROQ_BASE_URL`).
+    pub fn base_url_var(&self) -> String {
+        format!("{}_BASE_URL", catalog::env_prefix(&self.name))
+    }
+
     pub fn default_model(&self) -> Option<&str> {
         self.models.first().map(String::as_str)
     }

@@ -51,10 +51,6 @@ impl Dispatcher {
         }
     }
 
-    pub fn http(&self) -> &HttpClient {
-        &self.http
-    }
-
     /// The circuit breaker of `provider`, as `/status` shows it.
     pub fn breaker_status(&self, provider: &str) -> Value {
         self.breakers.status(provider)
@@ -78,8 +74,12 @@ impl Dispatcher {
             let last = index + 1 == targets.len();
             tally.target = Some(target.clone());
             let Some(provider) = config.provider(&target.provider) else {
-                outcome.skipped(ProxyError::Internal {
-                    message: format!("route names unknown provider '{}'", target.provider),
+                outcome.skipped(ProxyError::Misconfigured {
+                    setting: "routes".into(),
+                    problem: format!(
+                        "a route names provider '{}', which is not configured",
+                        target.provider
+                    ),
                 });
                 continue;
             };
@@ -242,8 +242,9 @@ impl Outcome {
         self.failed
             .or(self.open)
             .or(self.skipped)
-            .unwrap_or_else(|| ProxyError::Internal {
-                message: "the route has no target".into(),
+            .unwrap_or_else(|| ProxyError::Misconfigured {
+                setting: "routes".into(),
+                problem: "the route has no target".into(),
             })
     }
 }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::config::RetrySettings;
-use crate::error::{ProxyError, TimeoutPhase};
+use crate::error::{Fault, ProxyError, Recovery};
 
 /// The longest backoff step, whatever the attempt.
 const MAX_BACKOFF: Duration = Duration::from_secs(8);
@@ -32,54 +32,28 @@ pub enum Verdict {
     NotAttempted,
 }
 
+/// Read from the error's own fields: what failed on the provider's side counts against
+/// it; what failed on ours (a bug, a setting) says nothing about it.
 pub fn verdict(error: &ProxyError) -> Verdict {
-    match error {
-        ProxyError::ProviderUnavailable { .. }
-        | ProxyError::ProviderTimeout { .. }
-        | ProxyError::ProviderFailed { .. } => Verdict::ProviderFailed,
-        ProxyError::Internal { .. } => Verdict::NotAttempted,
-        _ => Verdict::ProviderAnswered,
+    let meta = error.meta();
+    if meta.provider_failed {
+        return Verdict::ProviderFailed;
     }
-}
-
-/// How a transient failure is handled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Transient {
-    /// 429, 503/529/overloaded, connection failures: another target is tried at once;
-    /// the last target retries.
-    SwitchAtOnce,
-    /// 408, 500, 502, 504: retried, then the next target.
-    Retry,
-    /// Our own response timeout: the wait was already long, so no retry; the next target.
-    NoRetry,
-}
-
-fn transient(error: &ProxyError) -> Option<Transient> {
-    match error {
-        ProxyError::RateLimited { .. }
-        | ProxyError::ProviderUnavailable { .. }
-        | ProxyError::ProviderTimeout {
-            phase: TimeoutPhase::Connect,
-            ..
-        } => Some(Transient::SwitchAtOnce),
-        ProxyError::ProviderTimeout { .. } => Some(Transient::NoRetry),
-        ProxyError::ProviderFailed { code, .. }
-            if matches!(*code, "upstream_error" | "upstream_timeout") =>
-        {
-            Some(Transient::Retry)
-        }
-        _ => None,
+    match meta.fault {
+        Fault::Proxy | Fault::Configuration => Verdict::NotAttempted,
+        Fault::Client | Fault::Provider => Verdict::ProviderAnswered,
     }
 }
 
 /// The decision after attempt number `attempt` (1-based) on a target failed with `error`;
 /// `last` says whether a fallback target remains.
 pub fn next(error: &ProxyError, attempt: u32, retry: &RetrySettings, last: bool) -> Next {
-    let Some(kind) = transient(error) else {
+    let recovery = error.recovery();
+    if recovery == Recovery::Final {
         return Next::Stop;
-    };
-    if (kind == Transient::SwitchAtOnce && !last)
-        || kind == Transient::NoRetry
+    }
+    if (recovery == Recovery::Switch && !last)
+        || recovery == Recovery::NextTarget
         || attempt >= retry.max_attempts
     {
         return Next::FallBack;
@@ -105,6 +79,7 @@ fn backoff(attempt: u32, base: Duration) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::{TimeoutPhase, UpstreamFailure};
 
     const RETRY: RetrySettings = RetrySettings {
         max_attempts: 3,
@@ -124,7 +99,7 @@ mod tests {
     fn server_error() -> ProxyError {
         ProxyError::ProviderFailed {
             provider: "groq".into(),
-            code: "upstream_error",
+            failure: UpstreamFailure::ServerError,
             message: "HTTP 500".into(),
         }
     }

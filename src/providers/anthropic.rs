@@ -205,6 +205,7 @@ pub fn loop_error(provider: &ProviderConfig) -> ProxyError {
     ProxyError::ProxyLoop {
         provider: provider.name.clone(),
         base_url: provider.base_url.clone(),
+        base_url_var: provider.base_url_var(),
     }
 }
 

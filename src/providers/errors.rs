@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::ratelimit;
 use crate::config::ProviderConfig;
-use crate::error::{ProxyError, TimeoutPhase};
+use crate::error::{ProxyError, TimeoutPhase, UpstreamFailure};
 use crate::secret::{redact_url, scrub};
 use crate::translate::TranslateError;
 
@@ -54,7 +54,7 @@ pub fn timeout(provider: &ProviderConfig, phase: TimeoutPhase, after: Duration) 
 pub fn broken_body(provider: &ProviderConfig, error: &reqwest::Error) -> ProxyError {
     ProxyError::ProviderFailed {
         provider: provider.name.clone(),
-        code: "incomplete_upstream_response",
+        failure: UpstreamFailure::Incomplete,
         message: format!(
             "the response broke off before it was complete ({})",
             root_cause(error)
@@ -87,7 +87,7 @@ pub fn not_protocol(provider: &ProviderConfig, body: &[u8], problem: &str) -> Pr
 pub fn unreadable(provider: &ProviderConfig, what: &str) -> ProxyError {
     ProxyError::ProviderFailed {
         provider: provider.name.clone(),
-        code: "invalid_upstream_response",
+        failure: UpstreamFailure::Unreadable,
         message: format!("unreadable response: {what}"),
     }
 }
@@ -117,6 +117,7 @@ pub fn from_status(
         return ProxyError::ProxyLoop {
             provider: name,
             base_url: redact_url(&provider.base_url),
+            base_url_var: provider.base_url_var(),
         };
     }
     if found.key_invalid() {
@@ -150,12 +151,12 @@ pub fn from_status(
         _ if found.overloaded => unavailable(name, message, headers),
         408 | 504 => ProxyError::ProviderFailed {
             provider: name,
-            code: "upstream_timeout",
+            failure: UpstreamFailure::TimedOut,
             message: format!("the provider itself timed out (HTTP {status}): {message}"),
         },
         _ => ProxyError::ProviderFailed {
             provider: name,
-            code: "upstream_error",
+            failure: UpstreamFailure::ServerError,
             message: format!("HTTP {status}: {message}"),
         },
     }
@@ -344,12 +345,12 @@ pub fn from_translate(provider: &ProviderConfig, model: &str, error: TranslateEr
         },
         TranslateError::Upstream { message, .. } => ProxyError::ProviderFailed {
             provider: provider.name.clone(),
-            code: "upstream_error",
+            failure: UpstreamFailure::ServerError,
             message: scrub(&message),
         },
         TranslateError::Truncated => ProxyError::ProviderFailed {
             provider: provider.name.clone(),
-            code: "incomplete_upstream_response",
+            failure: UpstreamFailure::Incomplete,
             message: TranslateError::Truncated.to_string(),
         },
         other => unreadable(provider, &scrub(&other.to_string())),

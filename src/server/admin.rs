@@ -12,7 +12,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::{body, AppState};
-use crate::config::live::{provider_view, Edit};
+use crate::config::live::{provider_view, Edit, EditError};
 use crate::config::Config;
 use crate::error::ProxyError;
 
@@ -85,6 +85,20 @@ fn view(config: &Config, name: &str) -> Result<Json<Value>, ProxyError> {
             name: name.to_string(),
             available: config.provider_names(),
         })
+}
+
+/// The response to an edit the configuration refused.
+pub(super) fn refused(error: EditError) -> ProxyError {
+    match error {
+        EditError::NoSuchProvider { name, available } => {
+            ProxyError::ProviderNotFound { name, available }
+        }
+        EditError::ProviderExists { name } => ProxyError::ProviderExists { name },
+        EditError::Field { field, reason } => ProxyError::InvalidField { field, reason },
+        EditError::Invalid(error) => ProxyError::InvalidConfig {
+            problems: error.problems.iter().map(ToString::to_string).collect(),
+        },
+    }
 }
 
 async fn provider_body(state: &AppState, request: Request) -> Result<Value, ProxyError> {

@@ -281,7 +281,7 @@ mod tests {
             }),
             Err(ProxyError::ProviderFailed {
                 provider: "p".into(),
-                code: "upstream_error",
+                failure: crate::error::UpstreamFailure::ServerError,
                 message: "boom".into(),
             }),
             Ok(StreamEvent::MessageStop),

@@ -114,6 +114,7 @@ fn looped(state: &AppState, headers: &HeaderMap) -> Option<ProxyError> {
         .then(|| ProxyError::ProxyLoop {
             provider: "anthropic".into(),
             base_url: format!("http://{}", state.local_addr),
+            base_url_var: "ANTHROPIC_BASE_URL".into(),
         })
 }
 

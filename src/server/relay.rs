@@ -12,7 +12,7 @@ use futures_util::stream::{self, StreamExt};
 use serde::Deserialize;
 
 use crate::config::ProviderConfig;
-use crate::error::ProxyError;
+use crate::error::{ProxyError, UpstreamFailure};
 use crate::providers::{self, BodyStream};
 use crate::sse;
 use crate::stats::RequestRecord;
@@ -220,7 +220,7 @@ impl Scan {
                     None
                 }
                 "error" => {
-                    record.code = Some("upstream_error");
+                    record.code = Some(UpstreamFailure::ServerError.code());
                     None
                 }
                 _ => None,
@@ -308,7 +308,7 @@ mod tests {
     fn an_error_after_a_partial_event_starts_on_a_fresh_event() {
         let error = ProxyError::ProviderFailed {
             provider: "anthropic".into(),
-            code: "incomplete_upstream_response",
+            failure: crate::error::UpstreamFailure::Incomplete,
             message: "broke off".into(),
         };
         let clean = sse::encode("error", &error.body());

@@ -44,7 +44,9 @@ impl AppState {
         let current = document.as_ref().ok_or_else(|| ProxyError::Internal {
             message: "the configuration file could not be read at start-up".into(),
         })?;
-        let (next_document, next) = current.edit(&running, edit)?;
+        let (next_document, next) = current
+            .edit(&running, edit)
+            .map_err(super::admin::refused)?;
         match &running.source {
             ConfigSource::File(path) => {
                 next_document

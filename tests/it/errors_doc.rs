@@ -142,9 +142,14 @@ async fn example(code: &str) -> Example {
         "proxy_loop" => built(ProxyError::ProxyLoop {
             provider: "anthropic".into(),
             base_url: "http://127.0.0.1:3456".into(),
+            base_url_var: "ANTHROPIC_BASE_URL".into(),
+        }),
+        "misconfigured" => built(ProxyError::Misconfigured {
+            setting: "routes.default".into(),
+            problem: "no default route is configured".into(),
         }),
         "internal_error" => built(ProxyError::Internal {
-            message: "the route has no target".into(),
+            message: "the upstream stream produced nothing".into(),
         }),
         "invalid_api_key" => {
             upstream_says(Reply::status(
