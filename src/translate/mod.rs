@@ -19,7 +19,8 @@ pub mod to_openai;
 pub mod to_responses;
 
 use crate::wire::anthropic::{
-    ContentBlock, Role, StreamEvent, StreamMessage, ToolResultContent, Usage,
+    BlockDelta, ContentBlock, ResponseBlock, Role, StreamEvent, StreamMessage, ToolResultContent,
+    Usage,
 };
 
 /// The signature of thinking blocks synthesized from another provider's reasoning. Not an
@@ -71,6 +72,45 @@ pub fn message_start(id: String, model: String, usage: Usage) -> StreamEvent {
             stop_sequence: None,
             usage,
         },
+    }
+}
+
+/// Starts `block` at the next block index of a translated stream; returns its index.
+pub fn start_block(
+    next_index: &mut usize,
+    block: ResponseBlock,
+    out: &mut Vec<StreamEvent>,
+) -> usize {
+    let index = *next_index;
+    *next_index += 1;
+    out.push(StreamEvent::ContentBlockStart {
+        index,
+        content_block: block,
+    });
+    index
+}
+
+/// An empty thinking block (its signature comes in a `signature_delta` before it closes) or
+/// an empty text block, as a stream opens them.
+pub fn empty_block(thinking: bool) -> ResponseBlock {
+    if thinking {
+        ResponseBlock::Thinking {
+            thinking: String::new(),
+            signature: String::new(),
+        }
+    } else {
+        ResponseBlock::Text {
+            text: String::new(),
+        }
+    }
+}
+
+/// A thinking or text delta.
+pub fn text_delta(thinking: bool, text: String) -> BlockDelta {
+    if thinking {
+        BlockDelta::ThinkingDelta { thinking: text }
+    } else {
+        BlockDelta::TextDelta { text }
     }
 }
 

@@ -26,7 +26,9 @@ use serde_json::Value;
 use super::{failure, reasoning_signature, stop_reason, summary_text, usage, Context};
 use crate::translate::arguments::Repair;
 use crate::translate::names::tool_id;
-use crate::translate::{message_start, TranslateError, THINKING_SIGNATURE};
+use crate::translate::{
+    empty_block, message_start, text_delta, TranslateError, THINKING_SIGNATURE,
+};
 use crate::wire::anthropic::{BlockDelta, MessageDelta, ResponseBlock, StreamEvent, Usage};
 use crate::wire::responses::{self, OutputContent, OutputItem};
 
@@ -165,13 +167,7 @@ impl StreamTranslator {
     }
 
     fn begin(&mut self, block: ResponseBlock, out: &mut Vec<StreamEvent>) -> usize {
-        let index = self.next_index;
-        self.next_index += 1;
-        out.push(StreamEvent::ContentBlockStart {
-            index,
-            content_block: block,
-        });
-        index
+        crate::translate::start_block(&mut self.next_index, block, out)
     }
 
     /// A new output item: the previous one is closed; a function call opens its block.
@@ -286,29 +282,14 @@ impl StreamTranslator {
         let index = match item.block {
             Some(index) => index,
             None => {
-                let block = if thinking {
-                    ResponseBlock::Thinking {
-                        thinking: String::new(),
-                        signature: String::new(),
-                    }
-                } else {
-                    ResponseBlock::Text {
-                        text: String::new(),
-                    }
-                };
-                let index = self.begin(block, out);
+                let index = self.begin(empty_block(thinking), out);
                 if let Some(item) = self.item.as_mut() {
                     item.block = Some(index);
                 }
                 index
             }
         };
-        let text = text.to_string();
-        let delta = if thinking {
-            BlockDelta::ThinkingDelta { thinking: text }
-        } else {
-            BlockDelta::TextDelta { text }
-        };
+        let delta = text_delta(thinking, text.to_string());
         out.push(StreamEvent::ContentBlockDelta { index, delta });
     }
 
@@ -398,11 +379,7 @@ impl StreamTranslator {
 
     /// A thinking block with no text, only there to carry the encrypted reasoning.
     fn open_empty_thinking(&mut self, out: &mut Vec<StreamEvent>) {
-        let block = ResponseBlock::Thinking {
-            thinking: String::new(),
-            signature: String::new(),
-        };
-        let index = self.begin(block, out);
+        let index = self.begin(empty_block(true), out);
         if let Some(item) = self.item.as_mut() {
             item.block = Some(index);
         }

@@ -158,11 +158,7 @@ fn assistant(out: &mut Vec<ChatMessage>, blocks: &[ContentBlock], quirks: &Quirk
                 kind: "function".to_string(),
                 function: openai::FunctionCall {
                     name: upstream_name(name),
-                    arguments: if input.is_null() {
-                        "{}".to_string()
-                    } else {
-                        input.to_string()
-                    },
+                    arguments: arguments_text(input),
                 },
             }),
             // Redacted thinking, server tool history, unknown blocks: nothing the upstream
@@ -187,6 +183,15 @@ fn assistant(out: &mut Vec<ChatMessage>, blocks: &[ContentBlock], quirks: &Quirk
             reasoning_content,
         },
     );
+}
+
+/// A `tool_use` input as the arguments string of a call (`{}` for a missing input).
+pub(crate) fn arguments_text(input: &serde_json::Value) -> String {
+    if input.is_null() {
+        "{}".to_string()
+    } else {
+        input.to_string()
+    }
 }
 
 fn user(

@@ -56,7 +56,10 @@ pub fn request(
         MaxTokensField::MaxCompletionTokens => body.max_completion_tokens = max_tokens,
     }
     if !tools.is_empty() {
-        let (choice, parallel) = tools::tool_choice(request.tool_choice.as_ref());
+        let (choice, parallel) = tools::tool_choice(
+            request.tool_choice.as_ref(),
+            |name| json!({"type": "function", "function": {"name": name}}),
+        );
         body.tool_choice = choice;
         body.parallel_tool_calls = parallel.filter(|_| quirks.parallel_tool_calls);
         body.tools = tools;

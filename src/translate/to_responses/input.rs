@@ -14,7 +14,7 @@
 use crate::translate::from_responses::reasoning_of;
 use crate::translate::names::upstream_name;
 use crate::translate::quirks::Quirks;
-use crate::translate::to_openai::messages::{joined_text, user_parts};
+use crate::translate::to_openai::messages::{arguments_text, joined_text, user_parts};
 use crate::translate::TranslateError;
 use crate::wire::anthropic::{self, ContentBlock, MessageContent, Role, ToolResultContent};
 use crate::wire::openai::Part;
@@ -96,11 +96,7 @@ fn assistant(out: &mut Vec<InputItem>, blocks: &[ContentBlock]) {
                 out.push(InputItem::FunctionCall {
                     call_id: id.clone(),
                     name: upstream_name(name),
-                    arguments: if input.is_null() {
-                        "{}".to_string()
-                    } else {
-                        input.to_string()
-                    },
+                    arguments: arguments_text(input),
                 });
             }
             // Redacted thinking, server tool history, unknown blocks: nothing to give back.

@@ -9,15 +9,15 @@
 mod input;
 mod strict;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::from_openai::Context;
-use super::names::{fnv1a, upstream_name, ToolNames};
+use super::names::{fnv1a, ToolNames};
 use super::quirks::{openai_reasoning_model, Effort};
 use super::to_openai::messages::system_text;
 use super::to_openai::{tools, wanted, Wanted};
 use super::TranslateError;
-use crate::wire::anthropic::{self, ToolChoice};
+use crate::wire::anthropic;
 use crate::wire::responses::{self, ReasoningConfig, TextConfig, Tool};
 
 pub use strict::fits_strict_mode;
@@ -87,7 +87,10 @@ pub fn request(
         ..Default::default()
     };
     if !tools.is_empty() {
-        let (choice, parallel) = tool_choice(request.tool_choice.as_ref());
+        let (choice, parallel) = tools::tool_choice(
+            request.tool_choice.as_ref(),
+            |name| json!({"type": "function", "name": name}),
+        );
         body.tool_choice = choice;
         body.parallel_tool_calls = parallel;
         body.tools = tools;
@@ -165,30 +168,6 @@ fn text_format(request: &anthropic::MessagesRequest) -> Option<TextConfig> {
             "schema": schema,
         }),
     })
-}
-
-/// `tool_choice` → (`tool_choice`, `parallel_tool_calls`). Only called with tools.
-fn tool_choice(choice: Option<&ToolChoice>) -> (Option<Value>, Option<bool>) {
-    let Some(choice) = choice else {
-        return (None, None);
-    };
-    let (value, disable_parallel) = match choice {
-        ToolChoice::Auto {
-            disable_parallel_tool_use,
-        } => (json!("auto"), *disable_parallel_tool_use),
-        ToolChoice::Any {
-            disable_parallel_tool_use,
-        } => (json!("required"), *disable_parallel_tool_use),
-        ToolChoice::Tool {
-            name,
-            disable_parallel_tool_use,
-        } => (
-            json!({"type": "function", "name": upstream_name(name)}),
-            *disable_parallel_tool_use,
-        ),
-        ToolChoice::None => (json!("none"), false),
-    };
-    (Some(value), disable_parallel.then_some(false))
 }
 
 #[cfg(test)]
