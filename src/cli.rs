@@ -43,7 +43,7 @@ pub enum Command {
     Status(StatusArgs),
     /// Start the proxy if needed, then run Claude Code through it
     #[command(
-        after_help = "Examples:\n  ccproxy code\n  ccproxy code -p \"explain this repo\"\n  ccproxy code --model groq,moonshotai/kimi-k2-instruct\n  ccproxy code -- --help           (Claude Code's own help)\n  CLAUDE_PATH=~/bin/claude ccproxy code\n\nEvery argument goes to `claude` ($CLAUDE_PATH if set) untouched; its exit code is returned.\nClaude Code gets ANTHROPIC_BASE_URL and ANTHROPIC_AUTH_TOKEN for the proxy; your own\nANTHROPIC_API_KEY is hidden from it. Your Claude Code settings files are not changed."
+        after_help = "Examples:\n  ccproxy code\n  ccproxy code -p \"explain this repo\"\n  ccproxy code --model groq,openai/gpt-oss-20b\n  ccproxy code -- --help           (Claude Code's own help)\n  CLAUDE_PATH=~/bin/claude ccproxy code\n\nEvery argument goes to `claude` ($CLAUDE_PATH if set) untouched; its exit code is returned.\nClaude Code gets ANTHROPIC_BASE_URL and ANTHROPIC_AUTH_TOKEN for the proxy; your own\nANTHROPIC_API_KEY is hidden from it. Your Claude Code settings files are not changed."
     )]
     Code(CodeArgs),
     /// Print shell commands that wire `claude` in this shell to the proxy

@@ -52,7 +52,7 @@ pub enum ProxyError {
         model: String,
         available: Vec<String>,
     },
-    #[error("API key not configured for provider '{provider}'")]
+    #[error("API key not configured for provider '{provider}': set {env_var} and restart ccproxy")]
     MissingApiKey {
         provider: String,
         env_var: String,
@@ -60,7 +60,7 @@ pub enum ProxyError {
         /// pick another provider.
         suggest_provider_choice: bool,
     },
-    #[error("Invalid API key for provider '{provider}'")]
+    #[error("Invalid API key for provider '{provider}': check {key_hint}")]
     InvalidApiKey {
         provider: String,
         /// Where the key comes from, e.g. "your GROQ_API_KEY environment variable".
@@ -75,7 +75,11 @@ pub enum ProxyError {
         limit: Option<u64>,
         remaining: Option<u64>,
     },
-    #[error("Model '{model}' not found")]
+    #[error(
+        "Model '{model}' not found at provider '{provider}': set {}_MODEL (or the route in \
+         the config file) to a model it serves",
+        crate::config::catalog::env_prefix(provider)
+    )]
     ModelNotFound {
         provider: String,
         model: String,
@@ -94,9 +98,11 @@ pub enum ProxyError {
         message: String,
     },
     #[error(
-        "Provider '{provider}' timed out: no answer within {} while {}",
+        "Provider '{provider}' timed out: no answer within {} while {}; raise {} if it is \
+         just slow",
         show_duration(*after),
-        phase.describe()
+        phase.describe(),
+        phase.setting()
     )]
     ProviderTimeout {
         provider: String,
@@ -120,7 +126,9 @@ pub enum ProxyError {
     PromptTooLong { provider: String, detail: String },
     /// A provider's base URL leads back to this proxy (the loop guard, docs/errors.md).
     #[error(
-        "provider '{provider}' points back at this ccproxy ({base_url}): the request would loop"
+        "provider '{provider}' points back at this ccproxy ({base_url}): the request would \
+         loop; {}",
+        loop_advice(provider, base_url_var)
     )]
     ProxyLoop {
         provider: String,
@@ -301,6 +309,21 @@ impl IntoResponse for ProxyError {
             headers.insert("retry-after", HeaderValue::from(seconds));
         }
         response
+    }
+}
+
+/// What breaks a loop: Claude Code's `ANTHROPIC_BASE_URL`, exported in the shell that
+/// starts ccproxy, is also the `anthropic` provider's address.
+fn loop_advice(provider: &str, base_url_var: &str) -> String {
+    if provider == "anthropic" {
+        "unset ANTHROPIC_BASE_URL in the shell that starts ccproxy (it is Claude Code's \
+         variable) and restart ccproxy"
+            .to_string()
+    } else {
+        format!(
+            "set {base_url_var} (or base_url in the config file) to the provider's real \
+             address; ANTHROPIC_BASE_URL is for Claude Code only"
+        )
     }
 }
 

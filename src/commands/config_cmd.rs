@@ -19,17 +19,18 @@ const STARTER: &str = r#"{
   // "api_key": "${CCPROXY_API_KEY}",   // require this key from clients
   "log_level": "info",
   "providers": [
-    // Built-in names (groq, openai, openrouter, deepseek, mistral, xai, gemini,
-    // anthropic, ollama) know their type, base_url and default model.
+    // Built-in names (groq, openai, openrouter, deepseek, mistral, xai, gemini, anthropic,
+    // cerebras, together, fireworks, moonshot, ollama) know their type, base_url and
+    // default model. Kimi K2: {"name": "moonshot", "models": ["kimi-k2.6"]}.
     {"name": "groq", "api_key": "${GROQ_API_KEY}",
-     "models": ["moonshotai/kimi-k2-instruct", "llama-3.1-8b-instant"]}
+     "models": ["openai/gpt-oss-120b", "openai/gpt-oss-20b"]}
     // Any OpenAI-compatible server:
     // ,{"name": "lab", "type": "openai", "base_url": "http://127.0.0.1:8000/v1", "models": ["qwen3"]}
   ],
   "routes": {
     // "provider,model", or a list: the first is used, the rest are fallbacks.
-    "default": "groq,moonshotai/kimi-k2-instruct",
-    "background": "groq,llama-3.1-8b-instant"
+    "default": "groq,openai/gpt-oss-120b",
+    "background": "groq,openai/gpt-oss-20b"
     // "think": ..., "long_context": ..., "long_context_threshold": 60000,
     // "web_search": ..., "image": ...
   }

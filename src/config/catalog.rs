@@ -19,15 +19,15 @@ pub struct CatalogEntry {
 /// set and `PROVIDER` is not. Each entry cites the documentation its values were checked
 /// against (details, dates and evidence grades in docs/providers.md).
 pub const CATALOG: &[CatalogEntry] = &[
-    // console.groq.com/docs/openai (base URL, key); console.groq.com/docs/models.
-    // The issue specifies Kimi K2 as Groq's default, so it stays, although Groq retired
-    // `moonshotai/kimi-k2-instruct` (redirected to -0905, itself deprecated 2026-04-15;
-    // docs/providers.md §groq): set GROQ_MODEL=openai/gpt-oss-120b where it is gone.
+    // console.groq.com/docs/openai (base URL, key); console.groq.com/docs/models (GPT-OSS
+    // 120B is a featured production model). Groq retired `moonshotai/kimi-k2-instruct`
+    // (docs/providers.md §groq); Kimi K2 stays reachable through moonshot, openrouter,
+    // together and fireworks.
     CatalogEntry {
         name: "groq",
         kind: ProviderKind::OpenAi,
         base_url: "https://api.groq.com/openai/v1",
-        default_model: "moonshotai/kimi-k2-instruct",
+        default_model: "openai/gpt-oss-120b",
         key_required: true,
     },
     // developers.openai.com/api/docs/models: gpt-5.6-terra, 1.05M context, 128K output.
@@ -218,9 +218,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn groq_defaults_to_kimi_k2() {
+    fn groq_defaults_to_a_model_groq_serves() {
         let groq = lookup("groq").expect("groq is built in");
-        assert_eq!(groq.default_model, "moonshotai/kimi-k2-instruct");
+        assert_eq!(groq.default_model, "openai/gpt-oss-120b");
         assert_eq!(groq.kind, ProviderKind::OpenAi);
     }
 

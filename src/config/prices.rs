@@ -3,7 +3,7 @@
 //! `"provider,model"`, every price a number ≥ 0, unknown fields are problems.
 //!
 //! ```json
-//! "prices": {"groq,moonshotai/kimi-k2-instruct": {"input_per_mtok": 1.0, "output_per_mtok": 3.0}}
+//! "prices": {"groq,openai/gpt-oss-120b": {"input_per_mtok": 1.0, "output_per_mtok": 3.0}}
 //! ```
 
 use serde_json::{json, Value};

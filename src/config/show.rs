@@ -85,10 +85,7 @@ mod tests {
         assert!(!text.contains("proxy-secret"), "{text}");
         assert_eq!(shown["providers"][0]["api_key"], "gsk_…3f9a");
         assert_eq!(shown["providers"][0]["api_key_from"], "GROQ_API_KEY");
-        assert_eq!(
-            shown["routes"]["default"],
-            "groq,moonshotai/kimi-k2-instruct"
-        );
+        assert_eq!(shown["routes"]["default"], "groq,openai/gpt-oss-120b");
         assert_eq!(shown["source"], "environment");
     }
 }

@@ -71,7 +71,7 @@ fn nothing_configured_defaults_to_groq_without_a_key() {
         config.routes.default,
         vec![Target {
             provider: "groq".into(),
-            model: "moonshotai/kimi-k2-instruct".into()
+            model: "openai/gpt-oss-120b".into()
         }]
     );
 }
@@ -154,11 +154,11 @@ fn file_with_providers_routes_and_env_references() {
           "host": "127.0.0.1", "port": 4567, "api_key": "${PROXY_KEY}",
           "providers": [
             {"name": "groq", "type": "openai", "base_url": "https://api.groq.com/openai/v1",
-             "api_key": "${GROQ_API_KEY}", "models": ["moonshotai/kimi-k2-instruct"]},
+             "api_key": "${GROQ_API_KEY}", "models": ["openai/gpt-oss-120b"]},
             {"name": "lab", "type": "openai", "base_url": "http://127.0.0.1:8000/v1"}
           ],
           "routes": {
-            "default": "groq,moonshotai/kimi-k2-instruct",
+            "default": "groq,openai/gpt-oss-120b",
             "background": ["groq,llama-3.1-8b-instant", "lab,small"],
             "long_context_threshold": 90000
           }
@@ -193,10 +193,7 @@ fn unset_key_variable_is_not_a_startup_error() {
     let groq = config.provider("groq").expect("configured");
     assert!(groq.api_key.is_none());
     assert_eq!(groq.key_var, "GROQ_API_KEY");
-    assert_eq!(
-        config.routes.default[0].model,
-        "moonshotai/kimi-k2-instruct"
-    );
+    assert_eq!(config.routes.default[0].model, "openai/gpt-oss-120b");
 }
 
 #[test]

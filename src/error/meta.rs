@@ -160,8 +160,10 @@ impl ProxyError {
                 Provider,
             )
             .recover(Recovery::Switch),
+            // 400, not the provider's 404: Claude Code replaces the message of any 404 with
+            // its own words about "the selected model" (docs/errors.md, model_not_found).
             Self::ModelNotFound { .. } => {
-                Meta::row(S::NOT_FOUND, PROVIDER_ERROR, "model_not_found", Provider)
+                Meta::row(S::BAD_REQUEST, PROVIDER_ERROR, "model_not_found", Provider)
             }
             Self::ProviderUnavailable { .. } => Meta::row(
                 S::SERVICE_UNAVAILABLE,

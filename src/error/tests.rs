@@ -12,7 +12,7 @@ fn missing_api_key_matches_the_seed() {
         error.body(),
         json!({"type": "error", "error": {
             "type": "authentication_error",
-            "message": "API key not configured for provider 'groq'",
+            "message": "API key not configured for provider 'groq': set GROQ_API_KEY and restart ccproxy",
             "code": "missing_api_key",
             "details": {"provider": "groq", "suggestion": "Set the GROQ_API_KEY environment variable"}
         }})
@@ -61,14 +61,19 @@ fn model_not_found_lists_available_models() {
     let error = ProxyError::ModelNotFound {
         provider: "groq".into(),
         model: "invalid-model".into(),
-        available: vec!["moonshotai/kimi-k2-instruct".into()],
+        available: vec!["openai/gpt-oss-120b".into()],
     };
+    assert_eq!(error.status(), StatusCode::BAD_REQUEST);
     let body = error.body();
-    assert_eq!(body["error"]["message"], "Model 'invalid-model' not found");
+    assert_eq!(
+        body["error"]["message"],
+        "Model 'invalid-model' not found at provider 'groq': set GROQ_MODEL (or the route in \
+         the config file) to a model it serves"
+    );
     assert_eq!(body["error"]["type"], "provider_error");
     assert_eq!(
         body["error"]["details"]["available_models"],
-        json!(["moonshotai/kimi-k2-instruct"])
+        json!(["openai/gpt-oss-120b"])
     );
 }
 

@@ -133,14 +133,16 @@ fn check_key(headers: &HeaderMap, expected: &str) -> Result<(), ProxyError> {
         });
     let Some(presented) = presented else {
         return Err(ProxyError::ProxyAuth {
-            reason: "No API key provided: this ccproxy requires its key",
+            reason: "No API key provided: this ccproxy requires its key (CCPROXY_API_KEY) as \
+                     x-api-key or Authorization: Bearer",
         });
     };
     if bool::from(presented.trim().as_bytes().ct_eq(expected.as_bytes())) {
         Ok(())
     } else {
         Err(ProxyError::ProxyAuth {
-            reason: "Invalid API key provided",
+            reason: "Invalid API key provided: send this ccproxy's own key (CCPROXY_API_KEY), \
+                     not a provider's",
         })
     }
 }

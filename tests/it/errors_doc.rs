@@ -176,7 +176,7 @@ async fn example(code: &str) -> Example {
         "model_not_found" => {
             let upstream = MockUpstream::start().await;
             upstream.serve_models(json!({"object": "list", "data": [
-                {"id": "moonshotai/kimi-k2-instruct"}, {"id": "llama-3.3-70b-versatile"}]}));
+                {"id": "openai/gpt-oss-120b"}, {"id": "openai/gpt-oss-20b"}]}));
             upstream.push(Reply::status(
                 404,
                 openai_error(
@@ -379,5 +379,28 @@ async fn every_documented_example_is_what_the_proxy_returns() {
     }
     if bless {
         std::fs::write(DOC, rewritten).expect("write docs/errors.md");
+    }
+}
+
+/// Claude Code shows only `error.message`: for the codes whose only hint used to be in
+/// `details.suggestion`, the documented message itself names what to change.
+#[test]
+fn messages_name_what_to_change() {
+    let doc = std::fs::read_to_string(DOC).expect("docs/errors.md");
+    let expected = [
+        ("missing_api_key", "set GROQ_API_KEY and restart ccproxy"),
+        ("invalid_api_key", "GROQ_API_KEY"),
+        ("model_not_found", "set GROQ_MODEL"),
+        ("provider_timeout", "timeouts.response_ms"),
+        ("proxy_loop", "ANTHROPIC_BASE_URL"),
+    ];
+    for (code, needle) in expected {
+        let entry = documented(&doc)
+            .into_iter()
+            .find(|entry| entry.code.split(':').next() == Some(code))
+            .unwrap_or_else(|| panic!("`{code}` is documented"));
+        let body: Value = serde_json::from_str(&doc[entry.json]).expect("JSON");
+        let message = body["error"]["message"].as_str().expect("message");
+        assert!(message.contains(needle), "`{code}`: {message}");
     }
 }

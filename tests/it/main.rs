@@ -9,6 +9,7 @@ mod cli;
 mod cli_code;
 mod cli_config;
 mod cli_daemon;
+mod cli_first_run;
 mod errors_doc;
 mod gemini;
 mod live_config;

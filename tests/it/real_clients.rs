@@ -365,15 +365,44 @@ async fn python_sdk_through_gemini() {
     );
 }
 
-#[tokio::test]
-async fn claude_code_runs_a_bash_tool_loop_through_the_proxy() {
-    let Some(claude) = installed(
+/// The Claude Code CLI, when it is installed and answers `--version`.
+async fn claude_code() -> Option<PathBuf> {
+    installed(
         "node/node_modules/.bin/claude",
         "Claude Code",
         &["--version"],
     )
     .await
-    else {
+}
+
+/// `claude` in print mode against `proxy`, with a fresh HOME and working directory (removed
+/// by the caller through the returned paths), no retries and no other traffic.
+fn claude_command(
+    claude: &PathBuf,
+    proxy: &Proxy,
+    prompt: &str,
+) -> (tokio::process::Command, [PathBuf; 2]) {
+    let home = tempdir("home");
+    let work = tempdir("work");
+    let mut command = tokio::process::Command::new(claude);
+    command
+        .current_dir(&work)
+        .env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("HOME", &home)
+        .env("ANTHROPIC_BASE_URL", proxy.url(""))
+        .env("ANTHROPIC_AUTH_TOKEN", "ccproxy-test")
+        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+        .env("CLAUDE_CODE_MAX_RETRIES", "0")
+        .env("CLAUDE_CODE_DISABLE_NONSTREAMING_FALLBACK", "1")
+        .env("DISABLE_AUTOUPDATER", "1")
+        .args(["-p", prompt]);
+    (command, [home, work])
+}
+
+#[tokio::test]
+async fn claude_code_runs_a_bash_tool_loop_through_the_proxy() {
+    let Some(claude) = claude_code().await else {
         return;
     };
     let token = format!("ccproxy-tool-ok-{}", fastrand::u32(..));
@@ -399,32 +428,22 @@ async fn claude_code_runs_a_bash_tool_loop_through_the_proxy() {
         usage(950, 10),
     ]));
     let proxy = Proxy::start(env_config(&upstream, &[])).await;
-    let home = tempdir("home");
-    let work = tempdir("work");
-    let mut command = tokio::process::Command::new(claude);
-    command
-        .current_dir(&work)
-        .env_clear()
-        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
-        .env("HOME", &home)
-        .env("ANTHROPIC_BASE_URL", proxy.url(""))
-        .env("ANTHROPIC_AUTH_TOKEN", "ccproxy-test")
-        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
-        .env("CLAUDE_CODE_MAX_RETRIES", "0")
-        .env("CLAUDE_CODE_DISABLE_NONSTREAMING_FALLBACK", "1")
-        .env("DISABLE_AUTOUPDATER", "1")
-        .args(["-p", "Run the echo command and tell me what it printed."])
-        .args([
-            "--allowedTools",
-            "Bash",
-            "--max-turns",
-            "3",
-            "--output-format",
-            "json",
-        ]);
+    let (mut command, dirs) = claude_command(
+        &claude,
+        &proxy,
+        "Run the echo command and tell me what it printed.",
+    );
+    command.args([
+        "--allowedTools",
+        "Bash",
+        "--max-turns",
+        "3",
+        "--output-format",
+        "json",
+    ]);
     let (ok, stdout, stderr) = run(command).await;
-    let _ = std::fs::remove_dir_all(&home);
-    let _ = std::fs::remove_dir_all(&work);
+    dirs.iter()
+        .for_each(|dir| drop(std::fs::remove_dir_all(dir)));
     assert!(ok, "claude failed:\n{stdout}\n{stderr}");
     let result: Value = serde_json::from_str(stdout.trim()).expect("claude printed JSON");
     assert_eq!(result["is_error"], false, "{result}");
@@ -459,6 +478,37 @@ async fn claude_code_runs_a_bash_tool_loop_through_the_proxy() {
             .as_str()
             .is_some_and(|c| c.contains(&token)),
         "{result}"
+    );
+}
+
+/// Claude Code prints only `error.message` (and replaces the message of a 404 with its own
+/// words about "the selected model"): what it shows must name the provider, the model and
+/// the variable to set.
+#[tokio::test]
+async fn claude_code_shows_which_model_is_missing_and_what_to_set() {
+    let Some(claude) = claude_code().await else {
+        return;
+    };
+    let upstream = MockUpstream::start().await;
+    upstream.serve_models(json!({"data": [{"id": "openai/gpt-oss-120b"}]}));
+    // Claude Code sends the request more than once (its own retries): each gets the 404.
+    for _ in 0..16 {
+        upstream.push(Reply::status(
+            404,
+            json!({"error": {"message": "The model `mock-model` does not exist",
+                             "type": "invalid_request_error", "code": "model_not_found"}}),
+        ));
+    }
+    let proxy = Proxy::start(env_config(&upstream, &[])).await;
+    let (command, dirs) = claude_command(&claude, &proxy, "Say hello.");
+    let (ok, stdout, stderr) = run(command).await;
+    dirs.iter()
+        .for_each(|dir| drop(std::fs::remove_dir_all(dir)));
+    assert!(!ok, "the request failed:\n{stdout}\n{stderr}");
+    let shown = format!("{stdout}{stderr}");
+    assert!(
+        shown.contains("Model 'mock-model' not found at provider 'mock': set MOCK_MODEL"),
+        "Claude Code showed:\n{shown}"
     );
 }
 

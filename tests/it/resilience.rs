@@ -92,7 +92,13 @@ async fn client_and_key_errors_are_never_retried() {
         upstream.push(Reply::status(status, error_body(status)));
         let proxy = Proxy::start(fast(env_config(&upstream, &[]))).await;
         let (code, headers, _) = post(&proxy).await;
-        assert_eq!(code, if status == 422 { 400 } else { status });
+        // A provider's 404 is the model it does not serve: model_not_found, a 400.
+        let expected = if matches!(status, 404 | 422) {
+            400
+        } else {
+            status
+        };
+        assert_eq!(code, expected, "{status}");
         assert_eq!(headers["x-should-retry"], "false", "{status}");
         assert_eq!(upstream.attempts(), 1, "a {status} is not retried");
     }
@@ -423,8 +429,12 @@ async fn available_models_are_fetched_once_and_cached() {
     let proxy = Proxy::start(fast(env_config(&upstream, &[]))).await;
     for _ in 0..2 {
         let (code, _, body) = post(&proxy).await;
-        assert_eq!(code, 404);
-        assert_eq!(body["error"]["message"], "Model 'mock-model' not found");
+        assert_eq!(code, 400, "Claude Code rewrites the message of any 404");
+        assert_eq!(
+            body["error"]["message"],
+            "Model 'mock-model' not found at provider 'mock': set MOCK_MODEL (or the route in \
+             the config file) to a model it serves"
+        );
         assert_eq!(
             body["error"]["details"]["available_models"],
             json!(["kimi-k2", "llama"])

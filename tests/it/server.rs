@@ -272,7 +272,7 @@ async fn missing_provider_key_is_401_and_nothing_is_sent() {
     assert_eq!(error["error"]["code"], "missing_api_key");
     assert_eq!(
         error["error"]["message"],
-        "API key not configured for provider 'groq'"
+        "API key not configured for provider 'groq': set GROQ_API_KEY and restart ccproxy"
     );
     assert_eq!(error["error"]["details"]["provider"], "groq");
     let suggestion = error["error"]["details"]["suggestion"]

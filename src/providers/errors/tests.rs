@@ -44,7 +44,7 @@ fn unauthorized_names_the_key_variable() {
     assert_eq!(body["error"]["code"], "invalid_api_key");
     assert_eq!(
         body["error"]["message"],
-        "Invalid API key for provider 'groq'"
+        "Invalid API key for provider 'groq': check your GROQ_API_KEY environment variable"
     );
     assert_eq!(
         body["error"]["details"]["suggestion"],
@@ -105,10 +105,15 @@ fn not_found_and_missing_model_messages_are_model_not_found() {
             gemini_error(404, "NOT_FOUND", "models/kimi is not found"),
         ),
     ] {
-        assert_eq!(error.status(), StatusCode::NOT_FOUND, "{error}");
+        assert_eq!(error.status(), StatusCode::BAD_REQUEST, "{error}");
         assert_eq!(error.code(), "model_not_found");
         assert_eq!(error.error_type(), "provider_error");
-        assert_eq!(error.to_string(), "Model 'kimi' not found");
+        assert!(
+            error
+                .to_string()
+                .starts_with("Model 'kimi' not found at provider 'groq'"),
+            "{error}"
+        );
     }
 }
 
