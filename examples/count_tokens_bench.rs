@@ -108,6 +108,10 @@ fn rss_kib() -> u64 {
         .map_or(0, |pages| pages * 4)
 }
 
+#[expect(
+    clippy::disallowed_methods,
+    reason = "a command-line benchmark: its report is its output"
+)]
 fn main() -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     let body = claude_code_request();

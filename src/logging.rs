@@ -8,6 +8,10 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::LogSettings;
 
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the log is written to stderr, by the logger alone"
+)]
 pub fn init(settings: &LogSettings) {
     let filter = EnvFilter::new(format!("warn,ccproxy={}", settings.level));
     let builder = tracing_subscriber::fmt()

@@ -83,11 +83,19 @@ pub(crate) fn overrides(args: &ServerArgs) -> Overrides {
 }
 
 /// A line for the user on stdout.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the CLI layer's one way of writing to stdout"
+)]
 pub(crate) fn say(text: &str) {
     let _ = writeln!(std::io::stdout(), "{text}");
 }
 
 /// A line for the user on stderr (errors, and what to do about them).
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the CLI layer's one way of writing to stderr"
+)]
 pub(crate) fn complain(text: &str) {
     let _ = writeln!(std::io::stderr(), "{text}");
 }

@@ -81,6 +81,7 @@ impl Document {
     }
 
     /// The providers as written (an empty list when there are none).
+    #[cfg(test)]
     pub fn providers(&self) -> &[Value] {
         self.0
             .get("providers")

@@ -3,16 +3,16 @@
 //! command-line overrides). Everything is checked once, at start-up; problems are reported
 //! all together, each with its JSON path.
 
-pub mod catalog;
-pub mod env;
+pub(crate) mod catalog;
+pub(crate) mod env;
 mod env_mode;
 mod file;
-pub mod jsonc;
-pub mod live;
+pub(crate) mod jsonc;
+pub(crate) mod live;
 mod prices;
 mod problems;
-pub mod resilience;
-pub mod show;
+pub(crate) mod resilience;
+pub(crate) mod show;
 
 use std::path::{Path, PathBuf};
 

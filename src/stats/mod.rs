@@ -21,7 +21,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
-pub use figures::{Figures, Point, Snapshot, Timeline};
+pub use figures::{Figures, Snapshot, Timeline};
 pub use process::Process;
 use window::{Buckets, Window, SLICE};
 

@@ -1,3 +1,4 @@
+use super::figures::Point;
 use super::*;
 
 fn record(provider: &str, status: u16, code: Option<&'static str>) -> RequestRecord {

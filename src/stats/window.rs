@@ -89,6 +89,7 @@ impl Histogram {
         self.total += other.total;
     }
 
+    #[cfg(test)]
     pub fn count(&self) -> u64 {
         self.total
     }

@@ -13,7 +13,7 @@
 //!
 //! The figures are estimates, like Anthropic's own counter: its tokenizer is not public.
 
-pub mod image;
+pub(crate) mod image;
 
 use serde_json::Value;
 use tiktoken_rs::CoreBPE;

@@ -3,6 +3,6 @@
 //! writers emit exactly the documented shape.
 
 pub mod anthropic;
-pub mod gemini;
-pub mod openai;
-pub mod responses;
+pub(crate) mod gemini;
+pub(crate) mod openai;
+pub(crate) mod responses;

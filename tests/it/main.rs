@@ -1,5 +1,13 @@
 //! Every integration test, in one binary (one link per change): each module below is one
 //! area of behaviour, driven through the real server or the real `ccproxy` binary.
+//!
+//! Helpers here may fail loudly: a test that cannot set itself up should stop at once.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers fail the test on a broken set-up"
+)]
 
 mod cli_support;
 mod common;
