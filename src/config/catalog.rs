@@ -38,6 +38,17 @@ pub const CATALOG: &[CatalogEntry] = &[
         default_model: "gpt-5.6-terra",
         key_required: true,
     },
+    // OpenAI's Responses API, same key as `openai` (SHARED_KEYS). gpt-5.3-codex: the newest
+    // Codex model, served on /v1/responses only ("This model is only supported in
+    // v1/responses", OpenAI's error for Codex models on /chat/completions; openai-cookbook
+    // gpt-5-codex_prompting_guide: "only supported with the Responses API").
+    CatalogEntry {
+        name: "openai-responses",
+        kind: ProviderKind::Responses,
+        base_url: "https://api.openai.com/v1",
+        default_model: "gpt-5.3-codex",
+        key_required: true,
+    },
     // openrouter.ai/docs (API reference, models): OpenAI-compatible under /api/v1.
     CatalogEntry {
         name: "openrouter",
@@ -145,9 +156,15 @@ pub fn env_prefix(name: &str) -> String {
     name.to_ascii_uppercase().replace(['-', '.'], "_")
 }
 
-/// `<NAME>_API_KEY`, the variable holding a provider's key.
+/// Built-in providers that use another provider's key variable.
+const SHARED_KEYS: &[(&str, &str)] = &[("openai-responses", "OPENAI_API_KEY")];
+
+/// The variable holding a provider's key: `<NAME>_API_KEY`, or the shared one.
 pub fn key_var(name: &str) -> String {
-    format!("{}_API_KEY", env_prefix(name))
+    match SHARED_KEYS.iter().find(|(shared, _)| *shared == name) {
+        Some((_, var)) => (*var).to_string(),
+        None => format!("{}_API_KEY", env_prefix(name)),
+    }
 }
 
 /// The built-in providers with a key in `env`, in catalog order.
@@ -165,7 +182,15 @@ pub fn implicit_default(env: &Env) -> Option<String> {
     if env.get("PROVIDER").is_some() {
         return None;
     }
-    let keyed = keyed(env);
+    let mut keyed = keyed(env);
+    // Providers sharing one key count once: that key alone chooses nothing.
+    let mut vars = Vec::new();
+    keyed.retain(|entry| {
+        let var = key_var(entry.name);
+        let first = !vars.contains(&var);
+        vars.push(var);
+        first
+    });
     let [first, _, ..] = keyed.as_slice() else {
         return None;
     };
@@ -191,6 +216,7 @@ const MAX_OUTPUT_TOKENS: &[(&str, u64)] = &[
     ("gpt-4.1-mini", 32_768),
     ("gpt-5.6-terra", 128_000),
     ("gpt-5.6-luna", 128_000),
+    ("gpt-5.3-codex", 128_000),
     ("deepseek-chat", 8_192),
     ("deepseek-v4-pro", 384_000),
     ("grok-4.3", 30_000),

@@ -203,7 +203,7 @@ impl Reader<'_> {
                     self.problem(
                         format!("{path}.type"),
                         format!(
-                            "{} is not a provider type (openai, anthropic, gemini)",
+                            "{} is not a provider type (openai, anthropic, gemini, responses)",
                             shown(object, "type", &text)
                         ),
                     );
@@ -215,7 +215,7 @@ impl Reader<'_> {
                 if !object.contains_key("type") {
                     self.problem(
                         format!("{path}.type"),
-                        "required for a provider that is not built in (openai, anthropic, gemini)",
+                        "required for a provider that is not built in (openai, anthropic, gemini, responses)",
                     );
                 }
                 None
@@ -254,7 +254,7 @@ impl Reader<'_> {
         object: &Map<String, Value>,
         name: &str,
     ) -> (Option<Secret>, String, bool) {
-        let default_var = format!("{}_API_KEY", catalog::env_prefix(name));
+        let default_var = catalog::key_var(name);
         let Some(value) = object.get("api_key") else {
             let key = self.env.get(&default_var).map(Secret::new);
             return (key, default_var, false);

@@ -37,6 +37,8 @@ pub enum ProviderKind {
     Anthropic,
     /// Google Gemini `generateContent`.
     Gemini,
+    /// OpenAI Responses API (`POST {base_url}/responses`).
+    Responses,
 }
 
 impl ProviderKind {
@@ -45,6 +47,7 @@ impl ProviderKind {
             "openai" => Some(Self::OpenAi),
             "anthropic" => Some(Self::Anthropic),
             "gemini" => Some(Self::Gemini),
+            "responses" => Some(Self::Responses),
             _ => None,
         }
     }
@@ -54,6 +57,7 @@ impl ProviderKind {
             Self::OpenAi => "openai",
             Self::Anthropic => "anthropic",
             Self::Gemini => "gemini",
+            Self::Responses => "responses",
         }
     }
 }

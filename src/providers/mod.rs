@@ -13,6 +13,7 @@ mod models;
 mod openai;
 mod ratelimit;
 mod reader;
+mod responses;
 
 pub use models::ModelCatalog;
 
@@ -248,6 +249,8 @@ enum Reading {
     Relay,
     /// The model the request was sent to.
     Gemini(String),
+    /// Tool names, as for Chat Completions.
+    Responses(from_openai::Context),
 }
 
 /// A streamed answer as Anthropic events; an `Err` ends it (nothing follows).
@@ -261,7 +264,11 @@ pub async fn send(
     model: &str,
     inbound: &Inbound,
 ) -> Result<Upstream, ProxyError> {
-    let (builder, reading) = match provider.kind {
+    let (builder, reading) = match kind_for(provider, model) {
+        ProviderKind::Responses => {
+            let (builder, context) = responses::request(http, provider, model, inbound)?;
+            (builder, Reading::Responses(context))
+        }
         ProviderKind::OpenAi => {
             let (builder, context) = openai::request(http, provider, model, &inbound.request)?;
             (builder, Reading::OpenAi(context))
@@ -283,6 +290,17 @@ pub async fn send(
         idle_timeout: http.timeouts.stream_idle,
         reading,
     })
+}
+
+/// The protocol `provider` speaks for `model`: its kind, except that the built-in `openai`
+/// provider sends the models OpenAI serves only on the Responses API there.
+fn kind_for(provider: &ProviderConfig, model: &str) -> ProviderKind {
+    match provider.kind {
+        ProviderKind::OpenAi if provider.name == "openai" && responses::responses_only(model) => {
+            ProviderKind::Responses
+        }
+        kind => kind,
+    }
 }
 
 /// Sends and waits for the response headers within the response timeout; a non-2xx answer
@@ -337,7 +355,7 @@ pub async fn count_tokens(
         ProviderKind::Gemini => {
             gemini::count_tokens_request(http, provider, model, &inbound.request)?
         }
-        ProviderKind::OpenAi => return Ok(None),
+        ProviderKind::OpenAi | ProviderKind::Responses => return Ok(None),
     };
     let response = exchange(http, provider, model, builder).await?;
     let read = read_prefix(response, MAX_SMALL_BODY_BYTES);
@@ -351,7 +369,7 @@ pub async fn count_tokens(
     let count = match provider.kind {
         ProviderKind::Anthropic => anthropic::read_count(provider, &body)?,
         ProviderKind::Gemini => gemini::read_count(provider, &body)?,
-        ProviderKind::OpenAi => return Ok(None),
+        ProviderKind::OpenAi | ProviderKind::Responses => return Ok(None),
     };
     Ok(Some(count))
 }
@@ -410,6 +428,7 @@ impl Upstream {
         match reading {
             Reading::OpenAi(context) => openai::read_message(&provider, &context, &body),
             Reading::Gemini(model) => gemini::read_message(&provider, &model, &body),
+            Reading::Responses(context) => responses::read_message(&provider, &context, &body),
             Reading::Relay => Err(not_translated(&provider)),
         }
     }
@@ -421,6 +440,9 @@ impl Upstream {
         match reading {
             Reading::OpenAi(context) => openai::events(provider, context, self.bytes_stream()),
             Reading::Gemini(model) => gemini::events(provider, model, self.bytes_stream()),
+            Reading::Responses(context) => {
+                responses::events(provider, context, self.bytes_stream())
+            }
             Reading::Relay => stream::iter([Err(not_translated(&provider))]).boxed(),
         }
     }

@@ -78,7 +78,7 @@ async fn fetch(http: &HttpClient, provider: &ProviderConfig) -> Option<Vec<Strin
         .timeout(FETCH_TIMEOUT.min(http.timeouts().response));
     if let Some(key) = &provider.api_key {
         request = match provider.kind {
-            ProviderKind::OpenAi => request.bearer_auth(key.expose()),
+            ProviderKind::OpenAi | ProviderKind::Responses => request.bearer_auth(key.expose()),
             ProviderKind::Anthropic => request
                 .header("x-api-key", key.expose())
                 .header("anthropic-version", "2023-06-01"),
@@ -108,7 +108,9 @@ fn models_url(provider: &ProviderConfig) -> String {
         ProviderKind::Anthropic => {
             format!("{}/models", super::anthropic::api_base(&provider.base_url))
         }
-        ProviderKind::OpenAi | ProviderKind::Gemini => format!("{}/models", provider.base_url),
+        ProviderKind::OpenAi | ProviderKind::Gemini | ProviderKind::Responses => {
+            format!("{}/models", provider.base_url)
+        }
     }
 }
 

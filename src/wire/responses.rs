@@ -116,21 +116,19 @@ pub enum CallOutput {
     Parts(Vec<InputPart>),
 }
 
-/// A content part of an input message.
+/// A content part of an input message (`input_text`, `input_image`, `input_file`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type")]
 pub enum InputPart {
-    InputText {
-        text: String,
-    },
-    InputImage {
+    #[serde(rename = "input_text")]
+    Text { text: String },
+    #[serde(rename = "input_image")]
+    Image {
         image_url: String,
         detail: &'static str,
     },
-    InputFile {
-        filename: String,
-        file_data: String,
-    },
+    #[serde(rename = "input_file")]
+    File { filename: String, file_data: String },
 }
 
 /// A reasoning summary part (`{"type": "summary_text", "text"}`), in and out.

@@ -164,7 +164,7 @@ fn tool_output(
     }
     let mut parts = Vec::with_capacity(media.len() + 1);
     if !text.is_empty() {
-        parts.push(InputPart::InputText { text });
+        parts.push(InputPart::Text { text });
     }
     parts.extend(media);
     Ok(CallOutput::Parts(parts))
@@ -172,12 +172,12 @@ fn tool_output(
 
 fn part(part: Part) -> InputPart {
     match part {
-        Part::Text { text } => InputPart::InputText { text },
-        Part::ImageUrl { image_url } => InputPart::InputImage {
+        Part::Text { text } => InputPart::Text { text },
+        Part::ImageUrl { image_url } => InputPart::Image {
             image_url: image_url.url,
             detail: "auto",
         },
-        Part::File { file } => InputPart::InputFile {
+        Part::File { file } => InputPart::File {
             filename: file.filename,
             file_data: file.file_data,
         },
