@@ -1,7 +1,12 @@
 //! Secrets (provider keys, the proxy key): a wrapper whose `Debug` never shows the value,
-//! and the masking used wherever a key must be shown (status, `config show`, debug logs).
+//! the masking used wherever a key must be shown (status, `config show`, debug logs), and
+//! the scrubbing of upstream text: by the secrets held ([`held`]) and by their shape.
+
+mod held;
 
 use std::fmt;
+
+pub use held::{Holding, Redactor};
 
 /// A secret string. Only [`Secret::expose`] gives the value; everything else masks it.
 #[derive(Clone, PartialEq, Eq)]
@@ -45,13 +50,15 @@ pub fn mask(value: &str) -> String {
     format!("{prefix}…{suffix}")
 }
 
-/// Replaces anything in `text` that looks like an API key or bearer token with its mask,
-/// so upstream messages can be shown to the client and logged without leaking secrets.
-/// A token is a run of `[A-Za-z0-9_-]`; everything between tokens (spaces, `=`, quotes,
-/// colons, newlines) is kept as it is, so `key=sk-…` and `"api_key":"sk-…"` are caught.
+/// Makes upstream text fit to show to the client, log and keep in the statistics: every
+/// secret this process holds is replaced (whatever its shape, see [`held`]), then anything
+/// else that looks like an API key or bearer token is masked. A token is a run of
+/// `[A-Za-z0-9_-]`; everything between tokens (spaces, `=`, quotes, colons, newlines) is
+/// kept as it is, so `key=sk-…` and `"api_key":"sk-…"` are caught.
 pub fn scrub(text: &str) -> String {
+    let text = held::redact(text);
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
+    let mut rest = text.as_str();
     while !rest.is_empty() {
         let end = rest.find(|c: char| !is_token_char(c)).unwrap_or(rest.len());
         let (token, after) = rest.split_at(end);

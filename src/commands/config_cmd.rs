@@ -51,7 +51,7 @@ pub fn check(args: &ServerArgs) -> u8 {
                     .map_or_else(|| "(none)".to_string(), ToString::to_string)
             ));
             for provider in &config.providers {
-                if provider.key_required && provider.api_key.is_none() {
+                if provider.key_required && provider.key().is_none() {
                     say(&format!(
                         "  note: provider '{}' has no key yet ({}); its requests will fail until it is set",
                         provider.name,
@@ -99,14 +99,14 @@ pub fn target_path(flag: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     Ok(Paths::new(&env)?.default_config())
 }
 
-/// Writes a new file (creating its folder); an existing file is never replaced.
+/// Writes a new config file (creating its folder), readable by its owner alone (it may
+/// hold keys); an existing file is never replaced.
 pub fn write_new(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
     use std::io::Write;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
+    let mut file = crate::config::live::private_options()
         .create_new(true)
         .open(path)
         .map_err(|error| match error.kind() {

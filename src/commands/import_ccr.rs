@@ -91,7 +91,7 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
     }
     let path = target_path(args.output.clone())?;
     if args.force {
-        std::fs::write(&path, &output)
+        crate::config::live::write_private(&path, output.as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;
     } else {
         write_new(&path, &output).context("use --force to replace it, or --output -")?;

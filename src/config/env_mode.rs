@@ -145,15 +145,18 @@ fn provider(
     model: &str,
 ) -> ProviderConfig {
     let key_var = catalog::key_var(name);
-    ProviderConfig {
+    let mut provider = ProviderConfig {
         name: name.to_string(),
         kind,
         base_url,
         api_key: env.get(&key_var).map(crate::secret::Secret::new),
+        key_host: None,
         key_var,
         key_in_file: false,
         key_required,
         models: vec![model.to_string()],
         enabled: true,
-    }
+    };
+    provider.bind_key();
+    provider
 }

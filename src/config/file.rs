@@ -177,17 +177,24 @@ impl Reader<'_> {
         let (api_key, key_var, key_in_file) = self.api_key(path, object, &name);
         let models = self.models(path, object, entry);
         let enabled = self.boolean(path, object, "enabled").unwrap_or(true);
-        Some(ProviderConfig {
-            key_required: entry.map_or(object.contains_key("api_key"), |e| e.key_required),
+        // A custom provider needs a key when one is written for it; `""` says "none".
+        let written_key = object
+            .get("api_key")
+            .is_some_and(|key| key.as_str() != Some(""));
+        let mut provider = ProviderConfig {
+            key_required: entry.map_or(written_key, |e| e.key_required),
             name,
             kind: kind?,
             base_url: base_url?,
             api_key,
+            key_host: None,
             key_var,
             key_in_file,
             models,
             enabled,
-        })
+        };
+        provider.bind_key();
+        Some(provider)
     }
 
     fn kind(

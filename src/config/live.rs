@@ -6,8 +6,10 @@
 //! Every candidate goes through the file's own strict reader, so an edit is accepted
 //! exactly when the same text in the file would be, with one exception: a provider sent to
 //! the admin API may not hold `${VAR}` references (they would be expanded from this
-//! process's environment, which a client must not read). And a replacement that moves a
-//! provider to another host must bring its key: the stored key never follows the URL. `host` and `port` keep their running
+//! process's environment, which a client must not read). Keys are bound to hosts (see
+//! [`ProviderConfig::key_host`]): a replacement that moves a provider to another host must
+//! bring its key, a provider added without a key gets none (not even `<NAME>_API_KEY`), and
+//! no edit moves a key the configuration already held. `host` and `port` keep their running
 //! values (changing them needs a restart, as do the log settings).
 
 use std::path::Path;
@@ -15,7 +17,7 @@ use std::path::Path;
 use serde_json::{json, Map, Value};
 
 use super::{catalog, file, finish, Config, ConfigError, ConfigSource, Env, Overrides, Routes};
-use super::{Problem, ProviderConfig, Target, DEFAULT_MAX_REQUEST_BYTES};
+use super::{key_host, Problem, ProviderConfig, Target, DEFAULT_MAX_REQUEST_BYTES};
 
 /// The character [`crate::secret::mask`] puts in every masked key: a key sent back as read
 /// (masked) means "keep the key I have".
@@ -93,9 +95,15 @@ impl Document {
     /// configuration, or why not.
     pub fn edit(&self, running: &Config, edit: Edit) -> Result<(Self, Config), EditError> {
         let mut next = self.0.clone();
+        // The provider whose request brought its own key, if any.
+        let mut keyed = None;
         match edit {
-            Edit::Add(provider) => add(&mut next, running, provider)?,
-            Edit::Replace(name, provider) => replace(&mut next, running, &name, provider)?,
+            Edit::Add(provider) => keyed = add(&mut next, running, provider)?,
+            Edit::Replace(name, provider) => {
+                if replace(&mut next, running, &name, provider)? {
+                    keyed = Some(name);
+                }
+            }
             Edit::Delete(name) => {
                 let i = position(&next, running, &name)?;
                 providers_mut(&mut next)?.remove(i);
@@ -109,25 +117,15 @@ impl Document {
                 }
             }
         }
-        let config = validate(&next, running).map_err(EditError::Invalid)?;
+        let mut config = validate(&next, running).map_err(EditError::Invalid)?;
+        keep_key_hosts(&mut config, running, keyed.as_deref());
         Ok((Self(next), config))
     }
 
-    /// Writes the document to `path` atomically: a 0600 temporary file in the same
-    /// folder, synced, then renamed over the old one, so a reader never sees half a file.
+    /// Writes the document to `path` (see [`write_private`]).
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
         let text = serde_json::to_string_pretty(&self.0).map_err(std::io::Error::other)?;
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("config");
-        let temp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-        let result =
-            write_private(&temp, text.as_bytes()).and_then(|()| std::fs::rename(&temp, path));
-        if result.is_err() {
-            let _ = std::fs::remove_file(&temp);
-        }
-        result
+        write_private(path, text.as_bytes())
     }
 
     /// Re-reads the config file of `running`; a new valid file replaces the configuration,
@@ -163,7 +161,7 @@ pub fn provider_view(provider: &ProviderConfig) -> Value {
         "base_url": crate::secret::redact_url(&provider.base_url),
         "models": provider.models,
         "enabled": provider.enabled,
-        "api_key": provider.api_key.as_ref().map(crate::secret::Secret::masked),
+        "api_key": provider.key().map(crate::secret::Secret::masked),
         "api_key_source": key_source,
     })
 }
@@ -251,27 +249,65 @@ fn position(document: &Value, running: &Config, name: &str) -> Result<usize, Edi
         })
 }
 
-fn add(document: &mut Value, running: &Config, provider: Value) -> Result<(), EditError> {
-    refuse_references(&provider)?;
-    if let Some(name) = name_of(&provider) {
-        if position(document, running, name).is_ok() {
-            return Err(EditError::ProviderExists {
-                name: name.to_string(),
-            });
+/// After an admin edit, each key keeps the host it was bound to when it was configured
+/// (a document re-read does not move it): only the key an admin request brought itself
+/// (`keyed`) is bound to that request's `base_url`. A key the reader found anywhere else
+/// for a new or re-created name (`<NAME>_API_KEY` in this process's environment) is bound
+/// to no host, so it is never sent.
+fn keep_key_hosts(config: &mut Config, running: &Config, keyed: Option<&str>) {
+    for provider in &mut config.providers {
+        if keyed == Some(provider.name.as_str()) {
+            continue;
         }
+        let held = running
+            .provider(&provider.name)
+            .filter(|before| before.api_key.is_some() && before.api_key == provider.api_key);
+        provider.key_host = held.and_then(|before| before.key_host.clone());
     }
-    providers_mut(document)?.push(provider);
-    Ok(())
 }
 
+/// Adds a provider; returns its name when the request brought a key for it. Without one it
+/// is written with `"api_key": ""` so that no environment key is picked up for it, now or
+/// after a restart.
+fn add(
+    document: &mut Value,
+    running: &Config,
+    mut provider: Value,
+) -> Result<Option<String>, EditError> {
+    refuse_references(&provider)?;
+    let name = name_of(&provider).map(str::to_string);
+    if let Some(name) = &name {
+        if position(document, running, name).is_ok() {
+            return Err(EditError::ProviderExists { name: name.clone() });
+        }
+    }
+    refuse_metadata_host(&provider)?;
+    let brought = brings_key(&provider);
+    if let Some(object) = provider.as_object_mut().filter(|_| !brought) {
+        object.insert("api_key".into(), json!(""));
+    }
+    providers_mut(document)?.push(provider);
+    Ok(name.filter(|_| brought))
+}
+
+/// True when a provider sent to the admin API carries its own key (not a masked one).
+fn brings_key(provider: &Value) -> bool {
+    provider
+        .get("api_key")
+        .and_then(Value::as_str)
+        .is_some_and(|key| !key.contains(MASK_MARK))
+}
+
+/// Replaces a provider; returns true when the request brought a key for it.
 fn replace(
     document: &mut Value,
     running: &Config,
     name: &str,
     mut provider: Value,
-) -> Result<(), EditError> {
+) -> Result<bool, EditError> {
     let i = position(document, running, name)?;
     refuse_references(&provider)?;
+    let brought = brings_key(&provider);
     let Some(object) = provider.as_object_mut() else {
         return Err(EditError::field("body", "expected a provider object"));
     };
@@ -296,12 +332,13 @@ fn replace(
             object.insert("base_url".into(), written);
         }
     }
-    let masked = object
-        .get("api_key")
-        .and_then(Value::as_str)
-        .is_some_and(|key| key.contains(MASK_MARK));
-    if masked || !object.contains_key("api_key") {
-        if old.is_some_and(|p| p.api_key.is_some() && moves_host(p, name, object)) {
+    refuse_metadata_host(&provider)?;
+    let Some(object) = provider.as_object_mut() else {
+        return Err(EditError::field("body", "expected a provider object"));
+    };
+    if !brought {
+        let moves = old.is_some_and(|p| moves_host(p, name, object));
+        if moves && old.is_some_and(|p| p.api_key.is_some()) {
             return Err(EditError::field(
                 "api_key",
                 "base_url now points at another host, and the stored key is never sent to a \
@@ -309,12 +346,15 @@ fn replace(
             ));
         }
         object.remove("api_key");
-        if let Some(old) = providers_mut(document)?[i].get("api_key").cloned() {
-            object.insert("api_key".into(), old);
-        }
+        let kept = providers_mut(document)?[i].get("api_key").cloned();
+        match kept {
+            _ if moves => object.insert("api_key".into(), json!("")),
+            Some(kept) => object.insert("api_key".into(), kept),
+            None => None,
+        };
     }
     providers_mut(document)?[i] = provider;
-    Ok(())
+    Ok(brought)
 }
 
 /// Refuses `${VAR}` in a provider sent by a client: expanded, it would put this process's
@@ -342,18 +382,78 @@ fn refuse_references(provider: &Value) -> Result<(), EditError> {
     }
 }
 
-/// Does the replacement `object` point provider `old` at another host (scheme, name or
-/// port)? A URL that does not parse is left to the validator.
+/// Host names of cloud metadata services (instance credentials live there).
+const METADATA_NAMES: [&str; 6] = [
+    "metadata",
+    "metadata.google.internal",
+    "metadata.goog",
+    "instance-data",
+    "instance-data.ec2.internal",
+    "metadata.azure.internal",
+];
+
+/// Refuses a `base_url` sent to the admin API on a link-local or cloud-metadata address
+/// (169.254.0.0/16, fe80::/10, AWS's fd00:ec2::254, Alibaba's 100.100.100.200,
+/// `metadata.google.internal`, ...): a client must not turn the proxy into a way to read
+/// this machine's cloud credentials. Loopback and private addresses stay allowed (Ollama,
+/// vLLM). A URL that does not parse is left to the validator.
+fn refuse_metadata_host(provider: &Value) -> Result<(), EditError> {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    let Some(url) = provider.get("base_url").and_then(Value::as_str) else {
+        return Ok(());
+    };
+    let Ok(url) = reqwest::Url::parse(url) else {
+        return Ok(());
+    };
+    let Some(host) = url.host_str() else {
+        return Ok(());
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let link_local_v4 =
+        |ip: Ipv4Addr| ip.is_link_local() || ip == Ipv4Addr::new(100, 100, 100, 200);
+    let why = match host.parse::<IpAddr>().map(|ip| ip.to_canonical()) {
+        Ok(IpAddr::V4(ip)) => link_local_v4(ip).then_some("a link-local address"),
+        Ok(IpAddr::V6(ip)) => {
+            let link_local = (ip.segments()[0] & 0xffc0) == 0xfe80;
+            let aws = ip == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254);
+            (link_local || aws).then_some("a link-local address")
+        }
+        Err(_) => {
+            let name = host.trim_end_matches('.').to_ascii_lowercase();
+            METADATA_NAMES
+                .contains(&name.as_str())
+                .then_some("a cloud metadata service")
+        }
+    };
+    match why {
+        Some(why) => Err(EditError::field(
+            "base_url",
+            format!(
+                "{} is {why}, where cloud machines keep their credentials: the admin API \
+                 does not point providers there (loopback and private addresses are allowed)",
+                crate::secret::redact_url(url.as_str())
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Does the replacement `object` point provider `old` at another host than its key's
+/// (see [`super::key_host`])? Without a `base_url`, a built-in name goes back to the
+/// catalog's; a custom one is left to the validator (which requires one).
 fn moves_host(old: &ProviderConfig, name: &str, object: &Map<String, Value>) -> bool {
     let new = match object.get("base_url").and_then(Value::as_str) {
-        Some(url) => Some(url.to_string()),
-        None => catalog::lookup(name).map(|entry| entry.base_url.to_string()),
+        Some(url) => url,
+        None => match catalog::lookup(name) {
+            Some(entry) => entry.base_url,
+            None => return false,
+        },
     };
-    let origin = |url: &str| reqwest::Url::parse(url).ok().map(|url| url.origin());
-    match (new.as_deref().and_then(origin), origin(&old.base_url)) {
-        (Some(new), Some(old)) => new != old,
-        _ => false,
-    }
+    let bound = old
+        .key_host
+        .as_deref()
+        .unwrap_or_else(|| key_host(&old.base_url));
+    !bound.eq_ignore_ascii_case(key_host(new))
 }
 
 /// Deleting a provider also takes its targets out of the routes (a route left empty is
@@ -381,23 +481,38 @@ fn remove_from_routes(document: &mut Value, name: &str) {
     });
 }
 
-#[cfg(unix)]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes a file that may hold keys, atomically and readable by its owner alone: a 0600
+/// temporary file in the same folder, synced, then renamed over the old one (whose mode
+/// does not carry over), so a reader never sees half a file.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("config");
+    let temp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let result = private_options()
         .create(true)
         .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
+        .open(&temp)
+        .and_then(|mut file| {
+            file.write_all(bytes)?;
+            file.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&temp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
 }
 
-#[cfg(not(unix))]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::write(path, bytes)
+/// Options that open a file for writing which, when created, only its owner can read.
+pub fn private_options() -> std::fs::OpenOptions {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
 }
 
 #[cfg(test)]

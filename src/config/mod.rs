@@ -70,6 +70,10 @@ pub struct ProviderConfig {
     /// Without a trailing slash.
     pub base_url: String,
     pub api_key: Option<Secret>,
+    /// Where the key may be sent: the scheme and authority (`https://api.groq.com`) of the
+    /// base URL it was configured with (see [`key_host`]). A key goes nowhere else, even if
+    /// `base_url` is later moved: [`ProviderConfig::key`] withholds it then.
+    pub key_host: Option<String>,
     /// The environment variable the key comes from (or would come from).
     pub key_var: String,
     /// True when the key is written literally in the config file.
@@ -88,6 +92,24 @@ impl ProviderConfig {
         } else {
             format!("your {} environment variable", self.key_var)
         }
+    }
+
+    /// The key to send, if there is one and `base_url` is still on the host it was
+    /// configured for (see [`ProviderConfig::key_host`]).
+    pub fn key(&self) -> Option<&Secret> {
+        let bound = self.key_host.as_deref()?;
+        self.api_key
+            .as_ref()
+            .filter(|_| bound.eq_ignore_ascii_case(key_host(&self.base_url)))
+    }
+
+    /// Binds the key to the current `base_url`: for a key configured together with it (the
+    /// file, the environment at start-up, an admin request that brings its key).
+    pub fn bind_key(&mut self) {
+        self.key_host = self
+            .api_key
+            .as_ref()
+            .map(|_| key_host(&self.base_url).to_string());
     }
 
     /// The environment variable that sets this provider's base URL (`GROQ_BASE_URL`).
@@ -352,6 +374,18 @@ impl ConfigSource {
             Self::File(path) => path.display().to_string(),
         }
     }
+}
+
+/// The part of a URL a key is bound to: the scheme and authority (`https://api.groq.com`,
+/// `http://127.0.0.1:8000`), as written; the whole text when it has no `://`.
+pub fn key_host(url: &str) -> &str {
+    let Some(start) = url.find("://").map(|at| at + 3) else {
+        return url;
+    };
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |at| start + at);
+    &url[..end]
 }
 
 /// Checks a base URL: absolute http(s), returned without a trailing slash. `shown` is how

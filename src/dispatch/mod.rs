@@ -83,7 +83,7 @@ impl Dispatcher {
                 });
                 continue;
             };
-            if provider.key_required && provider.api_key.is_none() {
+            if provider.key_required && provider.key().is_none() {
                 outcome.skipped(ProxyError::MissingApiKey {
                     provider: provider.name.clone(),
                     env_var: provider.key_var.clone(),

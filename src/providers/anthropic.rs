@@ -150,7 +150,7 @@ fn headers(provider: &ProviderConfig, client: &HeaderMap, hop: &str) -> HeaderMa
     if let Ok(hop) = HeaderValue::from_str(hop) {
         out.append(HOP_HEADER, hop);
     }
-    let Some(key) = &provider.api_key else {
+    let Some(key) = provider.key() else {
         return out;
     };
     let key = key.expose();
@@ -232,6 +232,7 @@ mod tests {
             kind: ProviderKind::Anthropic,
             base_url: "https://api.anthropic.com".into(),
             api_key: Some(Secret::new(key)),
+            key_host: Some("https://api.anthropic.com".into()),
             key_var: "ANTHROPIC_API_KEY".into(),
             key_in_file: false,
             key_required: true,

@@ -66,7 +66,7 @@ fn post(
 ) -> reqwest::RequestBuilder {
     let url = format!("{}/models/{}:{method}", provider.base_url, bare(model));
     let builder = http.post(&url);
-    match &provider.api_key {
+    match provider.key() {
         Some(key) => builder.header("x-goog-api-key", key.expose()),
         None => builder,
     }

@@ -347,7 +347,7 @@ pub async fn count_tokens(
     model: &str,
     inbound: &Inbound,
 ) -> Result<Option<u64>, ProxyError> {
-    if provider.key_required && provider.api_key.is_none() {
+    if provider.key_required && provider.key().is_none() {
         return Ok(None);
     }
     let builder = match provider.kind {

@@ -76,7 +76,7 @@ async fn fetch(http: &HttpClient, provider: &ProviderConfig) -> Option<Vec<Strin
         .reqwest()
         .get(models_url(provider))
         .timeout(FETCH_TIMEOUT.min(http.timeouts().response));
-    if let Some(key) = &provider.api_key {
+    if let Some(key) = provider.key() {
         request = match provider.kind {
             ProviderKind::OpenAi | ProviderKind::Responses => request.bearer_auth(key.expose()),
             ProviderKind::Anthropic => request
@@ -163,6 +163,7 @@ mod tests {
             kind,
             base_url: base_url.into(),
             api_key: None,
+            key_host: None,
             key_var: "P_API_KEY".into(),
             key_in_file: false,
             key_required: false,

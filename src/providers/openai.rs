@@ -30,7 +30,7 @@ pub fn request(
     let builder = http
         .post(&format!("{}/chat/completions", provider.base_url))
         .json(&body);
-    let builder = match &provider.api_key {
+    let builder = match provider.key() {
         Some(key) => builder.bearer_auth(key.expose()),
         None => builder,
     };

@@ -94,7 +94,7 @@ fn provider_health(provider: &ProviderConfig, figures: Option<&Figures>, breaker
     let recent = &figures.recent;
     let status = if !provider.enabled {
         "disabled"
-    } else if provider.key_required && provider.api_key.is_none() {
+    } else if provider.key_required && provider.key().is_none() {
         "no_key"
     } else if breaker["state"] == "open" {
         "unhealthy"

@@ -36,6 +36,7 @@ use crate::config::Config;
 use crate::dispatch::Dispatcher;
 use crate::error::ProxyError;
 use crate::providers;
+use crate::secret::{Holding, Secret};
 use crate::stats::Stats;
 
 /// How long in-flight requests may run on after a shutdown signal.
@@ -57,6 +58,8 @@ pub struct AppState {
     reloads: Mutex<reload::ReloadLog>,
     /// The last request of each Claude Code session (for `ccproxy statusline`).
     pub sessions: sessions::Sessions,
+    /// The keys of the configuration, which every upstream text relayed is scrubbed of.
+    secrets: Holding,
 }
 
 impl AppState {
@@ -70,6 +73,7 @@ impl AppState {
         // The connect timeout is a property of the pooled client: it is fixed at start-up.
         let http = providers::HttpClient::new(config.resilience.timeouts)?.serving(local_addr);
         Ok(Self {
+            secrets: Holding::new(secrets(&config)),
             document: Mutex::new(document),
             reloads: Mutex::default(),
             config: ArcSwap::from_pointee(config),
@@ -97,8 +101,16 @@ impl AppState {
 
     /// Puts a new configuration in force for every request that starts after this.
     pub fn replace_config(&self, config: Arc<Config>) {
-        self.config.store(config);
+        let before = self.config.swap(config.clone());
+        // Requests started before the change still hold the old keys.
+        self.secrets.hold(secrets(&config).chain(secrets(&before)));
     }
+}
+
+/// Every key a configuration holds: the providers' and the proxy's.
+fn secrets(config: &Config) -> impl Iterator<Item = &Secret> {
+    let providers = config.providers.iter().filter_map(|p| p.api_key.as_ref());
+    providers.chain(config.api_key.as_ref())
 }
 
 /// Why the server could not start.
@@ -266,7 +278,7 @@ fn announce(config: &Config, addr: SocketAddr) {
             let error = providers::anthropic::loop_error(provider);
             tracing::warn!("{error}; requests routed to it will be refused");
         }
-        if provider.key_required && provider.api_key.is_none() {
+        if provider.key_required && provider.key().is_none() {
             let mut hint = format!("set {}", provider.key_var);
             if config.unconfigured {
                 hint.push_str(", or choose another provider with PROVIDER=openai|anthropic|gemini|openrouter|deepseek|mistral|xai|cerebras|together|fireworks|moonshot|ollama and its <NAME>_API_KEY");

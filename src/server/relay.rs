@@ -1,7 +1,9 @@
 //! The Anthropic pass-through answer: Anthropic's body relayed as it arrives (a JSON message,
 //! or SSE bytes chunk by chunk with its own events, pings and errors), with its `request-id`
 //! and rate-limit headers. Nothing is re-encoded; the statistics read what they need (token
-//! counts, the first content, an error) from the bytes as they pass, via [`Scan`].
+//! counts, the first content, an error) from the bytes as they pass, via [`Scan`]. The
+//! one change: every secret this process holds is redacted from the bytes ([`Redactor`]),
+//! so an upstream that echoes a key (in an error event, say) never gets it to the client.
 
 use std::convert::Infallible;
 
@@ -14,6 +16,7 @@ use serde::Deserialize;
 use crate::config::ProviderConfig;
 use crate::error::{ProxyError, UpstreamFailure};
 use crate::providers::{self, BodyStream};
+use crate::secret::Redactor;
 use crate::sse;
 use crate::stats::RequestRecord;
 
@@ -30,6 +33,9 @@ pub async fn message(
         record.input_tokens = usage.input_tokens;
         record.output_tokens = usage.output_tokens;
     }
+    let mut redactor = Redactor::new();
+    let mut whole = redactor.feed(&whole);
+    whole.extend(redactor.finish());
     Ok(with_headers(Body::from(whole), headers, "application/json"))
 }
 
@@ -68,22 +74,30 @@ impl Stream {
         } = self;
         let mut scan = Scan::default();
         scan.feed(&first, finish.as_mut());
-        let rest = stream::unfold(Some((rest, scan, finish)), |state| async move {
-            let (mut rest, mut scan, mut finish) = state?;
-            match rest.next().await? {
-                Ok(bytes) => {
+        let mut redactor = Redactor::new();
+        let first = Bytes::from(redactor.feed(&first));
+        let state = Some((rest, scan, finish, redactor));
+        let rest = stream::unfold(state, |state| async move {
+            let (mut rest, mut scan, mut finish, mut redactor) = state?;
+            match rest.next().await {
+                Some(Ok(bytes)) => {
                     scan.feed(&bytes, finish.as_mut());
-                    Some((bytes, Some((rest, scan, finish))))
+                    let bytes = Bytes::from(redactor.feed(&bytes));
+                    Some((bytes, Some((rest, scan, finish, redactor))))
                 }
-                Err(error) => {
+                Some(Err(error)) => {
                     tracing::warn!(code = error.code(), "relayed stream ended: {error}");
                     finish.as_mut().code = Some(error.code());
-                    Some((scan.error_event(&error), None))
+                    let mut bytes = redactor.finish();
+                    bytes.extend_from_slice(&scan.error_event(&error));
+                    Some((Bytes::from(bytes), None))
                 }
+                None => Some((Bytes::from(redactor.finish()), None)),
             }
         });
         let body = stream::once(async { first })
             .chain(rest)
+            .filter(|bytes| std::future::ready(!bytes.is_empty()))
             .map(Ok::<_, Infallible>);
         with_headers(
             Body::from_stream(body),

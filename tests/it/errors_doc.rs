@@ -291,6 +291,7 @@ async fn example(code: &str) -> Example {
             let mut config = groq(&upstream, true);
             let refused = format!("http://{}/v1", refused_address().await);
             config.providers[0].base_url = refused.clone();
+            config.providers[0].bind_key();
             let mut example = provider_failure(&upstream, config).await;
             let shown = serde_json::to_string(&example.body)
                 .expect("JSON")

@@ -4,9 +4,7 @@
 
 use crate::common;
 
-use std::time::{Duration, Instant};
-
-use common::{client, ConfigFile, MockUpstream, Proxy, Reply, PROVIDER_KEY};
+use common::{admin, client, eventually, ConfigFile, MockUpstream, Proxy, Reply, PROVIDER_KEY};
 use serde_json::{json, Value};
 
 const SECOND_KEY: &str = "sk-second-provider-key-0123456789";
@@ -38,16 +36,6 @@ async fn send(proxy_url: &str, model: &str) -> (u16, String) {
         .unwrap_or_default()
         .to_string();
     (response.status().as_u16(), model)
-}
-
-async fn admin(method: reqwest::Method, url: String, body: Option<Value>) -> (u16, String) {
-    let mut request = client().request(method, url);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("admin request");
-    let status = response.status().as_u16();
-    (status, response.text().await.expect("body"))
 }
 
 fn parse(text: &str) -> Value {
@@ -177,19 +165,6 @@ async fn the_admin_api_needs_the_proxy_key_when_one_is_set() {
         .await
         .expect("GET");
     assert_eq!(response.status(), 200);
-}
-
-/// Polls `check` every 50 ms until it holds (10 s at most).
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 async fn reload_status(url: &str) -> Value {

@@ -157,6 +157,7 @@ async fn connection_refused_falls_back() {
     let dead = MockUpstream::start().await;
     let mut config = two_targets(&dead, &second.base_url());
     config.providers[0].base_url = format!("http://{}/v1", refused_address().await);
+    config.providers[0].bind_key();
     let proxy = Proxy::start(config).await;
     let (code, headers, _) = post(&proxy).await;
     assert_eq!(code, 200);
@@ -386,6 +387,7 @@ async fn connect_timeout_is_504_naming_the_setting() {
     let upstream = MockUpstream::start().await;
     let mut config = fast(env_config(&upstream, &[]));
     config.providers[0].base_url = format!("http://{}/v1", unanswered.addr);
+    config.providers[0].bind_key();
     config.resilience.timeouts.connect = Duration::from_millis(100);
     config.resilience.retry.max_attempts = 1;
     let proxy = Proxy::start(config).await;
@@ -404,6 +406,7 @@ async fn a_dns_failure_is_provider_unavailable() {
     let mut config = fast(env_config(&upstream, &[]));
     // RFC 6761: `.invalid` never resolves.
     config.providers[0].base_url = "http://ccproxy-test.invalid/v1".into();
+    config.providers[0].bind_key();
     config.resilience.retry.max_attempts = 1;
     let proxy = Proxy::start(config).await;
     let (code, _, body) = post(&proxy).await;

@@ -339,3 +339,26 @@ fn a_redacted_base_url_sent_back_keeps_the_written_one() {
         Some(KEY)
     );
 }
+
+#[test]
+fn a_provider_added_without_a_key_stays_keyless_after_a_restart() {
+    let dir = TempDir::new();
+    let (path, config, document) = running(&dir, &document_json());
+    let (next, _) = document
+        .edit(&config, Edit::Add(extra("github")))
+        .expect("added");
+    next.write(&path).expect("written");
+    // The next start reads the file with GITHUB_API_KEY set: the written `""` keeps it out.
+    let overrides = Overrides {
+        config_path: Some(path),
+        ..Overrides::default()
+    };
+    let env = Env::from_pairs([("GITHUB_API_KEY", "ghp_environmentKey0123456789")]);
+    let restarted = load(&overrides, &env).expect("valid config");
+    let github = restarted.provider("github").expect("github");
+    assert_eq!(github.api_key, None);
+    assert!(
+        !github.key_required,
+        "a keyless custom provider needs no key"
+    );
+}

@@ -93,6 +93,7 @@ pub fn with_backup(mut config: Config, backup_url: &str) -> Config {
     let mut backup = config.providers[0].clone();
     backup.name = "backup".into();
     backup.base_url = backup_url.to_string();
+    backup.bind_key();
     config.providers.push(backup);
     config.routes.default = ["mock,mock-model", "backup,backup-model"]
         .into_iter()
@@ -106,4 +107,35 @@ pub fn client() -> reqwest::Client {
         .no_proxy()
         .build()
         .expect("test client")
+}
+
+/// Polls `check` every 50 ms until it holds (10 s at most).
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !check().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// An admin API request: its status and body text.
+pub async fn admin(
+    method: reqwest::Method,
+    url: String,
+    body: Option<serde_json::Value>,
+) -> (u16, String) {
+    let mut request = client().request(method, url);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("admin request");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("body"))
 }
