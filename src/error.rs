@@ -279,7 +279,7 @@ impl ProxyError {
         (refused || meta.fault == Fault::Configuration).then_some(false)
     }
 
-    /// The error body: Anthropic's envelope around the seed's error object.
+    /// The error body: Anthropic's envelope around ccproxy's error object (docs/errors.md).
     pub fn body(&self) -> Value {
         let mut error = Map::new();
         error.insert("type".into(), json!(self.error_type()));

@@ -297,7 +297,7 @@ fn enabled(config: &Config, route: &[Target]) -> Vec<Target> {
 
 /// Rule 5. Any model id containing "haiku" (present and future names). Claude Code's
 /// session-title side task uses the main model, so it is recognised by its shape instead
-/// (protocols.md §11.1): no tools, thinking disabled, and a `json_schema` output format.
+/// (README, "The title side task"): no tools, thinking disabled, and a `json_schema` output format.
 /// A user's own structured-output call with thinking explicitly disabled looks the same;
 /// both are short, cheap jobs, which is what the background route is for.
 fn background(request: &MessagesRequest) -> Option<Why> {
@@ -370,7 +370,7 @@ fn image(request: &MessagesRequest) -> Option<Why> {
 }
 
 /// Removes every sub-agent tag from the system prompt and role-`system` messages, wherever
-/// Claude Code put it (product.md, pain point 8), and returns the first tag's content.
+/// Claude Code put it (the system prompt, or a role-`system` message of a turn), and returns the first tag's content.
 pub fn take_subagent_tag(request: &mut MessagesRequest) -> Option<String> {
     let mut found = None;
     let mut visit = |text: &mut String| {

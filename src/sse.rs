@@ -1,7 +1,7 @@
 //! Server-sent events: a decoder for upstream streams that is correct however the bytes
 //! are split (mid-line, mid-UTF-8, `\r\n` / `\n` / `\r` line ends, comments), and the
 //! encoder for the Anthropic events we write (`event:` line, one-line `data:`, blank line;
-//! protocols.md §3.1). No I/O: callers feed bytes and write what comes out.
+//! https://html.spec.whatwg.org/multipage/server-sent-events.html). No I/O: callers feed bytes and write what comes out.
 
 use bytes::Bytes;
 use serde::Serialize;

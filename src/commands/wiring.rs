@@ -2,7 +2,7 @@
 //! child it starts) and `ccproxy env` (as shell commands). Claude Code prefers
 //! `ANTHROPIC_AUTH_TOKEN` (sent as `Authorization: Bearer`); an `ANTHROPIC_API_KEY` makes
 //! the interactive UI ask whether to use it and can end in "Invalid API key · Please run
-//! /login" (protocols.md §11.1), and Bedrock/Vertex switches make it bypass the base URL.
+//! /login" (docs/claude-code-offline.md), and Bedrock/Vertex switches make it bypass the base URL.
 
 use crate::config::Env;
 use crate::secret::Secret;

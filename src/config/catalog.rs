@@ -21,7 +21,7 @@ pub struct CatalogEntry {
 pub const CATALOG: &[CatalogEntry] = &[
     // console.groq.com/docs/openai (base URL, key); console.groq.com/docs/models (GPT-OSS
     // 120B is a featured production model). Groq retired `moonshotai/kimi-k2-instruct`
-    // (docs/providers.md §groq); Kimi K2 stays reachable through moonshot, openrouter,
+    // (docs/providers-research.md, "groq"); Kimi K2 stays reachable through moonshot, openrouter,
     // together and fireworks.
     CatalogEntry {
         name: "groq",
@@ -205,7 +205,7 @@ pub fn implicit_default(env: &Env) -> Option<String> {
 
 /// The most output tokens a known model accepts (docs/providers-research.md, models.dev and
 /// the providers' model pages): a request's `max_tokens` above it is clamped rather than
-/// refused upstream (protocols.md §7.7 item 18). Models not listed are sent as asked.
+/// refused upstream (docs/translation.md, "Providers and their quirks"). Models not listed are sent as asked.
 const MAX_OUTPUT_TOKENS: &[(&str, u64)] = &[
     ("moonshotai/kimi-k2-instruct", 16_384),
     ("moonshotai/kimi-k2-instruct-0905", 16_384),

@@ -7,7 +7,7 @@ use super::ProxyError;
 
 impl ProxyError {
     /// The `error.details` object: provider, suggestion, retry_after, limit, remaining,
-    /// available_models, as the seed documents them. `None` when there is nothing to add.
+    /// available_models, as docs/errors.md documents them. `None` when there is nothing to add.
     pub fn details(&self) -> Option<Value> {
         let mut details = Map::new();
         if let Some(provider) = self.provider() {

@@ -1,7 +1,7 @@
 use super::*;
 
 #[test]
-fn missing_api_key_matches_the_seed() {
+fn missing_api_key_matches_the_documented_body() {
     let error = ProxyError::MissingApiKey {
         provider: "groq".into(),
         env_var: "GROQ_API_KEY".into(),

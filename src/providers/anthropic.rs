@@ -1,4 +1,4 @@
-//! Anthropic itself, passed through (protocols.md §9): `POST {base_url}/v1/messages` with the
+//! Anthropic itself, passed through (docs/providers.md, "Anthropic pass-through"): `POST {base_url}/v1/messages` with the
 //! client's body (see `translate::passthrough` for the only changes ever made), the client's
 //! `anthropic-*` headers, and the provider's key in place of the client's. The answer is
 //! relayed as Anthropic wrote it: the JSON body or the SSE bytes as they arrive, with
@@ -25,7 +25,7 @@ use super::{errors, HttpClient, Inbound};
 /// hop id).
 pub const HOP_HEADER: &str = "x-ccproxy-hop";
 
-/// The client headers Anthropic needs to see (§9); everything else (the client's key,
+/// The client headers Anthropic needs to see (docs/providers.md); everything else (the client's key,
 /// hop-by-hop headers, `host`, `content-length`) stays behind.
 const FORWARDED: [&str; 3] = [
     "anthropic-version",

@@ -1,7 +1,6 @@
-//! Upstream failures → [`ProxyError`], as the seed's catalog documents them
-//! (protocols.md §4.5): OpenAI-shaped (`{"error":{"message","type","code"}}`),
+//! Upstream failures → [`ProxyError`], as docs/errors.md documents them: OpenAI-shaped (`{"error":{"message","type","code"}}`),
 //! Anthropic-shaped (`{"type":"error","error":{"type","message"}}`) and Gemini-shaped
-//! (`{"error":{"code","message","status"}}`, §8.6) bodies alike. Upstream messages are passed
+//! (`{"error":{"code","message","status"}}`, https://ai.google.dev/gemini-api/docs/troubleshooting) bodies alike. Upstream messages are passed
 //! on for diagnosis, scrubbed of keys.
 
 use std::time::{Duration, SystemTime};

@@ -1,6 +1,6 @@
 //! Google Gemini: `POST {base_url}/models/{model}:generateContent`, or
 //! `:streamGenerateContent?alt=sse` for a stream, with the key in `x-goog-api-key`
-//! (protocols.md §8.1); `:countTokens` for `count_tokens`. Translation is `translate`'s
+//! (https://ai.google.dev/api/generate-content); `:countTokens` for `count_tokens`. Translation is `translate`'s
 //! (`to_gemini`, `from_gemini`); this module moves bytes.
 
 use serde_json::{json, Value};

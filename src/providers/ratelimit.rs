@@ -2,7 +2,7 @@
 //! `retry-after` in seconds or as an HTTP-date, or the reset headers) and the limit that was
 //! hit. OpenAI-style providers send `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`
 //! with resets like `6m0s`; Anthropic sends `anthropic-ratelimit-*-{limit,remaining,reset}`
-//! with RFC 3339 resets (protocols.md §4.3).
+//! with RFC 3339 resets (https://platform.openai.com/docs/guides/rate-limits, https://docs.anthropic.com/en/api/rate-limits).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -1,6 +1,6 @@
 //! `POST /v1/messages/count_tokens`: `{"input_tokens": N}` for a Messages request, counted
 //! as it would be forwarded (sub-agent tag removed). Never fails for routing reasons:
-//! clients call it for context management (protocols.md §5). A target whose provider has
+//! clients call it for context management (https://docs.anthropic.com/en/api/messages-count-tokens). A target whose provider has
 //! its own counter (Anthropic's `count_tokens`, Gemini's `countTokens`) is asked first; the
 //! local count is the fallback when it cannot answer.
 

@@ -30,7 +30,7 @@ pub async fn root() -> Json<Value> {
     }))
 }
 
-/// Claude Code probes the base URL with `HEAD /api/hello` (protocols.md §11).
+/// Claude Code probes the base URL with `HEAD /api/hello` (docs/claude-code-offline.md).
 pub async fn hello() -> Json<Value> {
     Json(json!({"service": "ccproxy"}))
 }

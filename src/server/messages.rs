@@ -1,7 +1,7 @@
 //! `POST /v1/messages`: read and check the body, route it, send it to the chosen provider
 //! and answer in Anthropic's shape, with headers saying who served it.
 //!
-//! Streaming (protocols.md §3.6, §7.5): our 200 and its headers go out only once the
+//! Streaming (docs/translation.md, "Streaming"): our 200 and its headers go out only once the
 //! upstream answered 2xx *and* its first chunk arrived, so an early failure is still a real
 //! HTTP error the SDKs can retry. After that, each event is written as it is produced, a
 //! `ping` fills every [`PING_INTERVAL`] of upstream silence, and a failure ends the stream
@@ -31,7 +31,8 @@ use crate::stats::{InFlight, RequestRecord};
 use crate::wire::anthropic::{self, StreamEvent};
 use crate::{providers, router, sse};
 
-/// Upstream silence after which the client gets a `ping` (§3.7).
+/// Upstream silence after which the client gets a `ping` (Anthropic streams send `ping`
+/// events: https://docs.anthropic.com/en/docs/build-with-claude/streaming).
 const PING_INTERVAL: Duration = Duration::from_secs(10);
 
 pub async fn create(State(state): State<Arc<AppState>>, request: Request) -> Response {

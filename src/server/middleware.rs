@@ -51,7 +51,7 @@ pub async fn request_id(mut request: Request, next: Next) -> Response {
 
 /// Paths anyone may reach: the basic info, the basic health check (the handler decides
 /// whether to add the figures), the dashboard page (it holds no data) and the probes Claude
-/// Code sends to the base URL (protocols.md §11).
+/// Code sends to the base URL (docs/claude-code-offline.md).
 fn is_public(method: &Method, path: &str) -> bool {
     (method == Method::GET || method == Method::HEAD)
         && matches!(path, "/" | "/health" | "/api/hello" | "/ui")

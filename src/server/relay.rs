@@ -61,7 +61,7 @@ impl Stream {
     /// The client's response. `finish` rides along in the body, noting what the bytes tell
     /// (see [`Scan`]) and a failure, and is dropped with the stream (when it ends or the
     /// client leaves). A failure after the first chunk ends the stream with an Anthropic
-    /// `error` event (protocols.md §3.6), after a blank line if the relayed bytes stopped
+    /// `error` event (https://docs.anthropic.com/en/docs/build-with-claude/streaming, "Error events"), after a blank line if the relayed bytes stopped
     /// inside an event.
     pub fn respond<F>(self, mut finish: F) -> Response
     where

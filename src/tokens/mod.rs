@@ -2,7 +2,7 @@
 //! messages (text, tool calls, tool results, documents), the tools (names, descriptions,
 //! schemas), with images estimated from their dimensions ([`image`]).
 //!
-//! It must be cheap on the hot path (product.md, pain point 11). [`measure`] takes a
+//! It must be cheap on the hot path: it runs before routing, on every request. [`measure`] takes a
 //! byte bound, which costs a walk over string lengths and no tokenising: a BPE token covers
 //! at least one byte, so the bytes are an upper bound on the tokens, and the bytes over
 //! [`MAX_BYTES_PER_TOKEN`] a practical lower bound. Only a request whose bounds straddle

@@ -1,4 +1,4 @@
-//! Tool-call arguments → an Anthropic `input` object (protocols.md §7.7 item 11).
+//! Tool-call arguments → an Anthropic `input` object (docs/translation.md, "Tool-call arguments").
 //!
 //! Models behind OpenAI-compatible servers write arguments that are empty, single-quoted,
 //! have trailing commas, raw newlines in strings, are cut short, are wrapped in a Markdown

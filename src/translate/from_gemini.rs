@@ -1,4 +1,4 @@
-//! Gemini answers → Anthropic (protocols.md §8.5, §8.7): the non-streaming response here,
+//! Gemini answers → Anthropic (https://ai.google.dev/api/generate-content; docs/providers.md, "Gemini thought signatures"): the non-streaming response here,
 //! the streaming state machine in [`stream`].
 //!
 //! - Parts → blocks in order: thought parts → `thinking`, text → `text`, `functionCall` →
@@ -153,7 +153,7 @@ fn arguments(args: Option<Value>) -> Value {
     }
 }
 
-/// `finishReason` → `stop_reason` (§8.5). `blocked`: the prompt itself was refused.
+/// `finishReason` → `stop_reason`. `blocked`: the prompt itself was refused.
 fn stop_reason(
     finish_reason: Option<&str>,
     has_calls: bool,
@@ -185,7 +185,7 @@ fn stop_reason(
     })
 }
 
-/// `usageMetadata` → usage (§8.5).
+/// `usageMetadata` → usage.
 fn usage(metadata: Option<&gemini::UsageMetadata>) -> Usage {
     let Some(m) = metadata else {
         return Usage::default();

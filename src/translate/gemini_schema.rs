@@ -1,5 +1,5 @@
 //! A tool's JSON Schema → the OpenAPI 3.0 subset Gemini accepts in
-//! `functionDeclarations[].parameters` (protocols.md §8.4; product.md pain point 6). Gemini
+//! `functionDeclarations[].parameters` (https://ai.google.dev/api/caching#Schema). Gemini
 //! answers 400 "Unknown name ... Cannot find field" for `$schema`, `additionalProperties`,
 //! `const`, `propertyNames`, `exclusiveMinimum`, ...; "Proto field is not repeating" for a
 //! `type` list; "only 'enum' and 'date-time' are supported for STRING type" for other

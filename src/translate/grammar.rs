@@ -3,7 +3,8 @@
 
 use serde_json::{json, Value};
 
-/// Anthropic's stream grammar: message_start first; blocks 0,1,2… started in order, one open at a time,
+/// Anthropic's event order (https://docs.anthropic.com/en/docs/build-with-claude/streaming):
+/// message_start first; blocks 0,1,2… started in order, one open at a time,
 /// each stopped; thinking starts with signature "" and gets its signature_delta right
 /// before its stop; tool_use starts with input {} and its partial_json concatenates to an
 /// object; text blocks are never empty; message_delta then message_stop last.

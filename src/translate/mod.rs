@@ -24,7 +24,7 @@ use crate::wire::anthropic::{
 };
 
 /// The signature of thinking blocks synthesized from another provider's reasoning. Not an
-/// Anthropic signature: a pass-through path can recognise and strip such blocks (§7.7-12).
+/// Anthropic signature: a pass-through path can recognise and strip such blocks (docs/providers.md, "Anthropic pass-through").
 pub const THINKING_SIGNATURE: &str = "ccproxy:reasoning";
 
 /// Why a translation failed. The provider layer turns each into a `ProxyError`: the client

@@ -1,4 +1,4 @@
-//! Tool ids and tool names that both sides accept (protocols.md §7.7 items 13–14).
+//! Tool ids and tool names that both sides accept (docs/translation.md, "Tool ids and names").
 //!
 //! Ids: Anthropic requires `^[a-zA-Z0-9_-]+$`; OpenAI-compatible servers emit ids such as
 //! `functions.Bash:0` or `call_x|fc_y`. [`tool_id`] replaces every other character with `_`;

@@ -1,4 +1,4 @@
-//! The Anthropic pass-through body (protocols.md §9): the client's bytes go upstream as they
+//! The Anthropic pass-through body (docs/providers.md, "Anthropic pass-through"): the client's bytes go upstream as they
 //! are, unless routing or a foreign history requires a change. Pure; never re-serialises what
 //! it does not change.
 //!
@@ -13,7 +13,7 @@
 //! `system` member and of role-`system` messages are taken from the parsed request, the rest
 //! of those members (cache_control, block types) staying as the client wrote it.
 //!
-//! Cleaning (§7.7 items 12–13): thinking blocks with an empty signature or one we made
+//! Cleaning: thinking blocks with an empty signature or one we made
 //! ([`PROXY_SIGNATURE_PREFIX`]) are dropped, since Anthropic rejects signatures it did not
 //! issue; tool ids outside `^[a-zA-Z0-9_-]+$` are mapped character by character (the same way
 //! in `tool_use.id` and `tool_result.tool_use_id`, so pairs stay paired); blank text blocks

@@ -12,7 +12,7 @@ pub enum MaxTokensField {
     MaxCompletionTokens,
 }
 
-/// How a provider is told to reason (protocols.md §6.6, §7.6).
+/// How a provider is told to reason (docs/translation.md, "Thinking and effort").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reasoning {
     /// Not at all: `thinking` and `output_config.effort` are dropped.
@@ -136,7 +136,8 @@ impl Quirks {
                 reasoning: Reasoning::Effort(Effort::High),
                 ..generic
             },
-            // openai-python completion_create_params.py, shared/reasoning_effort.py:
+            // openai-python src/openai/types/chat/completion_create_params.py and
+            // src/openai/types/shared/reasoning_effort.py:
             // gpt-5 / o-series reject `max_tokens` ("Use 'max_completion_tokens'"); stop ≤ 4;
             // `reasoning_effort` up to max; `file` parts take base64 PDFs.
             "openai" => Self {
@@ -173,7 +174,7 @@ impl Quirks {
             // `max_tokens`, no `stream_options`, no `user`; `reasoning_effort` up to xhigh.
             // Tool-call ids must match ^[a-zA-Z0-9]{9}$ (error 3280) and a user message
             // right after a tool message is refused (error 3230), per the reports collected
-            // in providers-research §5.
+            // in docs/providers-research.md ("mistral").
             "mistral" => Self {
                 stream_usage: false,
                 reasoning: Reasoning::Effort(Effort::XHigh),
@@ -181,7 +182,7 @@ impl Quirks {
                 assistant_between_tool_and_user: true,
                 ..generic
             },
-            // docs.x.ai (via providers-research §6): `max_completion_tokens`; grok-4.x
+            // docs.x.ai (via docs/providers-research.md, "xai"): `max_completion_tokens`; grok-4.x
             // `reasoning_effort` none|low|medium|high.
             "xai" => Self {
                 max_tokens_field: MaxTokensField::MaxCompletionTokens,

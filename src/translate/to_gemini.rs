@@ -1,4 +1,4 @@
-//! Anthropic Messages request → Gemini `generateContent` request (protocols.md §8.3). Built
+//! Anthropic Messages request → Gemini `generateContent` request (https://ai.google.dev/api/generate-content). Built
 //! field by field, so nothing Anthropic-only (`cache_control`, `metadata`,
 //! `context_management`, server tools) reaches Gemini.
 //!
@@ -32,7 +32,7 @@ use crate::wire::gemini::{
     FunctionResponse, GenerationConfig, Part, ThinkingConfig, ToolConfig,
 };
 
-/// Accepted by Gemini in place of a thought signature it did not issue (§8.7).
+/// Accepted by Gemini in place of a thought signature it did not issue (docs/providers.md, "Gemini thought signatures").
 pub const SKIP_SIGNATURE: &str = "skip_thought_signature_validator";
 
 /// Gemini takes at most five stop sequences.
@@ -183,7 +183,7 @@ fn user_parts(
         MessageContent::Text(text) => return Ok(non_empty_text(text).into_iter().collect()),
         MessageContent::Blocks(blocks) => blocks,
     };
-    // Function responses first: they answer the previous model turn's calls (§8.3).
+    // Function responses first: they answer the previous model turn's calls.
     let mut responses = Vec::new();
     let mut others = Vec::new();
     for (index, block) in blocks.iter().enumerate() {

@@ -1,11 +1,11 @@
-//! Anthropic Messages API types (protocols.md §1–§3): the request we accept and the
+//! Anthropic Messages API types (https://docs.anthropic.com/en/api/messages, https://docs.anthropic.com/en/docs/build-with-claude/streaming): the request we accept and the
 //! response we produce. Readers tolerate unknown fields; block types we do not translate
 //! are read as `Other`. Opaque JSON (tool schemas, tool inputs) stays `serde_json` values.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// `POST /v1/messages` body (§1.2).
+/// `POST /v1/messages` body.
 #[derive(Debug, Clone, Deserialize)]
 pub struct MessagesRequest {
     pub model: String,
@@ -55,7 +55,8 @@ pub struct SystemBlock {
 pub enum Role {
     User,
     Assistant,
-    /// Claude Code sends per-turn guidance as role `system` inside `messages` (§11).
+    /// Claude Code sends per-turn guidance as role `system` inside `messages`
+    /// (docs/claude-code-offline.md).
     System,
 }
 
@@ -73,7 +74,7 @@ pub enum MessageContent {
     Blocks(Vec<ContentBlock>),
 }
 
-/// A request content block (§1.4).
+/// A request content block.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ContentBlock {
@@ -166,7 +167,7 @@ pub enum ToolResultContent {
     Blocks(Vec<ContentBlock>),
 }
 
-/// A tool definition (§1.6): a custom tool with a schema, or an Anthropic-defined tool
+/// A tool definition: a custom tool with a schema, or an Anthropic-defined tool
 /// identified by `type` (`web_search_20250305`, `bash_20250124`, ...).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Tool {
@@ -178,12 +179,12 @@ pub struct Tool {
     pub description: Option<String>,
     #[serde(default)]
     pub input_schema: Option<Value>,
-    /// Loaded only once a tool search references it (protocols.md §1.6).
+    /// Loaded only once a tool search references it.
     #[serde(default)]
     pub defer_loading: bool,
 }
 
-/// `tool_choice` (§1.7).
+/// `tool_choice`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToolChoice {
@@ -203,7 +204,7 @@ pub enum ToolChoice {
     None,
 }
 
-/// `thinking` (§1.8).
+/// `thinking`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Thinking {
@@ -232,7 +233,7 @@ pub struct OutputConfig {
     pub format: Option<Value>,
 }
 
-/// The non-streaming response (§2).
+/// The non-streaming response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessageResponse {
     pub id: String,
@@ -277,7 +278,7 @@ pub enum StopReason {
     Refusal,
 }
 
-/// One streamed event (§3.3); the SSE `event:` name is [`StreamEvent::name`].
+/// One streamed event; the SSE `event:` name is [`StreamEvent::name`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum StreamEvent {
@@ -304,7 +305,7 @@ pub enum StreamEvent {
 }
 
 impl StreamEvent {
-    /// The SSE event name, equal to the JSON `type` (§3.1).
+    /// The SSE event name, equal to the JSON `type`.
     pub fn name(&self) -> &'static str {
         match self {
             Self::MessageStart { .. } => "message_start",

@@ -1,4 +1,4 @@
-//! Gemini `generateContent` types (protocols.md §8.1–§8.5): the request we write and the
+//! Gemini `generateContent` types (https://ai.google.dev/api/generate-content): the request we write and the
 //! response (and stream chunk, the same type) we read. Field names are lowerCamelCase on the
 //! wire. Writers skip absent fields; readers ignore unknown ones. Function arguments,
 //! function responses and schemas stay `serde_json` values.
@@ -46,7 +46,7 @@ pub struct Part {
     pub function_response: Option<FunctionResponse>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub thought: bool,
-    /// Base64, opaque (§8.7).
+    /// Base64, opaque (docs/providers.md, "Gemini thought signatures").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thought_signature: Option<String>,
 }
@@ -92,7 +92,7 @@ pub struct FunctionDeclaration {
     pub name: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub description: String,
-    /// The cleaned schema (OpenAPI 3.0 subset, §8.4); absent for a tool without parameters.
+    /// The cleaned schema (OpenAPI 3.0 subset); absent for a tool without parameters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Value>,
 }

@@ -1,4 +1,4 @@
-//! OpenAI Chat Completions types (protocols.md §6): the request we send, and the response
+//! OpenAI Chat Completions types (https://platform.openai.com/docs/api-reference/chat): the request we send, and the response
 //! and stream chunks we read from OpenAI-compatible providers. Readers accept `null` wherever
 //! a provider may send it, and the extensions of compatible servers (`reasoning_content`,
 //! `reasoning`, vLLM's `stop_reason`, Groq's `x_groq.usage`, DeepSeek's cache counters).
@@ -6,7 +6,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-/// `POST /chat/completions` body (§6.1). Absent fields are not written.
+/// `POST /chat/completions` body. Absent fields are not written.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ChatRequest {
     pub model: String,
@@ -53,7 +53,7 @@ pub struct StreamOptions {
     pub include_usage: bool,
 }
 
-/// One message (§6.2). `content` is always written: `null` for an assistant message that
+/// One message. `content` is always written: `null` for an assistant message that
 /// only calls tools.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChatMessage {
@@ -155,7 +155,7 @@ fn function_kind() -> String {
     "function".to_string()
 }
 
-/// A non-streaming completion (§6.4).
+/// A non-streaming completion.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ChatResponse {
     #[serde(default)]
@@ -260,7 +260,7 @@ pub struct PromptTokensDetails {
     pub cache_write_tokens: u64,
 }
 
-/// One streamed chunk (§6.5). A chunk with `error` is a failure inside a 200 stream.
+/// One streamed chunk. A chunk with `error` is a failure inside a 200 stream.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ChatChunk {
     #[serde(default)]

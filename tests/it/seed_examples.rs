@@ -1,6 +1,6 @@
-//! The seed's error-handling examples run against ccproxy: the Python one
-//! (tests/seed/error_handling.py, unchanged but for the `messages` placeholder) prints what
-//! the seed promises in its rate-limit and invalid-key branches, and the JavaScript one
+//! The error-handling examples that came with ccproxy's error contract (docs/errors.md) run
+//! against ccproxy: the Python one (tests/seed/error_handling.py, unchanged but for the
+//! `messages` placeholder) prints what it promises in its rate-limit and invalid-key branches, and the JavaScript one
 //! (tests/seed/error_handling.mjs, unchanged) throws what it promises in its rate-limit and
 //! provider-unavailable branches.
 //!

@@ -1,5 +1,6 @@
-// The JavaScript example of shared/seed/error-handling.md ("Handling Errors in Code"), as
-// written there. tests/seed_examples.rs runs it against ccproxy with Node's fetch.
+// The JavaScript error-handling example that came with ccproxy's error contract (the one
+// docs/errors.md documents), kept as it was written.
+// tests/it/seed_examples.rs runs it against ccproxy with Node's fetch.
 
 async function callCCProxy(messages) {
   try {

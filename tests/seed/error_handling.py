@@ -1,6 +1,7 @@
-# The Python example of shared/seed/error-handling.md ("Handling Errors in Code"), as
-# written there: only the `messages` placeholder is filled (with the function's argument)
-# and the code is wrapped in a function. tests/seed_examples.rs runs it against ccproxy.
+# The Python error-handling example that came with ccproxy's error contract (the one
+# docs/errors.md documents), kept as it was written: only the `messages` placeholder is
+# filled (with the function's argument) and the code is wrapped in a function.
+# tests/it/seed_examples.rs runs it against ccproxy.
 import requests
 
 

@@ -1,5 +1,5 @@
 //! The streaming state machine: Gemini `streamGenerateContent?alt=sse` chunks → Anthropic
-//! stream events (protocols.md §8.5), one per response, in the style of
+//! stream events (https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent), one per response, in the style of
 //! `from_openai::StreamTranslator`: [`StreamTranslator::on_data`] per SSE payload and
 //! [`StreamTranslator::on_eof`] at the end.
 //!

@@ -1,4 +1,4 @@
-//! OpenAI Chat Completions answers → Anthropic (protocols.md §7.4): the non-streaming
+//! OpenAI Chat Completions answers → Anthropic (https://platform.openai.com/docs/api-reference/chat/object): the non-streaming
 //! response here, the streaming state machine in [`stream`]. Content comes out in
 //! Anthropic's order (thinking, text, tool_use), tool ids valid for Anthropic, tool names
 //! mapped back to the client's, tool inputs always objects ([`crate::translate::arguments`]).
@@ -94,7 +94,7 @@ pub fn response(
     })
 }
 
-/// `finish_reason` → `stop_reason` (§7.4). `stop` with tool calls is `tool_use` (several
+/// `finish_reason` → `stop_reason`. `stop` with tool calls is `tool_use` (several
 /// servers say `stop` after tool calls); `stop` that vLLM says was one of the request's
 /// stop sequences is `stop_sequence`; `error` is an upstream failure.
 fn stop_reason(
@@ -128,7 +128,7 @@ fn stop_reason(
 }
 
 /// OpenAI usage → Anthropic usage: `prompt_tokens` includes cached and cache-written
-/// tokens, Anthropic's `input_tokens` does not (§7.4).
+/// tokens, Anthropic's `input_tokens` does not.
 fn usage(usage: &openai::CompletionUsage) -> anthropic::Usage {
     let details = usage.prompt_tokens_details.clone().unwrap_or_default();
     let cached = usage

@@ -1,4 +1,4 @@
-//! The streaming state machine: OpenAI chunks → Anthropic SSE events (protocols.md §7.5),
+//! The streaming state machine: OpenAI chunks → Anthropic SSE events (docs/translation.md, "Streaming"),
 //! one per response.
 //!
 //! Guarantees to the client: `message_start` first; blocks with indices 0, 1, 2, ... in
@@ -234,7 +234,8 @@ impl StreamTranslator {
         self.advance(out)
     }
 
-    /// The call a delta belongs to: by `index`, else by `id`, else the last one (§6.5).
+    /// The call a delta belongs to: by `index`, else by `id`, else the last one (some providers
+    /// omit `index`).
     fn slot(&mut self, call: &openai::ToolCallDelta) -> usize {
         let found = match (call.index, call.id.as_deref().filter(|id| !id.is_empty())) {
             (Some(key), _) => self.tools.iter().position(|t| t.key == key),

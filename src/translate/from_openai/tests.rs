@@ -1,4 +1,4 @@
-//! Non-streaming response translation (protocols.md §7.4 and the response side of §7.7).
+//! Non-streaming response translation (docs/translation.md: the response side).
 
 use serde_json::{json, Value};
 

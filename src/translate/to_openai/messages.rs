@@ -1,4 +1,4 @@
-//! Anthropic `system` and `messages` → OpenAI messages (protocols.md §7.2, §7.7).
+//! Anthropic `system` and `messages` → OpenAI messages (docs/translation.md, "Messages").
 //!
 //! One Anthropic message may become several OpenAI messages: the `tool_result` blocks of a
 //! user message become `role: "tool"` messages placed first (right after the assistant
@@ -29,7 +29,7 @@ pub(super) fn messages(
             MessageContent::Blocks(blocks) => blocks.clone(),
         };
         match message.role {
-            // Claude Code's per-turn guidance: a system message at that position (§7.2).
+            // Claude Code's per-turn guidance: a system message at that position.
             Role::System => push_text(&mut out, openai::Role::System, joined_text(&blocks)),
             Role::Assistant => assistant(&mut out, &blocks, quirks),
             Role::User => user(&mut out, &blocks, quirks, index)?,
@@ -64,7 +64,7 @@ fn call_id(id: &str, quirks: &Quirks) -> String {
 }
 
 /// `system` as one string: blocks joined by a blank line, since several compatible servers
-/// reject array content in system messages (§7.1).
+/// reject array content in system messages.
 pub(crate) fn system_text(system: &SystemPrompt) -> String {
     match system {
         SystemPrompt::Text(text) => text.clone(),
@@ -162,7 +162,7 @@ fn assistant(out: &mut Vec<ChatMessage>, blocks: &[ContentBlock], quirks: &Quirk
                 },
             }),
             // Redacted thinking, server tool history, unknown blocks: nothing the upstream
-            // can read (§7.7 item 15).
+            // can read.
             _ => {}
         }
     }
@@ -231,7 +231,7 @@ fn user(
     Ok(())
 }
 
-/// A `tool_result`'s content as the tool message's string (§7.7 items 3–5).
+/// A `tool_result`'s content as the tool message's string (docs/translation.md, "Tools").
 fn tool_result_text(
     content: Option<&ToolResultContent>,
     is_error: bool,

@@ -1,5 +1,5 @@
-//! Anthropic Messages request → OpenAI Chat Completions request (protocols.md §7.1–§7.3,
-//! §7.6). Builds the upstream body field by field from what the client sent, so nothing
+//! Anthropic Messages request → OpenAI Chat Completions request (docs/translation.md;
+//! https://platform.openai.com/docs/api-reference/chat/create). Builds the upstream body field by field from what the client sent, so nothing
 //! Anthropic-only (`cache_control`, `context_management`, `metadata`, `thinking`,
 //! `output_config`, `service_tier`, betas) can leak through; the target's [`Quirks`] decide
 //! the provider-specific spelling. Messages and blocks are in [`messages`].
@@ -83,7 +83,7 @@ fn stop_sequences(stop: &[String], quirks: &Quirks) -> Vec<String> {
 }
 
 /// `metadata.user_id` → `user` where accepted. Claude Code sends a JSON string longer than
-/// OpenAI's 64-character limit (§7.1): a longer id is replaced by a stable hash.
+/// OpenAI's 64-character limit: a longer id is replaced by a stable hash.
 fn user(request: &anthropic::MessagesRequest, quirks: &Quirks) -> Option<String> {
     let id = request.metadata.as_ref()?.user_id.as_deref()?;
     if !quirks.user {
@@ -92,7 +92,7 @@ fn user(request: &anthropic::MessagesRequest, quirks: &Quirks) -> Option<String>
     super::end_user_id(id)
 }
 
-/// `output_config.format` (`json_schema`) → `response_format` (§11.1): Claude Code asks for
+/// `output_config.format` (`json_schema`) → `response_format` (README, "The title side task"): Claude Code asks for
 /// structured output in side tasks and expects JSON back.
 fn response_format(request: &anthropic::MessagesRequest) -> Option<serde_json::Value> {
     let format = request.output_config.as_ref()?.format.as_ref()?;
@@ -150,7 +150,7 @@ fn budget_effort(budget: u64) -> Effort {
     }
 }
 
-/// `thinking` / `output_config.effort` → the provider's reasoning control (§7.6).
+/// `thinking` / `output_config.effort` → the provider's reasoning control (docs/translation.md, "Thinking and effort").
 fn reasoning(
     request: &anthropic::MessagesRequest,
     quirks: &Quirks,

@@ -1,5 +1,4 @@
-//! Request translation, one test per row of protocols.md §7.1–§7.3, §7.6 and the request
-//! side of the §7.7 checklist.
+//! Request translation, one test per rule of docs/translation.md (the request side).
 
 use serde_json::{json, Value};
 

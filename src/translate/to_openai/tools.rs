@@ -1,4 +1,4 @@
-//! `tools` and `tool_choice` → OpenAI functions (protocols.md §7.1, §7.3).
+//! `tools` and `tool_choice` → OpenAI functions (docs/translation.md, "Tools").
 //!
 //! Deliberate choices (docs/translation.md):
 //! - custom tools become functions with only `name`, `description`, `parameters`; the
@@ -102,7 +102,7 @@ fn referenced_tools(request: &anthropic::MessagesRequest) -> HashSet<&str> {
     names
 }
 
-/// `tool_choice` → (`tool_choice`, `parallel_tool_calls`) (§7.3). Only called with tools.
+/// `tool_choice` → (`tool_choice`, `parallel_tool_calls`). Only called with tools.
 /// `named` writes the choice of one tool from its upstream name (Chat Completions and the
 /// Responses API spell it differently).
 pub(crate) fn tool_choice(

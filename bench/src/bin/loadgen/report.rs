@@ -1,6 +1,6 @@
 //! `loadgen report`: reads a run's JSON lines, takes medians across runs, subtracts the
-//! direct figures from the proxied ones and prints the table against the budget of
-//! shared/reference/performance.md; with `--check`, fails past the budget × a factor.
+//! direct figures from the proxied ones and prints the table against the budget (the
+//! "budget" column of BENCHMARKS.md); with `--check`, fails past the budget × a factor.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use serde_json::Value;
 
-/// The budget from shared/reference/performance.md, one row per figure.
+/// The budget (BENCHMARKS.md, "budget" column), one row per figure.
 struct Budget {
     /// Row name in the table.
     name: &'static str,

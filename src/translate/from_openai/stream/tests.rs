@@ -1,4 +1,4 @@
-//! The streaming state machine (protocols.md §7.5, §7.7, §10). Every stream is also checked
+//! The streaming state machine (docs/translation.md, "Streaming"). Every stream is also checked
 //! against the Anthropic event grammar by [`check_grammar`].
 
 use proptest::prelude::*;
