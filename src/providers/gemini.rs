@@ -83,8 +83,7 @@ pub fn read_message(
     model: &str,
     bytes: &[u8],
 ) -> Result<anthropic::MessageResponse, ProxyError> {
-    let response: gemini::Response = serde_json::from_slice(bytes)
-        .map_err(|e| errors::not_protocol(provider, bytes, &e.to_string()))?;
+    let response: gemini::Response = super::read_json(provider, bytes)?;
     from_gemini::response(response, model).map_err(|e| from_translate(provider, model, e))
 }
 

@@ -218,6 +218,22 @@ async fn read_prefix(
     Ok((body, true))
 }
 
+/// A 2xx body read as `T`; anything else is an `invalid_upstream_response`.
+fn read_json<T: serde::de::DeserializeOwned>(
+    provider: &ProviderConfig,
+    bytes: &[u8],
+) -> Result<T, ProxyError> {
+    serde_json::from_slice(bytes).map_err(|e| errors::not_protocol(provider, bytes, &e.to_string()))
+}
+
+/// `builder` with the provider's key (if it has one for its host) as a bearer token.
+fn bearer(builder: reqwest::RequestBuilder, provider: &ProviderConfig) -> reqwest::RequestBuilder {
+    match provider.key() {
+        Some(key) => builder.bearer_auth(key.expose()),
+        None => builder,
+    }
+}
+
 /// A client's request as the providers need it: parsed (routing and the translators read
 /// it) and as received (the Anthropic pass-through forwards these bytes and headers).
 #[derive(Debug, Clone)]

@@ -9,7 +9,7 @@ use crate::translate::quirks::Quirks;
 use crate::translate::to_openai;
 use crate::wire::{anthropic, openai};
 
-use super::errors::{self, from_translate as translate_error};
+use super::errors::from_translate as translate_error;
 use super::{BodyStream, EventStream};
 
 /// The request for `model`: the translated body, with the key as a bearer token; and what
@@ -30,11 +30,7 @@ pub fn request(
     let builder = http
         .post(&format!("{}/chat/completions", provider.base_url))
         .json(&body);
-    let builder = match provider.key() {
-        Some(key) => builder.bearer_auth(key.expose()),
-        None => builder,
-    };
-    Ok((builder, context))
+    Ok((super::bearer(builder, provider), context))
 }
 
 /// Reads a non-streaming completion body as an Anthropic message.
@@ -43,8 +39,7 @@ pub fn read_message(
     context: &Context,
     bytes: &[u8],
 ) -> Result<anthropic::MessageResponse, ProxyError> {
-    let completion: openai::ChatResponse = serde_json::from_slice(bytes)
-        .map_err(|e| errors::not_protocol(provider, bytes, &e.to_string()))?;
+    let completion: openai::ChatResponse = super::read_json(provider, bytes)?;
     from_openai::response(completion, context)
         .map_err(|e| translate_error(provider, &context.model, e))
 }

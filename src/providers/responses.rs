@@ -11,7 +11,7 @@ use crate::translate::from_openai::Context;
 use crate::translate::{from_responses, to_responses};
 use crate::wire::{anthropic, responses};
 
-use super::errors::{self, from_translate};
+use super::errors::from_translate;
 use super::{BodyStream, EventStream, HttpClient, Inbound};
 
 /// Session ids longer than this are not Claude Code's and are not used as a cache key.
@@ -48,11 +48,7 @@ pub fn request(
     let builder = http
         .post(&format!("{}/responses", provider.base_url))
         .json(&body);
-    let builder = match &provider.api_key {
-        Some(key) => builder.bearer_auth(key.expose()),
-        None => builder,
-    };
-    Ok((builder, context))
+    Ok((super::bearer(builder, provider), context))
 }
 
 /// Reads a non-streamed response body as an Anthropic message.
@@ -61,8 +57,7 @@ pub fn read_message(
     context: &Context,
     bytes: &[u8],
 ) -> Result<anthropic::MessageResponse, ProxyError> {
-    let response: responses::Response = serde_json::from_slice(bytes)
-        .map_err(|e| errors::not_protocol(provider, bytes, &e.to_string()))?;
+    let response: responses::Response = super::read_json(provider, bytes)?;
     from_responses::response(response, context)
         .map_err(|e| from_translate(provider, &context.model, e))
 }
