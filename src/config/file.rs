@@ -174,7 +174,7 @@ impl Reader<'_> {
         let entry = catalog::lookup(&name);
         let kind = self.kind(path, object, entry);
         let base_url = self.base_url(path, object, entry);
-        let (api_key, key_var, key_in_file) = self.api_key(path, object, &name);
+        let (api_key, key_var, key_in_file) = self.api_key(path, object, &name, entry);
         let models = self.models(path, object, entry);
         let enabled = self.boolean(path, object, "enabled").unwrap_or(true);
         // A custom provider needs a key when one is written for it; `""` says "none".
@@ -182,6 +182,7 @@ impl Reader<'_> {
             .get("api_key")
             .is_some_and(|key| key.as_str() != Some(""));
         let mut provider = ProviderConfig {
+            profile: catalog::profile(entry),
             key_required: entry.map_or(written_key, |e| e.key_required),
             name,
             kind: kind?,
@@ -210,8 +211,9 @@ impl Reader<'_> {
                     self.problem(
                         format!("{path}.type"),
                         format!(
-                            "{} is not a provider type (openai, anthropic, gemini, responses)",
-                            shown(object, "type", &text)
+                            "{} is not a provider type ({})",
+                            shown(object, "type", &text),
+                            ProviderKind::listed()
                         ),
                     );
                 }
@@ -222,7 +224,10 @@ impl Reader<'_> {
                 if !object.contains_key("type") {
                     self.problem(
                         format!("{path}.type"),
-                        "required for a provider that is not built in (openai, anthropic, gemini, responses)",
+                        format!(
+                            "required for a provider that is not built in ({})",
+                            ProviderKind::listed()
+                        ),
                     );
                 }
                 None
@@ -260,8 +265,9 @@ impl Reader<'_> {
         path: &str,
         object: &Map<String, Value>,
         name: &str,
+        entry: Option<&CatalogEntry>,
     ) -> (Option<Secret>, String, bool) {
-        let default_var = catalog::key_var(name);
+        let default_var = entry.map_or_else(|| catalog::key_var(name), |e| e.key_var.to_string());
         let Some(value) = object.get("api_key") else {
             let key = self.env.get(&default_var).map(Secret::new);
             return (key, default_var, false);

@@ -281,7 +281,14 @@ fn announce(config: &Config, addr: SocketAddr) {
         if provider.key_required && provider.key().is_none() {
             let mut hint = format!("set {}", provider.key_var);
             if config.unconfigured {
-                hint.push_str(", or choose another provider with PROVIDER=openai|anthropic|gemini|openrouter|deepseek|mistral|xai|cerebras|together|fireworks|moonshot|ollama and its <NAME>_API_KEY");
+                let others: Vec<&str> = crate::config::catalog::names()
+                    .into_iter()
+                    .filter(|name| *name != provider.name)
+                    .collect();
+                hint.push_str(&format!(
+                    ", or choose another provider with PROVIDER={} and its key variable",
+                    others.join("|")
+                ));
             }
             tracing::warn!(
                 "no API key for provider '{}': requests to it will fail until you {hint}",

@@ -298,3 +298,44 @@ pub enum StreamEvent {
     #[serde(other)]
     Other,
 }
+
+/// `POST /responses/input_tokens` body: the fields of a request that make up its input
+/// (openai-python `types/responses/input_token_count_params.py`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InputTokensRequest<'a> {
+    pub model: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<&'a str>,
+    pub input: &'a [InputItem],
+    #[serde(skip_serializing_if = "<[Tool]>::is_empty")]
+    pub tools: &'a [Tool],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool_choice: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parallel_tool_calls: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning: Option<&'a ReasoningConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<&'a TextConfig>,
+}
+
+impl<'a> From<&'a Request> for InputTokensRequest<'a> {
+    fn from(request: &'a Request) -> Self {
+        Self {
+            model: &request.model,
+            instructions: request.instructions.as_deref(),
+            input: &request.input,
+            tools: &request.tools,
+            tool_choice: request.tool_choice.as_ref(),
+            parallel_tool_calls: request.parallel_tool_calls,
+            reasoning: request.reasoning.as_ref(),
+            text: request.text.as_ref(),
+        }
+    }
+}
+
+/// `POST /responses/input_tokens` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct InputTokens {
+    pub input_tokens: u64,
+}
