@@ -14,7 +14,7 @@ use crate::translate::from_openai::{self, Context, StreamTranslator};
 use crate::translate::to_openai;
 use crate::wire::{anthropic, openai};
 
-use super::errors::{self, from_translate as translate_error};
+use super::errors::from_translate as translate_error;
 use super::kind::{credentials, secret_value, Kind, Prepared, Reading, Translation};
 use super::responses::{responses_only, Responses};
 use super::{BodyStream, EventStream, HttpClient, Inbound};
@@ -91,8 +91,7 @@ impl Translation for Answer {
         provider: &ProviderConfig,
         bytes: &[u8],
     ) -> Result<anthropic::MessageResponse, ProxyError> {
-        let completion: openai::ChatResponse = serde_json::from_slice(bytes)
-            .map_err(|e| errors::not_protocol(provider, bytes, &e.to_string()))?;
+        let completion: openai::ChatResponse = super::read_json(provider, bytes)?;
         from_openai::response(completion, &self.0)
             .map_err(|e| translate_error(provider, &self.0.model, e))
     }

@@ -15,7 +15,7 @@ use crate::translate::from_openai::Context;
 use crate::translate::{from_responses, to_responses};
 use crate::wire::{anthropic, responses};
 
-use super::errors::{self, from_translate};
+use super::errors::from_translate;
 use super::kind::{credentials, Counter, Kind, Prepared, Reading, Translation};
 use super::openai::{listed_ids, OpenAi};
 use super::{BodyStream, EventStream, HttpClient, Inbound};
@@ -109,9 +109,7 @@ fn post(http: &HttpClient, provider: &ProviderConfig, path: &str) -> reqwest::Re
 
 /// Reads `{"object": "response.input_tokens", "input_tokens": N}`.
 fn read_count(provider: &ProviderConfig, bytes: &[u8]) -> Result<u64, ProxyError> {
-    serde_json::from_slice::<responses::InputTokens>(bytes)
-        .map(|count| count.input_tokens)
-        .map_err(|e| errors::not_protocol(provider, bytes, &e.to_string()))
+    super::read_json::<responses::InputTokens>(provider, bytes).map(|count| count.input_tokens)
 }
 
 /// Reading a response: tool names of the request.
@@ -124,8 +122,7 @@ impl Translation for Answer {
         provider: &ProviderConfig,
         bytes: &[u8],
     ) -> Result<anthropic::MessageResponse, ProxyError> {
-        let response: responses::Response = serde_json::from_slice(bytes)
-            .map_err(|e| errors::not_protocol(provider, bytes, &e.to_string()))?;
+        let response: responses::Response = super::read_json(provider, bytes)?;
         from_responses::response(response, &self.0)
             .map_err(|e| from_translate(provider, &self.0.model, e))
     }
