@@ -15,6 +15,7 @@ pub mod grammar;
 pub mod names;
 pub mod passthrough;
 pub mod quirks;
+pub mod text_calls;
 pub mod to_gemini;
 pub mod to_openai;
 pub mod to_responses;
