@@ -11,8 +11,8 @@ use serde_json::Value;
 use crate::config::{catalog, ProviderConfig};
 use crate::error::ProxyError;
 use crate::server::SESSION_HEADER;
-use crate::translate::from_openai::Context;
-use crate::translate::{from_responses, to_responses};
+use crate::translate::from_responses::{self, Context};
+use crate::translate::to_responses;
 use crate::wire::{anthropic, responses};
 
 use super::errors::from_translate;

@@ -22,14 +22,22 @@ mod stream;
 
 pub use stream::StreamTranslator;
 
-use super::from_openai::Context;
-use super::names::tool_id;
+use super::names::{tool_id, ToolNames};
 use super::passthrough::PROXY_SIGNATURE_PREFIX;
 use super::{arguments, TranslateError, THINKING_SIGNATURE};
 use crate::wire::anthropic::{self, ResponseBlock, Role, StopReason};
 use crate::wire::responses::{self, ErrorObject, OutputContent, OutputItem, SummaryText};
 
 const SIGNATURE_PREFIX: &str = "ccproxy:responses:";
+
+/// What reading an answer needs from its request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    /// Upstream tool names that differ from the client's.
+    pub names: ToolNames,
+    /// The model the request was sent to (reported when the answer names none).
+    pub model: String,
+}
 
 /// The thinking signature for a reasoning item: ours with its id and encrypted content, or
 /// the plain synthesized signature when there is nothing to carry.

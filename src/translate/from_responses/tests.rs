@@ -10,7 +10,6 @@ fn context() -> Context {
     names.register(&format!("mcp__{}", "x".repeat(70)));
     Context {
         names,
-        stop_sequences: Vec::new(),
         model: "target".into(),
     }
 }

@@ -11,7 +11,7 @@ mod strict;
 
 use serde_json::json;
 
-use super::from_openai::Context;
+use super::from_responses::Context;
 use super::names::{fnv1a, ToolNames};
 use super::quirks::{openai_reasoning_model, Effort};
 use super::to_openai::messages::system_text;
@@ -97,7 +97,6 @@ pub fn request(
     }
     let context = Context {
         names,
-        stop_sequences: Vec::new(),
         model: model.to_string(),
     };
     Ok((body, context))

@@ -11,7 +11,6 @@ use crate::translate::names::ToolNames;
 fn context() -> Context {
     Context {
         names: ToolNames::default(),
-        stop_sequences: Vec::new(),
         model: "gpt-5.3-codex".into(),
     }
 }
