@@ -402,3 +402,46 @@ fn anthropic_without_a_model_keeps_the_clients_model() {
         "anthropic,claude-haiku-5-5"
     );
 }
+
+#[test]
+fn a_provider_names_its_profile_or_gets_its_default() {
+    let config = load_file(
+        r#"{"providers": [
+            {"name": "anthropic", "base_url": "https://gateway.example"},
+            {"name": "lab", "type": "anthropic", "base_url": "https://lab.example"},
+            {"name": "kimi-gw", "type": "anthropic", "base_url": "https://k.example", "profile": "kimi"},
+            {"name": "zhipu-anthropic"}
+        ]}"#,
+        &[],
+    )
+    .expect("valid");
+    let profile = |name: &str| config.provider(name).expect("configured").profile;
+    assert_eq!(
+        profile("anthropic"),
+        Profile::Anthropic,
+        "whatever its base URL"
+    );
+    assert_eq!(profile("lab"), Profile::Generic);
+    assert_eq!(profile("kimi-gw"), Profile::Kimi);
+    assert_eq!(profile("zhipu-anthropic"), Profile::Glm);
+    assert_eq!(
+        config
+            .provider("zhipu-anthropic")
+            .map(|p| p.key_var.as_str()),
+        Some("ZHIPU_API_KEY")
+    );
+}
+
+#[test]
+fn an_unknown_profile_is_a_problem_with_a_suggestion() {
+    let error = load_file(
+        r#"{"providers": [{"name": "lab", "type": "anthropic", "base_url": "https://l.example", "profile": "kmi"}]}"#,
+        &[],
+    )
+    .expect_err("invalid");
+    let text = error.to_string();
+    assert!(
+        text.contains("providers[0].profile: 'kmi' is not a profile (did you mean 'kimi'?)"),
+        "{text}"
+    );
+}
