@@ -445,3 +445,18 @@ fn an_unknown_profile_is_a_problem_with_a_suggestion() {
         "{text}"
     );
 }
+
+#[test]
+fn one_key_sets_up_one_endpoint_of_its_host() {
+    let config = load_env(&[
+        ("PROVIDER", "deepseek-anthropic"),
+        ("DEEPSEEK_API_KEY", "k"),
+    ])
+    .expect("valid");
+    let names: Vec<&str> = config.providers.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["deepseek-anthropic"]);
+    assert_eq!(config.routes.default[0].provider, "deepseek-anthropic");
+    let config = load_env(&[("DEEPSEEK_API_KEY", "k")]).expect("valid");
+    let names: Vec<&str> = config.providers.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["deepseek"], "the first in catalog order");
+}
