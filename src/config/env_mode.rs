@@ -91,7 +91,11 @@ fn keeps_client_model(default_name: &str, env: &Env) -> bool {
             .is_none()
 }
 
-fn from_catalog(entry: &CatalogEntry, env: &Env, problems: &mut Vec<Problem>) -> ProviderConfig {
+pub(super) fn from_catalog(
+    entry: &CatalogEntry,
+    env: &Env,
+    problems: &mut Vec<Problem>,
+) -> ProviderConfig {
     let prefix = catalog::env_prefix(entry.name);
     let base_url_var = format!("{prefix}_BASE_URL");
     let base_url = match env.get(&base_url_var) {

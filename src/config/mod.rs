@@ -11,6 +11,7 @@ pub(crate) mod jsonc;
 pub(crate) mod live;
 mod prices;
 mod problems;
+pub(crate) mod provider_choice;
 pub(crate) mod resilience;
 pub(crate) mod show;
 
@@ -261,6 +262,7 @@ pub fn load(overrides: &Overrides, env: &Env) -> Result<Config, ConfigError> {
 fn finish(mut config: Config, overrides: &Overrides, env: &Env) -> Result<Config, ConfigError> {
     let mut problems = Vec::new();
     apply_overrides(&mut config, overrides, env, &mut problems);
+    provider_choice::apply(&mut config, env, &mut problems);
     if config.api_key.is_none() && !is_loopback(&config.host) {
         problems.push(Problem::new(
             "host",

@@ -268,7 +268,8 @@ fn announce(config: &Config, addr: SocketAddr) {
         "ccproxy {} listening on http://{addr} (default route: {default_route})",
         env!("CARGO_PKG_VERSION")
     );
-    tracing::info!("point Claude Code at it: ANTHROPIC_BASE_URL=http://{addr} claude");
+    let (code, env) = client_commands(addr);
+    tracing::info!("use it from Claude Code: `{code}`, or `{env}` then `claude`");
     for provider in &config.providers {
         if provider.kind == crate::config::ProviderKind::Anthropic
             && providers::anthropic::loops_back(&provider.base_url, addr)
@@ -294,6 +295,27 @@ fn announce(config: &Config, addr: SocketAddr) {
             );
         }
     }
+}
+
+/// The commands that wire Claude Code to the proxy at `addr`, as a user copies them from the
+/// banner: `ccproxy code` and `eval "$(ccproxy env)"`, naming the port (and the host) when
+/// they are not the defaults the commands would otherwise use.
+fn client_commands(addr: SocketAddr) -> (String, String) {
+    let mut flags = String::new();
+    let mut variables = String::new();
+    let host = addr.ip();
+    if !host.is_loopback() && !host.is_unspecified() {
+        flags.push_str(&format!(" --host {host}"));
+        variables.push_str(&format!("CCPROXY_HOST={host} "));
+    }
+    if addr.port() != crate::config::DEFAULT_PORT {
+        flags.push_str(&format!(" --port {}", addr.port()));
+        variables.push_str(&format!("CCPROXY_PORT={} ", addr.port()));
+    }
+    (
+        format!("{variables}ccproxy code"),
+        format!("eval \"$(ccproxy env{flags})\""),
+    )
 }
 
 /// A future that completes on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when
