@@ -74,11 +74,17 @@ pub fn implicit_default(env: &Env) -> Option<String> {
     if env.get("PROVIDER").is_some() {
         return None;
     }
-    let keyed = keyed(env);
-    let first = keyed.first()?;
-    if keyed.iter().all(|entry| entry.key_var == first.key_var) {
+    let mut keyed = keyed(env);
+    // Built-ins that share one key count once: that key alone chooses nothing.
+    let mut vars = Vec::new();
+    keyed.retain(|entry| {
+        let first = !vars.contains(&entry.key_var);
+        vars.push(entry.key_var);
+        first
+    });
+    let [first, _, ..] = keyed.as_slice() else {
         return None;
-    }
+    };
     let names: Vec<&str> = keyed.iter().map(|entry| entry.name).collect();
     Some(format!(
         "PROVIDER is not set and several providers have a key ({}): the default is '{}', \
@@ -159,7 +165,8 @@ mod tests {
             lookup("anthropic").map(|e| e.profile),
             Some(Profile::Anthropic)
         );
-        for entry in CATALOG.iter().filter(|e| !e.name.ends_with("-anthropic")) {
+        let shared = |name: &str| name.ends_with("-anthropic") || name == "openai-responses";
+        for entry in CATALOG.iter().filter(|e| !shared(e.name)) {
             assert_eq!(entry.key_var, key_var(entry.name), "{}", entry.name);
         }
     }

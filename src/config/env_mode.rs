@@ -18,23 +18,9 @@ pub(super) fn load(env: &Env) -> Result<Config, ConfigError> {
         (None, []) => "groq".to_string(),
         (None, [first, ..]) => first.name.to_string(),
     };
-    // Built-ins sharing a key (`deepseek`, `deepseek-anthropic`) serve the same models: only
-    // one of them is set up, the default when it is one of them, so that a model name
-    // routes to the endpoint that was chosen.
-    let default_entry = catalog::lookup(&default_name);
     let mut providers: Vec<ProviderConfig> = CATALOG
         .iter()
-        .filter(|entry| {
-            if entry.name == default_name {
-                return true;
-            }
-            let shares_with_default = default_entry.is_some_and(|d| d.key_var == entry.key_var);
-            let first_with_its_key = keyed
-                .iter()
-                .find(|other| other.key_var == entry.key_var)
-                .is_some_and(|first| first.name == entry.name);
-            keyed.contains(entry) && first_with_its_key && !shares_with_default
-        })
+        .filter(|entry| keyed.contains(entry) || entry.name == default_name)
         .map(|entry| from_catalog(entry, env, &mut problems))
         .collect();
     if catalog::lookup(&default_name).is_none() {
