@@ -24,17 +24,8 @@ pub fn masked(config: &Config) -> Value {
         .collect();
     let routes = &config.routes;
     let mut route_map = Map::new();
-    for (name, targets) in [
-        ("default", &routes.default),
-        ("background", &routes.background),
-        ("think", &routes.think),
-        ("long_context", &routes.long_context),
-        ("web_search", &routes.web_search),
-        ("image", &routes.image),
-    ] {
-        if !targets.is_empty() {
-            route_map.insert(name.to_string(), targets_json(targets));
-        }
+    for (name, targets) in routes.configured() {
+        route_map.insert(name.to_string(), targets_json(targets));
     }
     route_map.insert(
         "long_context_threshold".to_string(),
