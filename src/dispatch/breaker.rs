@@ -9,10 +9,10 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use serde_json::{json, Value};
 use tokio::time::Instant;
 
 use crate::config::BreakerSettings;
+use crate::report::{BreakerReport, BreakerState};
 
 /// What a caller is told while a half-open trial is in flight: come back shortly.
 const TRIAL_WAIT: Duration = Duration::from_secs(1);
@@ -61,18 +61,21 @@ impl Breakers {
 
     /// The state for `/status`: `closed`, `open` (with the remaining cool-down) or
     /// `half_open`, and the consecutive failures.
-    pub fn status(&self, provider: &str) -> Value {
+    pub fn status(&self, provider: &str) -> BreakerReport {
         let now = Instant::now();
         self.with(provider, |circuit| {
-            let failures = circuit.consecutive_failures;
-            match circuit.open_until {
-                None => json!({"state": "closed", "consecutive_failures": failures}),
-                Some(until) if now < until => json!({
-                    "state": "open",
-                    "consecutive_failures": failures,
-                    "retry_after_ms": (until - now).as_millis() as u64,
-                }),
-                Some(_) => json!({"state": "half_open", "consecutive_failures": failures}),
+            let (state, retry_after_ms) = match circuit.open_until {
+                None => (BreakerState::Closed, None),
+                Some(until) if now < until => {
+                    let millis = u64::try_from((until - now).as_millis()).unwrap_or(u64::MAX);
+                    (BreakerState::Open, Some(millis))
+                }
+                Some(_) => (BreakerState::HalfOpen, None),
+            };
+            BreakerReport {
+                state,
+                consecutive_failures: circuit.consecutive_failures,
+                retry_after_ms,
             }
         })
     }
@@ -140,14 +143,18 @@ mod tests {
     async fn opens_after_consecutive_failures_and_reports_the_remaining_cooldown() {
         let breakers = Breakers::default();
         fail(&breakers, 2);
-        assert_eq!(breakers.status("groq")["state"], "closed");
+        assert_eq!(breakers.status("groq").state, BreakerState::Closed);
         fail(&breakers, 1);
         assert_eq!(breakers.admit("groq").err(), Some(Duration::from_secs(30)));
         tokio::time::advance(Duration::from_secs(10)).await;
         assert_eq!(breakers.admit("groq").err(), Some(Duration::from_secs(20)));
         assert_eq!(
             breakers.status("groq"),
-            json!({"state": "open", "consecutive_failures": 3, "retry_after_ms": 20000})
+            BreakerReport {
+                state: BreakerState::Open,
+                consecutive_failures: 3,
+                retry_after_ms: Some(20_000),
+            }
         );
         assert!(breakers.admit("other").is_ok(), "per provider");
     }
@@ -169,7 +176,7 @@ mod tests {
         let breakers = Breakers::default();
         fail(&breakers, 3);
         tokio::time::advance(SETTINGS.cooldown).await;
-        assert_eq!(breakers.status("groq")["state"], "half_open");
+        assert_eq!(breakers.status("groq").state, BreakerState::HalfOpen);
         let trial = breakers.admit("groq").expect("the trial");
         assert_eq!(
             breakers.admit("groq").err(),
@@ -183,7 +190,11 @@ mod tests {
         breakers.admit("groq").expect("the trial").succeeded();
         assert_eq!(
             breakers.status("groq"),
-            json!({"state": "closed", "consecutive_failures": 0})
+            BreakerReport {
+                state: BreakerState::Closed,
+                consecutive_failures: 0,
+                retry_after_ms: None,
+            }
         );
     }
 

@@ -12,11 +12,10 @@ mod policy;
 
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
 use crate::config::{Config, ProviderConfig, Target};
 use crate::error::ProxyError;
 use crate::providers::{self, HttpClient, Inbound, ModelCatalog, Upstream};
+use crate::report::BreakerReport;
 
 pub use breaker::Breakers;
 use policy::{Next, Verdict};
@@ -52,7 +51,7 @@ impl Dispatcher {
     }
 
     /// The circuit breaker of `provider`, as `/status` shows it.
-    pub fn breaker_status(&self, provider: &str) -> Value {
+    pub fn breaker_status(&self, provider: &str) -> BreakerReport {
         self.breakers.status(provider)
     }
 

@@ -2,11 +2,15 @@
 //! every key, and the kind of every value, after a success, a failure and an open circuit
 //! breaker. The CLI, the dashboard and users' scripts read these documents; a change to
 //! them must be deliberate (`CCPROXY_BLESS_SHAPES=1 cargo test --test it wire_shapes`
-//! rewrites tests/it/wire_shapes.json, and the diff shows what changed).
+//! rewrites tests/it/wire_shapes.json, and the diff shows what changed). Each document also
+//! reads back as its type in `ccproxy::report` and writes out unchanged.
 
 use crate::common;
 
+use ccproxy::report::{HealthReport, StatsReport, StatusReport};
 use common::{client, env_config, hello, MockUpstream, Proxy, Reply};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 const PINNED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/wire_shapes.json");
@@ -37,6 +41,19 @@ fn shape(value: &Value) -> Value {
     }
 }
 
+/// `served` read as the report type the CLI reads it as, and written again.
+fn round_trip(path: &str, served: &Value) -> Value {
+    fn again<T: DeserializeOwned + Serialize>(served: &Value) -> Value {
+        let report: T = serde_json::from_value(served.clone()).expect("reads as its report");
+        serde_json::to_value(report).expect("JSON")
+    }
+    match path {
+        "/status" => again::<StatusReport>(served),
+        "/health" => again::<HealthReport>(served),
+        _ => again::<StatsReport>(served),
+    }
+}
+
 async fn get_json(proxy: &Proxy, path: &str) -> Value {
     let response = client().get(proxy.url(path)).send().await.expect("GET");
     assert_eq!(response.status(), 200, "GET {path}");
@@ -63,7 +80,13 @@ async fn status_health_and_stats_keep_their_shapes() {
     }
     let mut shapes = Map::new();
     for path in ["/status", "/health", "/stats"] {
-        shapes.insert(path.to_string(), shape(&get_json(&proxy, path).await));
+        let served = get_json(&proxy, path).await;
+        assert_eq!(
+            round_trip(path, &served),
+            served,
+            "GET {path} reads back as served"
+        );
+        shapes.insert(path.to_string(), shape(&served));
     }
     let actual = Value::Object(shapes);
     if std::env::var_os("CCPROXY_BLESS_SHAPES").is_some() {
