@@ -76,6 +76,26 @@ pub fn log_len(path: &Path) -> u64 {
     fs::metadata(path).map_or(0, |m| m.len())
 }
 
+/// The warnings and errors logged after byte `from`, as their messages: from text lines
+/// (`<time>  WARN <message>`) and JSON lines (`"level":"WARN"`, `"message"`).
+pub fn log_warnings(path: &Path, from: u64) -> Vec<String> {
+    log_tail(path, from, usize::MAX)
+        .iter()
+        .filter_map(|line| {
+            if let Ok(event) = serde_json::from_str::<serde_json::Value>(line) {
+                let level = event["level"].as_str()?;
+                return matches!(level, "WARN" | "ERROR")
+                    .then(|| event["message"].as_str().map(str::to_string))
+                    .flatten();
+            }
+            ["  WARN ", " ERROR "].iter().find_map(|marker| {
+                line.split_once(marker)
+                    .map(|(_, message)| message.trim().to_string())
+            })
+        })
+        .collect()
+}
+
 /// The last `count` lines written to the log after byte `from`.
 pub fn log_tail(path: &Path, from: u64, count: usize) -> Vec<String> {
     let mut text = String::new();
@@ -126,6 +146,17 @@ mod tests {
         let start = log_len(&log);
         fs::write(&log, "old 1\nold 2\nnew 1\nnew 2\nnew 3\n").expect("write");
         assert_eq!(log_tail(&log, start, 2), vec!["new 2", "new 3"]);
+        fs::write(
+            &log,
+            "2026-11-30T10:00:00Z  INFO listening\n\
+             2026-11-30T10:00:00Z  WARN no API key for provider 'groq'\n\
+             {\"level\":\"WARN\",\"message\":\"as JSON\"}\n{\"level\":\"INFO\",\"message\":\"x\"}\n",
+        )
+        .expect("write");
+        assert_eq!(
+            log_warnings(&log, 0),
+            vec!["no API key for provider 'groq'", "as JSON"]
+        );
         assert!(rotate_log(&log, 10));
         assert!(!log.exists());
         assert!(dir.join("ccproxy.log.1").exists());

@@ -21,6 +21,9 @@ pub fn run(args: &ServerArgs) -> u8 {
             tracing::warn!("{note}");
         }
     }
+    if let Some(note) = config::provider_choice::note(&config, &env) {
+        tracing::warn!("{note}");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -87,6 +87,11 @@ pub fn start(context: &Context, args: &ServerArgs, note: fn(&str)) -> anyhow::Re
                 url: context.endpoint.url.clone(),
             };
             files::write_pid(&context.paths.pid_file, &record)?;
+            // The server's start-up warnings (a missing key, a loop, an implicit default)
+            // went to the log: the user who ran `start` sees them too.
+            for warning in files::log_warnings(&context.paths.log_file, log_start) {
+                super::complain(&format!("ccproxy: warning: {warning}"));
+            }
             Ok(Outcome::Started {
                 pid: record.pid,
                 url: record.url,

@@ -1,136 +1,44 @@
-//! The built-in provider catalog: for each known provider its kind, default base URL,
-//! default model and key variable. Environment-only mode and file entries without a
-//! `base_url` or `type` take their values from here.
+//! The built-in provider catalog: one [`CatalogEntry`] row per built-in provider, holding
+//! everything ccproxy knows about it (kind, base URL, key variable, default model, the
+//! output limits of its known models, its request quirks and its compatibility profile).
+//! Environment-only mode and file entries without a `base_url` or `type` take their values
+//! from here.
+//!
+//! Adding a built-in provider is adding one row to [`CATALOG`] (`catalog/rows.rs`), with a
+//! comment citing the documentation each value comes from, and a line in the README's
+//! provider table and docs/providers.md.
+
+mod rows;
+
+pub use rows::CATALOG;
 
 use super::{Env, ProviderKind};
+use crate::translate::compat::Profile;
+use crate::translate::quirks::Quirks;
 
-/// One built-in provider.
+/// One built-in provider: everything about it in one place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CatalogEntry {
     pub name: &'static str,
     pub kind: ProviderKind,
     pub base_url: &'static str,
+    /// The variable holding its key: the provider's usual one, which two built-ins of the
+    /// same host share (`deepseek` and `deepseek-anthropic` both read `DEEPSEEK_API_KEY`).
+    pub key_var: &'static str,
     pub default_model: &'static str,
     /// Local servers (Ollama) need no key.
     pub key_required: bool,
+    /// The most output tokens each known model accepts: a request's `max_tokens` above it
+    /// is clamped rather than refused upstream. Models not listed are sent as asked.
+    pub max_output: &'static [(&'static str, u64)],
+    /// How the OpenAI translation shapes requests for this host (OpenAI-compatible kinds).
+    pub quirks: Quirks,
+    /// The quirk profile: on an Anthropic-compatible route, what the pass-through removes or
+    /// changes before the host sees it (`translate::compat`); it also names the model
+    /// family the host serves, for the answer quirks of OpenAI-compatible routes (tool calls
+    /// written as text, reasoning in the text) to read.
+    pub profile: Profile,
 }
-
-/// Catalog order is also the order used to pick a default provider when several keys are
-/// set and `PROVIDER` is not. Each entry cites the documentation its values were checked
-/// against (details, dates and evidence grades in docs/providers.md).
-pub const CATALOG: &[CatalogEntry] = &[
-    // console.groq.com/docs/openai (base URL, key); console.groq.com/docs/models (GPT-OSS
-    // 120B is a featured production model). Groq retired `moonshotai/kimi-k2-instruct`
-    // (docs/providers-research.md, "groq"); Kimi K2 stays reachable through moonshot, openrouter,
-    // together and fireworks.
-    CatalogEntry {
-        name: "groq",
-        kind: ProviderKind::OpenAi,
-        base_url: "https://api.groq.com/openai/v1",
-        default_model: "openai/gpt-oss-120b",
-        key_required: true,
-    },
-    // developers.openai.com/api/docs/models: gpt-5.6-terra, 1.05M context, 128K output.
-    CatalogEntry {
-        name: "openai",
-        kind: ProviderKind::OpenAi,
-        base_url: "https://api.openai.com/v1",
-        default_model: "gpt-5.6-terra",
-        key_required: true,
-    },
-    // openrouter.ai/docs (API reference, models): OpenAI-compatible under /api/v1.
-    CatalogEntry {
-        name: "openrouter",
-        kind: ProviderKind::OpenAi,
-        base_url: "https://openrouter.ai/api/v1",
-        default_model: "moonshotai/kimi-k2.6",
-        key_required: true,
-    },
-    // api-docs.deepseek.com (pricing, thinking_mode): no /v1 in the base URL;
-    // deepseek-chat and deepseek-reasoner were retired 2026-07-24.
-    CatalogEntry {
-        name: "deepseek",
-        kind: ProviderKind::OpenAi,
-        base_url: "https://api.deepseek.com",
-        default_model: "deepseek-v4-pro",
-        key_required: true,
-    },
-    // docs.mistral.ai (client-python models): mistral-medium-latest → mistral-medium-2508.
-    CatalogEntry {
-        name: "mistral",
-        kind: ProviderKind::OpenAi,
-        base_url: "https://api.mistral.ai/v1",
-        default_model: "mistral-medium-latest",
-        key_required: true,
-    },
-    // docs.x.ai (migration guide: grok-4-0709 and grok-3 retired 2026-05-15); grok-4.3.
-    CatalogEntry {
-        name: "xai",
-        kind: ProviderKind::OpenAi,
-        base_url: "https://api.x.ai/v1",
-        default_model: "grok-4.3",
-        key_required: true,
-    },
-    // ai.google.dev/api/generate-content and /gemini-api/docs/models: native
-    // generateContent; gemini-3.8-flash, 1,048,576 in / 65,536 out; 2.5 shut down 2026-06-17.
-    CatalogEntry {
-        name: "gemini",
-        kind: ProviderKind::Gemini,
-        base_url: "https://generativelanguage.googleapis.com/v1beta",
-        default_model: "gemini-3.8-flash",
-        key_required: true,
-    },
-    // platform.claude.com/docs/en/api/messages and /docs/en/about-claude/models: pass-through.
-    CatalogEntry {
-        name: "anthropic",
-        kind: ProviderKind::Anthropic,
-        base_url: "https://api.anthropic.com",
-        default_model: "claude-sonnet-5-5",
-        key_required: true,
-    },
-    // inference-docs.cerebras.ai/resources/openai: OpenAI-compatible; gpt-oss-120b.
-    CatalogEntry {
-        name: "cerebras",
-        kind: ProviderKind::OpenAi,
-        base_url: "https://api.cerebras.ai/v1",
-        default_model: "gpt-oss-120b",
-        key_required: true,
-    },
-    // docs.together.ai/docs/openai-api-compatibility: api.together.ai/v1 (the legacy
-    // api.together.xyz still answers).
-    CatalogEntry {
-        name: "together",
-        kind: ProviderKind::OpenAi,
-        base_url: "https://api.together.ai/v1",
-        default_model: "moonshotai/Kimi-K2.6",
-        key_required: true,
-    },
-    // docs.fireworks.ai (OpenAI compatibility): /inference/v1; model ids are account paths.
-    CatalogEntry {
-        name: "fireworks",
-        kind: ProviderKind::OpenAi,
-        base_url: "https://api.fireworks.ai/inference/v1",
-        default_model: "accounts/fireworks/models/kimi-k2p6",
-        key_required: true,
-    },
-    // platform.moonshot.ai/docs (API reference): api.moonshot.ai/v1 (China: .cn).
-    CatalogEntry {
-        name: "moonshot",
-        kind: ProviderKind::OpenAi,
-        base_url: "https://api.moonshot.ai/v1",
-        default_model: "kimi-k2.6",
-        key_required: true,
-    },
-    // github ollama/ollama docs/api/openai-compatibility.mdx: /v1, key ignored. No model
-    // is built into Ollama; this is a suggestion to `ollama pull`.
-    CatalogEntry {
-        name: "ollama",
-        kind: ProviderKind::OpenAi,
-        base_url: "http://localhost:11434/v1",
-        default_model: "gpt-oss:20b",
-        key_required: false,
-    },
-];
 
 pub fn lookup(name: &str) -> Option<&'static CatalogEntry> {
     CATALOG.iter().find(|entry| entry.name == name)
@@ -154,7 +62,7 @@ pub fn key_var(name: &str) -> String {
 pub fn keyed(env: &Env) -> Vec<&'static CatalogEntry> {
     CATALOG
         .iter()
-        .filter(|entry| env.get(&key_var(entry.name)).is_some())
+        .filter(|entry| env.get(entry.key_var).is_some())
         .collect()
 }
 
@@ -178,39 +86,24 @@ pub fn implicit_default(env: &Env) -> Option<String> {
     ))
 }
 
-/// The most output tokens a known model accepts (docs/providers-research.md, models.dev and
-/// the providers' model pages): a request's `max_tokens` above it is clamped rather than
-/// refused upstream (docs/translation.md, "Providers and their quirks"). Models not listed are sent as asked.
-const MAX_OUTPUT_TOKENS: &[(&str, u64)] = &[
-    ("moonshotai/kimi-k2-instruct", 16_384),
-    ("moonshotai/kimi-k2-instruct-0905", 16_384),
-    ("openai/gpt-oss-120b", 65_536),
-    ("openai/gpt-oss-20b", 65_536),
-    ("qwen/qwen3.6-27b", 16_384),
-    ("gpt-4.1", 32_768),
-    ("gpt-4.1-mini", 32_768),
-    ("gpt-5.6-terra", 128_000),
-    ("gpt-5.6-luna", 128_000),
-    ("deepseek-chat", 8_192),
-    ("deepseek-v4-pro", 384_000),
-    ("grok-4.3", 30_000),
-    ("gemini-2.5-flash", 65_536),
-    ("gemini-3.8-flash", 65_536),
-    ("gemini-3.5-flash", 65_536),
-    ("gemini-3.1-flash-lite", 65_536),
-    ("claude-sonnet-5-5", 128_000),
-    ("claude-haiku-5-5", 128_000),
-    ("gpt-oss-120b", 40_960),
-    ("moonshotai/Kimi-K2.6", 131_000),
-    ("accounts/fireworks/models/gpt-oss-20b", 32_768),
-];
+/// The profile of a provider: its row's when built in, else `generic`.
+pub fn profile(entry: Option<&CatalogEntry>) -> Profile {
+    entry.map_or(Profile::Generic, |entry| entry.profile)
+}
 
-/// The output-token limit of a known model.
+/// The output-token limit of a known model (the first row that lists it).
 pub fn max_output_tokens(model: &str) -> Option<u64> {
-    MAX_OUTPUT_TOKENS
+    CATALOG
         .iter()
+        .flat_map(|entry| entry.max_output)
         .find(|(name, _)| *name == model)
         .map(|(_, limit)| *limit)
+}
+
+/// The request quirks of a provider by its configured name: its row's, or the plain OpenAI
+/// wire format for a provider that is not built in.
+pub fn quirks(name: &str) -> Quirks {
+    lookup(name).map_or_else(Quirks::generic, |entry| entry.quirks)
 }
 
 #[cfg(test)]

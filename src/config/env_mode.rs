@@ -77,7 +77,11 @@ fn keeps_client_model(default_name: &str, env: &Env) -> bool {
             .is_none()
 }
 
-fn from_catalog(entry: &CatalogEntry, env: &Env, problems: &mut Vec<Problem>) -> ProviderConfig {
+pub(super) fn from_catalog(
+    entry: &CatalogEntry,
+    env: &Env,
+    problems: &mut Vec<Problem>,
+) -> ProviderConfig {
     let prefix = catalog::env_prefix(entry.name);
     let base_url_var = format!("{prefix}_BASE_URL");
     let base_url = match env.get(&base_url_var) {
@@ -90,14 +94,19 @@ fn from_catalog(entry: &CatalogEntry, env: &Env, problems: &mut Vec<Problem>) ->
     let model = env
         .get(&format!("{prefix}_MODEL"))
         .unwrap_or(entry.default_model);
-    provider(
-        entry.name,
-        entry.kind,
-        base_url,
-        env,
-        entry.key_required,
-        model,
-    )
+    let key_var = entry.key_var.to_string();
+    ProviderConfig {
+        profile: entry.profile,
+        ..provider(
+            entry.name,
+            entry.kind,
+            base_url,
+            key_var,
+            env,
+            entry.key_required,
+            model,
+        )
+    }
 }
 
 fn custom_provider(name: &str, env: &Env, problems: &mut Vec<Problem>) -> Option<ProviderConfig> {
@@ -125,11 +134,13 @@ fn custom_provider(name: &str, env: &Env, problems: &mut Vec<Problem>) -> Option
         ));
         return None;
     };
-    let key_required = env.get(&catalog::key_var(name)).is_some();
+    let key_var = catalog::key_var(name);
+    let key_required = env.get(&key_var).is_some();
     Some(provider(
         name,
         ProviderKind::OpenAi,
         base_url,
+        key_var,
         env,
         key_required,
         model,
@@ -140,11 +151,11 @@ fn provider(
     name: &str,
     kind: ProviderKind,
     base_url: String,
+    key_var: String,
     env: &Env,
     key_required: bool,
     model: &str,
 ) -> ProviderConfig {
-    let key_var = catalog::key_var(name);
     let mut provider = ProviderConfig {
         name: name.to_string(),
         kind,
@@ -156,6 +167,7 @@ fn provider(
         key_required,
         models: vec![model.to_string()],
         enabled: true,
+        profile: catalog::profile(None),
     };
     provider.bind_key();
     provider

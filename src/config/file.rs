@@ -175,7 +175,7 @@ impl Reader<'_> {
         let entry = catalog::lookup(&name);
         let kind = self.kind(path, object, entry);
         let base_url = self.base_url(path, object, entry);
-        let (api_key, key_var, key_in_file) = self.api_key(path, object, &name);
+        let (api_key, key_var, key_in_file) = self.api_key(path, object, &name, entry);
         let models = self.models(path, object, entry);
         let enabled = self.boolean(path, object, "enabled").unwrap_or(true);
         // A custom provider needs a key when one is written for it; `""` says "none".
@@ -183,6 +183,7 @@ impl Reader<'_> {
             .get("api_key")
             .is_some_and(|key| key.as_str() != Some(""));
         let mut provider = ProviderConfig {
+            profile: catalog::profile(entry),
             key_required: entry.map_or(written_key, |e| e.key_required),
             name,
             kind: kind?,
@@ -211,8 +212,9 @@ impl Reader<'_> {
                     self.problem(
                         format!("{path}.type"),
                         format!(
-                            "{} is not a provider type (openai, anthropic, gemini)",
-                            shown(object, "type", &text)
+                            "{} is not a provider type ({})",
+                            shown(object, "type", &text),
+                            ProviderKind::listed()
                         ),
                     );
                 }
@@ -223,7 +225,10 @@ impl Reader<'_> {
                 if !object.contains_key("type") {
                     self.problem(
                         format!("{path}.type"),
-                        "required for a provider that is not built in (openai, anthropic, gemini)",
+                        format!(
+                            "required for a provider that is not built in ({})",
+                            ProviderKind::listed()
+                        ),
                     );
                 }
                 None
@@ -261,8 +266,9 @@ impl Reader<'_> {
         path: &str,
         object: &Map<String, Value>,
         name: &str,
+        entry: Option<&CatalogEntry>,
     ) -> (Option<Secret>, String, bool) {
-        let default_var = format!("{}_API_KEY", catalog::env_prefix(name));
+        let default_var = entry.map_or_else(|| catalog::key_var(name), |e| e.key_var.to_string());
         let Some(value) = object.get("api_key") else {
             let key = self.env.get(&default_var).map(Secret::new);
             return (key, default_var, false);
@@ -414,6 +420,8 @@ impl Reader<'_> {
                 .unwrap_or(t.response);
             let idle = self.millis("timeouts", timeouts, "stream_idle_ms", 1);
             t.stream_idle = idle.unwrap_or(t.stream_idle);
+            let total = self.millis("timeouts", timeouts, "total_ms", 1);
+            t.total = total.unwrap_or(t.total);
         }
         if let Some(breaker) = self.section(top, "circuit_breaker", BREAKER_KEYS) {
             let b = &mut settings.breaker;

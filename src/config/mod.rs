@@ -11,6 +11,7 @@ pub(crate) mod jsonc;
 pub(crate) mod live;
 mod prices;
 mod problems;
+pub(crate) mod provider_choice;
 pub(crate) mod resilience;
 mod routes;
 pub(crate) mod show;
@@ -24,13 +25,16 @@ pub use resilience::{BreakerSettings, Resilience, RetrySettings, Timeouts};
 pub use routes::{RouteName, Routes};
 
 use crate::secret::Secret;
+use crate::translate::compat::Profile;
 
 pub const DEFAULT_HOST: &str = "127.0.0.1";
 pub const DEFAULT_PORT: u16 = 3456;
 pub const DEFAULT_MAX_REQUEST_BYTES: usize = 32 * 1024 * 1024;
 pub const DEFAULT_LONG_CONTEXT_THRESHOLD: u64 = 60_000;
 
-/// The wire protocol a provider speaks.
+/// The wire protocol a provider speaks. What each kind does (URLs, auth, requests, model
+/// lists, token counting, reading answers) lives in one module of `providers` per kind;
+/// adding a kind is described there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProviderKind {
     /// OpenAI Chat Completions (`POST {base_url}/chat/completions`).
@@ -42,15 +46,19 @@ pub enum ProviderKind {
 }
 
 impl ProviderKind {
+    /// Every kind, in the order they are listed to users.
+    pub const ALL: [Self; 3] = [Self::OpenAi, Self::Anthropic, Self::Gemini];
+
     pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "openai" => Some(Self::OpenAi),
-            "anthropic" => Some(Self::Anthropic),
-            "gemini" => Some(Self::Gemini),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|kind| kind.as_str() == text)
     }
 
+    /// The kinds as the config file's `type` spells them: `openai, anthropic, gemini`.
+    pub fn listed() -> String {
+        Self::ALL.map(Self::as_str).join(", ")
+    }
+
+    /// The kind's name in the config file's `type`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::OpenAi => "openai",
@@ -80,6 +88,8 @@ pub struct ProviderConfig {
     /// Models this provider serves; the first is its default.
     pub models: Vec<String>,
     pub enabled: bool,
+    /// What the Anthropic pass-through changes for this host (see `translate::compat`).
+    pub profile: Profile,
 }
 
 impl ProviderConfig {
@@ -216,6 +226,7 @@ pub fn load(overrides: &Overrides, env: &Env) -> Result<Config, ConfigError> {
 fn finish(mut config: Config, overrides: &Overrides, env: &Env) -> Result<Config, ConfigError> {
     let mut problems = Vec::new();
     apply_overrides(&mut config, overrides, env, &mut problems);
+    provider_choice::apply(&mut config, env, &mut problems);
     if config.api_key.is_none() && !is_loopback(&config.host) {
         problems.push(Problem::new(
             "host",

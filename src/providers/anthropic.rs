@@ -1,8 +1,10 @@
-//! Anthropic itself, passed through (docs/providers.md, "Anthropic pass-through"): `POST {base_url}/v1/messages` with the
-//! client's body (see `translate::passthrough` for the only changes ever made), the client's
+//! Anthropic Messages, passed through (docs/providers.md, "Anthropic pass-through"):
+//! `POST {base_url}/v1/messages` with the client's body (see `translate::passthrough` for
+//! the only changes ever made), the client's
 //! `anthropic-*` headers, and the provider's key in place of the client's. The answer is
-//! relayed as Anthropic wrote it: the JSON body or the SSE bytes as they arrive, with
-//! Anthropic's `request-id` and rate-limit headers.
+//! relayed as the host wrote it: the JSON body or the SSE bytes as they arrive, with its
+//! `request-id` and rate-limit headers. `/v1/messages/count_tokens` counts, `/v1/models`
+//! lists the models.
 //!
 //! Loop guard: a user's shell often has `ANTHROPIC_BASE_URL` pointing at ccproxy (for Claude
 //! Code), and environment-only mode would make that the provider's base URL. A base URL that
@@ -12,14 +14,85 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
+use serde_json::Value;
 
 use crate::config::ProviderConfig;
 use crate::error::ProxyError;
 use crate::router;
 use crate::translate::passthrough;
 
+use super::kind::{credentials, secret_value, Counter, Kind, Prepared, Reading};
 use super::{errors, HttpClient, Inbound};
+
+/// The Anthropic Messages kind, passed through.
+pub struct Anthropic;
+
+impl Kind for Anthropic {
+    /// Claude.ai OAuth access tokens (`sk-ant-oat01-…`) go as `Authorization: Bearer` with
+    /// their beta flag (as Claude Code sends them); API keys go as `x-api-key`.
+    fn authorize(&self, key: &str, headers: &mut HeaderMap) {
+        if !key.starts_with(OAUTH_PREFIX) {
+            if let Some(value) = secret_value(key) {
+                headers.insert("x-api-key", value);
+            }
+            return;
+        }
+        if let Some(value) = secret_value(&format!("Bearer {key}")) {
+            headers.insert(header::AUTHORIZATION, value);
+        }
+        let has_beta = headers
+            .get_all("anthropic-beta")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.split(',').any(|flag| flag.trim() == OAUTH_BETA));
+        if !has_beta {
+            headers.append("anthropic-beta", HeaderValue::from_static(OAUTH_BETA));
+        }
+    }
+
+    /// The client's body and headers, the provider's key; the answer is relayed.
+    fn prepare(
+        &self,
+        http: &HttpClient,
+        provider: &ProviderConfig,
+        model: &str,
+        inbound: &Inbound,
+    ) -> Result<Prepared, ProxyError> {
+        Ok(Prepared {
+            request: request_to(http, provider, model, inbound, "messages")?,
+            reading: Reading::Relayed { relayed_header },
+        })
+    }
+
+    fn models_request(&self, provider: &ProviderConfig) -> (String, HeaderMap) {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "anthropic-version",
+            HeaderValue::from_static(DEFAULT_VERSION),
+        );
+        credentials(self, provider, &mut headers);
+        (format!("{}/models", api_base(&provider.base_url)), headers)
+    }
+
+    fn model_names<'a>(&self, body: &'a Value) -> Vec<&'a str> {
+        super::openai::listed_ids(body)
+    }
+
+    /// `POST {base_url}/v1/messages/count_tokens` for the same request.
+    fn count_tokens(
+        &self,
+        http: &HttpClient,
+        provider: &ProviderConfig,
+        model: &str,
+        inbound: &Inbound,
+    ) -> Result<Option<Counter>, ProxyError> {
+        Ok(Some(Counter {
+            request: request_to(http, provider, model, inbound, "messages/count_tokens")?,
+            read: read_count,
+        }))
+    }
+}
 
 /// The header that marks a request forwarded by a ccproxy process (its value: the process's
 /// hop id).
@@ -36,37 +109,16 @@ const FORWARDED: [&str; 3] = [
 /// Sent when the client gives no `anthropic-version` (the API requires one).
 const DEFAULT_VERSION: &str = "2023-06-01";
 
-/// Claude.ai OAuth access tokens (`sk-ant-oat01-…`) go as `Authorization: Bearer` and need
-/// this beta flag (as Claude Code sends them); API keys go as `x-api-key`.
+/// Claude.ai OAuth access tokens start so, and need this beta flag.
 const OAUTH_PREFIX: &str = "sk-ant-oat";
 const OAUTH_BETA: &str = "oauth-2025-04-20";
 
-/// The headers of Anthropic's answer that are passed back to the client.
-pub fn relayed_header(name: &str) -> bool {
+/// The headers of the answer that are passed back to the client.
+fn relayed_header(name: &str) -> bool {
     matches!(
         name,
         "request-id" | "retry-after" | "anthropic-organization-id"
     ) || name.starts_with("anthropic-ratelimit-")
-}
-
-/// The request for `model`: the client's body and headers, the provider's key.
-pub fn request(
-    http: &HttpClient,
-    provider: &ProviderConfig,
-    model: &str,
-    inbound: &Inbound,
-) -> Result<reqwest::RequestBuilder, ProxyError> {
-    request_to(http, provider, model, inbound, "messages")
-}
-
-/// `POST {base_url}/v1/messages/count_tokens` for the same request.
-pub fn count_tokens_request(
-    http: &HttpClient,
-    provider: &ProviderConfig,
-    model: &str,
-    inbound: &Inbound,
-) -> Result<reqwest::RequestBuilder, ProxyError> {
-    request_to(http, provider, model, inbound, "messages/count_tokens")
 }
 
 fn request_to(
@@ -117,7 +169,7 @@ fn tagged(inbound: &Inbound) -> bool {
 }
 
 /// `{base_url}/v1`, accepting a base URL that already ends in `/v1`.
-pub(super) fn api_base(base_url: &str) -> String {
+fn api_base(base_url: &str) -> String {
     if base_url.ends_with("/v1") {
         base_url.to_string()
     } else {
@@ -139,7 +191,7 @@ fn headers(provider: &ProviderConfig, client: &HeaderMap, hop: &str) -> HeaderMa
         );
     }
     out.insert(
-        axum::http::header::CONTENT_TYPE,
+        header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
     // The marks of the ccproxy processes this request already went through, then ours: a
@@ -150,25 +202,7 @@ fn headers(provider: &ProviderConfig, client: &HeaderMap, hop: &str) -> HeaderMa
     if let Ok(hop) = HeaderValue::from_str(hop) {
         out.append(HOP_HEADER, hop);
     }
-    let Some(key) = provider.key() else {
-        return out;
-    };
-    let key = key.expose();
-    if key.starts_with(OAUTH_PREFIX) {
-        if let Ok(value) = HeaderValue::from_str(&format!("Bearer {key}")) {
-            out.insert(axum::http::header::AUTHORIZATION, value);
-        }
-        let has_beta = out
-            .get_all("anthropic-beta")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .any(|v| v.split(',').any(|flag| flag.trim() == OAUTH_BETA));
-        if !has_beta {
-            out.append("anthropic-beta", HeaderValue::from_static(OAUTH_BETA));
-        }
-    } else if let Ok(value) = HeaderValue::from_str(key) {
-        out.insert("x-api-key", value);
-    }
+    credentials(&Anthropic, provider, &mut out);
     out
 }
 
@@ -210,7 +244,7 @@ pub fn loop_error(provider: &ProviderConfig) -> ProxyError {
 }
 
 /// Reads `{"input_tokens": N}`.
-pub fn read_count(provider: &ProviderConfig, body: &[u8]) -> Result<u64, ProxyError> {
+fn read_count(provider: &ProviderConfig, body: &[u8]) -> Result<u64, ProxyError> {
     #[derive(serde::Deserialize)]
     struct Count {
         input_tokens: u64,
@@ -238,6 +272,7 @@ mod tests {
             key_required: true,
             models: vec!["claude-sonnet-4-5".into()],
             enabled: true,
+            profile: crate::translate::compat::Profile::Generic,
         }
     }
 

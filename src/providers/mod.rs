@@ -1,20 +1,26 @@
 //! HTTP to the providers: one pooled client for the process, one module per provider kind
-//! (URL, headers, auth, sending), and the mapping of upstream failures to [`ProxyError`].
-//! Translation itself lives in `translate`; this module only moves bytes.
+//! behind the [`kind::Kind`] seam (URLs, auth, requests, model lists, token counting; how
+//! to add a kind is in `kind`'s doc), and the mapping of upstream failures to
+//! [`ProxyError`]. Translation itself lives in `translate`; this module only moves bytes.
 //!
 //! The seam every caller uses: [`send`] returns an [`Upstream`] once the provider has
 //! answered 2xx with its headers (any failure before that is a [`ProxyError`], so retries
-//! and fallbacks can wrap it); the body is then read as one message or as a stream.
+//! and fallbacks can wrap it); the body is then read as a translated message or stream, or
+//! relayed as it is, as the kind's [`Upstream`] variant allows.
 
 pub mod anthropic;
+mod deadline;
 mod errors;
 mod gemini;
+pub mod kind;
 mod models;
 mod openai;
 mod ratelimit;
 mod reader;
+mod upstream;
 
 pub use models::ModelCatalog;
+pub use upstream::{Relayed, Upstream};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -22,12 +28,12 @@ use std::time::Duration;
 
 use axum::http::HeaderMap;
 use bytes::Bytes;
-use futures_util::stream::{self, BoxStream, StreamExt};
+use futures_util::stream::{BoxStream, StreamExt};
 
-use crate::config::{ProviderConfig, ProviderKind, Timeouts};
-use crate::error::{ProxyError, TimeoutPhase};
-use crate::translate::from_openai;
+use crate::config::{ProviderConfig, Timeouts};
+use crate::error::ProxyError;
 use crate::wire;
+use deadline::Deadlines;
 
 /// The pooled HTTP client (keep-alive, TCP_NODELAY; honours HTTPS_PROXY and NO_PROXY) and
 /// the timeouts every exchange with a provider runs under.
@@ -228,74 +234,40 @@ pub struct Inbound {
     pub query: Option<String>,
 }
 
-/// A provider's successful (2xx) answer whose body has not been read yet.
-#[derive(Debug)]
-pub struct Upstream {
-    pub provider: ProviderConfig,
-    pub model: String,
-    response: reqwest::Response,
-    idle_timeout: Duration,
-    /// What reading the answer needs from the request.
-    reading: Reading,
-}
-
-/// What reading an answer needs from its request, per provider kind.
-#[derive(Debug, Clone)]
-enum Reading {
-    /// Tool names, stop sequences.
-    OpenAi(from_openai::Context),
-    /// Nothing: the answer is relayed as it is.
-    Relay,
-    /// The model the request was sent to.
-    Gemini(String),
-}
-
 /// A streamed answer as Anthropic events; an `Err` ends it (nothing follows).
 pub type EventStream = BoxStream<'static, Result<wire::anthropic::StreamEvent, ProxyError>>;
 
 /// Sends `request` to `provider` for `model`; returns once the provider answered 2xx.
-/// Connecting and waiting for the response headers run under the client's timeouts.
+/// Connecting and waiting for the response headers run under the client's timeouts; the
+/// body is then read under the same exchange's deadlines (see [`deadline`]).
 pub async fn send(
     http: &HttpClient,
     provider: &ProviderConfig,
     model: &str,
     inbound: &Inbound,
 ) -> Result<Upstream, ProxyError> {
-    let (builder, reading) = match provider.kind {
-        ProviderKind::OpenAi => {
-            let (builder, context) = openai::request(http, provider, model, &inbound.request)?;
-            (builder, Reading::OpenAi(context))
-        }
-        ProviderKind::Anthropic => (
-            anthropic::request(http, provider, model, inbound)?,
-            Reading::Relay,
-        ),
-        ProviderKind::Gemini => (
-            gemini::request(http, provider, model, &inbound.request)?,
-            Reading::Gemini(model.to_string()),
-        ),
-    };
-    let response = exchange(http, provider, model, builder).await?;
-    Ok(Upstream {
-        provider: provider.clone(),
-        model: model.to_string(),
+    let prepared = kind::of(provider.kind).prepare(http, provider, model, inbound)?;
+    let deadlines = Deadlines::from_now(http.timeouts);
+    let response = exchange(http, provider, model, prepared.request, &deadlines).await?;
+    Ok(Upstream::new(
+        provider,
+        model,
         response,
-        idle_timeout: http.timeouts.stream_idle,
-        reading,
-    })
+        deadlines,
+        prepared.reading,
+    ))
 }
 
-/// Sends and waits for the response headers within the response timeout; a non-2xx answer
-/// is read (within the same timeout) and mapped to a [`ProxyError`].
+/// Sends and waits for the response headers within the answer deadline; a non-2xx answer
+/// is read (within the same deadline) and mapped to a [`ProxyError`].
 async fn exchange(
     http: &HttpClient,
     provider: &ProviderConfig,
     model: &str,
     builder: reqwest::RequestBuilder,
+    deadlines: &Deadlines,
 ) -> Result<reqwest::Response, ProxyError> {
-    let Timeouts {
-        connect, response, ..
-    } = http.timeouts;
+    let connect = http.timeouts.connect;
     let attempt = async {
         let answer = builder
             .send()
@@ -315,9 +287,9 @@ async fn exchange(
             provider, model, status, &headers, &bytes,
         ))
     };
-    tokio::time::timeout(response, attempt)
+    tokio::time::timeout_at(deadlines.answer_by(), attempt)
         .await
-        .map_err(|_| errors::timeout(provider, TimeoutPhase::Response, response))?
+        .map_err(|_| deadlines.expired(provider, false))?
 }
 
 /// The input tokens of a request as the provider itself counts them, for the kinds that
@@ -332,109 +304,21 @@ pub async fn count_tokens(
     if provider.key_required && provider.key().is_none() {
         return Ok(None);
     }
-    let builder = match provider.kind {
-        ProviderKind::Anthropic => anthropic::count_tokens_request(http, provider, model, inbound)?,
-        ProviderKind::Gemini => {
-            gemini::count_tokens_request(http, provider, model, &inbound.request)?
-        }
-        ProviderKind::OpenAi => return Ok(None),
+    let counter = kind::of(provider.kind).count_tokens(http, provider, model, inbound)?;
+    let Some(counter) = counter else {
+        return Ok(None);
     };
-    let response = exchange(http, provider, model, builder).await?;
+    let deadlines = Deadlines::from_now(http.timeouts);
+    let response = exchange(http, provider, model, counter.request, &deadlines).await?;
     let read = read_prefix(response, MAX_SMALL_BODY_BYTES);
-    let (body, complete) = tokio::time::timeout(http.timeouts.response, read)
+    let (body, complete) = tokio::time::timeout_at(deadlines.answer_by(), read)
         .await
-        .map_err(|_| errors::timeout(provider, TimeoutPhase::Response, http.timeouts.response))?
+        .map_err(|_| deadlines.expired(provider, false))?
         .map_err(|e| errors::broken_body(provider, &e))?;
     if !complete {
         return Err(too_large(provider, MAX_SMALL_BODY_BYTES));
     }
-    let count = match provider.kind {
-        ProviderKind::Anthropic => anthropic::read_count(provider, &body)?,
-        ProviderKind::Gemini => gemini::read_count(provider, &body)?,
-        ProviderKind::OpenAi => return Ok(None),
-    };
-    Ok(Some(count))
-}
-
-impl Upstream {
-    /// True for the Anthropic pass-through, whose answer is relayed as it is
-    /// ([`Upstream::into_relay`]) instead of being read and translated.
-    pub fn passes_through(&self) -> bool {
-        matches!(self.reading, Reading::Relay)
-    }
-
-    /// The answer as the provider wrote it: the headers to pass back to the client
-    /// ([`anthropic::relayed_header`]) and the body (under the idle timeout).
-    pub fn into_relay(self) -> (HeaderMap, BodyStream) {
-        let mut headers = HeaderMap::new();
-        for (name, value) in self.response.headers() {
-            if anthropic::relayed_header(name.as_str()) {
-                headers.append(name.clone(), value.clone());
-            }
-        }
-        (headers, self.bytes_stream())
-    }
-
-    /// The body as a stream of chunks, each awaited at most the idle timeout
-    /// (`timeouts.stream_idle_ms`): a stall ends the stream with a `provider_timeout`
-    /// error, a dropped connection with `incomplete_upstream_response`. Nothing follows an
-    /// error. Dropping the stream closes the upstream connection.
-    pub fn bytes_stream(self) -> BodyStream {
-        let Self {
-            provider,
-            response,
-            idle_timeout,
-            ..
-        } = self;
-        let chunks = response.bytes_stream();
-        stream::unfold(Some((chunks, provider)), move |state| async move {
-            let (mut chunks, provider) = state?;
-            match tokio::time::timeout(idle_timeout, chunks.next()).await {
-                Ok(None) => None,
-                Ok(Some(Ok(bytes))) => Some((Ok(bytes), Some((chunks, provider)))),
-                Ok(Some(Err(error))) => Some((Err(errors::broken_body(&provider, &error)), None)),
-                Err(_) => {
-                    let error = errors::timeout(&provider, TimeoutPhase::StreamIdle, idle_timeout);
-                    Some((Err(error), None))
-                }
-            }
-        })
-        .boxed()
-    }
-
-    /// Reads the whole body (under the idle timeout, at most [`MAX_ANSWER_BYTES`]) as one
-    /// Anthropic message.
-    pub async fn into_message(self) -> Result<wire::anthropic::MessageResponse, ProxyError> {
-        let (provider, reading) = (self.provider.clone(), self.reading.clone());
-        let body = read_answer(&provider, self.bytes_stream()).await?;
-        match reading {
-            Reading::OpenAi(context) => openai::read_message(&provider, &context, &body),
-            Reading::Gemini(model) => gemini::read_message(&provider, &model, &body),
-            Reading::Relay => Err(not_translated(&provider)),
-        }
-    }
-
-    /// Reads the body as a stream of Anthropic events, translated as the bytes arrive
-    /// (each read under the idle timeout, as [`Upstream::bytes_stream`]).
-    pub fn into_events(self) -> EventStream {
-        let (provider, reading) = (self.provider.clone(), self.reading.clone());
-        match reading {
-            Reading::OpenAi(context) => openai::events(provider, context, self.bytes_stream()),
-            Reading::Gemini(model) => gemini::events(provider, model, self.bytes_stream()),
-            Reading::Relay => stream::iter([Err(not_translated(&provider))]).boxed(),
-        }
-    }
-}
-
-/// A relayed answer read as a translated one: a caller's mistake (see
-/// [`Upstream::passes_through`]).
-fn not_translated(provider: &ProviderConfig) -> ProxyError {
-    ProxyError::Internal {
-        message: format!(
-            "the answer of provider '{}' is relayed, not read",
-            provider.name
-        ),
-    }
+    (counter.read)(provider, &body).map(Some)
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! The models a provider offers, from its `GET {base_url}/models`: fetched only to fill
+//! The models a provider offers, from its model list (each kind says where and how it is
+//! read, see [`kind::Kind::models_request`]): fetched only to fill
 //! `details.available_models` of a `model_not_found` error, and cached per provider (with a
 //! time to live, and a bound on the number of providers kept) so that a client repeating a
 //! wrong model name does not hit the provider's catalogue every time.
@@ -10,8 +11,8 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::HttpClient;
-use crate::config::{ProviderConfig, ProviderKind};
+use super::{kind, HttpClient};
+use crate::config::ProviderConfig;
 
 /// How long a fetched list is trusted.
 const TTL: Duration = Duration::from_secs(600);
@@ -72,19 +73,13 @@ impl ModelCatalog {
 }
 
 async fn fetch(http: &HttpClient, provider: &ProviderConfig) -> Option<Vec<String>> {
-    let mut request = http
+    let kind = kind::of(provider.kind);
+    let (url, headers) = kind.models_request(provider);
+    let request = http
         .reqwest()
-        .get(models_url(provider))
+        .get(url)
+        .headers(headers)
         .timeout(FETCH_TIMEOUT.min(http.timeouts().response));
-    if let Some(key) = provider.key() {
-        request = match provider.kind {
-            ProviderKind::OpenAi => request.bearer_auth(key.expose()),
-            ProviderKind::Anthropic => request
-                .header("x-api-key", key.expose())
-                .header("anthropic-version", "2023-06-01"),
-            ProviderKind::Gemini => request.header("x-goog-api-key", key.expose()),
-        };
-    }
     let response = request.send().await.ok()?.error_for_status().ok()?;
     let (bytes, complete) = super::read_prefix(response, super::MAX_SMALL_BODY_BYTES)
         .await
@@ -94,49 +89,16 @@ async fn fetch(http: &HttpClient, provider: &ProviderConfig) -> Option<Vec<Strin
         return None;
     }
     let body: Value = serde_json::from_slice(&bytes).ok()?;
-    let models = model_names(&body);
+    let models: Vec<String> = kind
+        .model_names(&body)
+        .into_iter()
+        .take(MAX_MODELS)
+        .map(str::to_string)
+        .collect();
     if models.is_empty() {
         tracing::debug!(provider = %provider.name, "the models endpoint listed no models");
     }
     Some(models)
-}
-
-/// The list endpoint: `{base_url}/models` (OpenAI, Gemini), `{base_url}/v1/models`
-/// (Anthropic, whose base URL has no `/v1`).
-fn models_url(provider: &ProviderConfig) -> String {
-    match provider.kind {
-        ProviderKind::Anthropic => {
-            format!("{}/models", super::anthropic::api_base(&provider.base_url))
-        }
-        ProviderKind::OpenAi | ProviderKind::Gemini => format!("{}/models", provider.base_url),
-    }
-}
-
-/// `{"data":[{"id":...}]}` (OpenAI, Anthropic) or `{"models":[{"name":"models/..."}]}`
-/// (Gemini).
-fn model_names(body: &Value) -> Vec<String> {
-    let openai = body.get("data").and_then(Value::as_array).map(|items| {
-        items
-            .iter()
-            .filter_map(|m| m.get("id")?.as_str())
-            .collect::<Vec<_>>()
-    });
-    let gemini = || {
-        body.get("models").and_then(Value::as_array).map(|items| {
-            items
-                .iter()
-                .filter_map(|m| m.get("name")?.as_str())
-                .map(|name| name.trim_start_matches("models/"))
-                .collect::<Vec<_>>()
-        })
-    };
-    openai
-        .or_else(gemini)
-        .unwrap_or_default()
-        .into_iter()
-        .take(MAX_MODELS)
-        .map(str::to_string)
-        .collect()
 }
 
 #[cfg(test)]
@@ -145,29 +107,41 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn reads_openai_and_gemini_model_lists() {
-        let openai = json!({"object": "list", "data": [{"id": "kimi"}, {"id": "llama"}]});
-        assert_eq!(model_names(&openai), vec!["kimi", "llama"]);
-        let gemini = json!({"models": [{"name": "models/gemini-2.5-flash"}]});
-        assert_eq!(model_names(&gemini), vec!["gemini-2.5-flash"]);
-        assert!(model_names(&json!({"unexpected": true})).is_empty());
-    }
+    use crate::config::ProviderKind;
+    use crate::secret::Secret;
 
-    #[test]
-    fn anthropic_lists_its_models_under_v1() {
-        let provider = |kind, base_url: &str| ProviderConfig {
+    fn provider(kind: ProviderKind, base_url: &str, key: Option<&str>) -> ProviderConfig {
+        let mut provider = ProviderConfig {
             name: "p".into(),
             kind,
             base_url: base_url.into(),
-            api_key: None,
+            api_key: key.map(Secret::new),
             key_host: None,
             key_var: "P_API_KEY".into(),
             key_in_file: false,
             key_required: false,
             models: Vec::new(),
             enabled: true,
+            profile: crate::translate::compat::Profile::Generic,
         };
+        provider.bind_key();
+        provider
+    }
+
+    #[test]
+    fn each_kind_reads_its_own_model_list() {
+        let openai = json!({"object": "list", "data": [{"id": "kimi"}, {"id": "llama"}]});
+        let gemini = json!({"models": [{"name": "models/gemini-2.5-flash"}]});
+        let names = |kind, body| kind::of(kind).model_names(body);
+        assert_eq!(names(ProviderKind::OpenAi, &openai), ["kimi", "llama"]);
+        assert_eq!(names(ProviderKind::Anthropic, &openai), ["kimi", "llama"]);
+        assert_eq!(names(ProviderKind::Gemini, &gemini), ["gemini-2.5-flash"]);
+        assert!(names(ProviderKind::OpenAi, &gemini).is_empty());
+        assert!(names(ProviderKind::Gemini, &json!({"unexpected": true})).is_empty());
+    }
+
+    #[test]
+    fn anthropic_lists_its_models_under_v1() {
         let urls = [
             (ProviderKind::Anthropic, "https://api.anthropic.com"),
             (ProviderKind::Anthropic, "https://api.anthropic.com/v1"),
@@ -177,7 +151,11 @@ mod tests {
                 "https://generativelanguage.googleapis.com/v1beta",
             ),
         ]
-        .map(|(kind, base_url)| models_url(&provider(kind, base_url)));
+        .map(|(kind, base_url)| {
+            kind::of(kind)
+                .models_request(&provider(kind, base_url, None))
+                .0
+        });
         assert_eq!(
             urls,
             [
@@ -187,6 +165,29 @@ mod tests {
                 "https://generativelanguage.googleapis.com/v1beta/models",
             ]
         );
+    }
+
+    #[test]
+    fn the_model_list_sends_the_key_as_the_messages_request_does() {
+        let anthropic = |key| {
+            let provider = provider(ProviderKind::Anthropic, "https://h", Some(key));
+            kind::of(ProviderKind::Anthropic)
+                .models_request(&provider)
+                .1
+        };
+        let oauth = anthropic("sk-ant-oat01-token");
+        assert_eq!(oauth["authorization"], "Bearer sk-ant-oat01-token");
+        assert!(oauth.get("x-api-key").is_none());
+        assert_eq!(oauth["anthropic-beta"], "oauth-2025-04-20");
+        let api_key = anthropic("sk-ant-api03-key");
+        assert_eq!(api_key["x-api-key"], "sk-ant-api03-key");
+        assert!(api_key.get("authorization").is_none());
+        let openai = provider(ProviderKind::OpenAi, "https://h", Some("k"));
+        let headers = kind::of(ProviderKind::OpenAi).models_request(&openai).1;
+        assert_eq!(headers["authorization"], "Bearer k");
+        let gemini = provider(ProviderKind::Gemini, "https://h", Some("g"));
+        let headers = kind::of(ProviderKind::Gemini).models_request(&gemini).1;
+        assert_eq!(headers["x-goog-api-key"], "g");
     }
 
     #[tokio::test(start_paused = true)]

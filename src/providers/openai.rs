@@ -1,56 +1,96 @@
 //! OpenAI-compatible providers: `POST {base_url}/chat/completions` with the key as
-//! `Authorization: Bearer`. Translation is `translate`'s; this module picks the target's
-//! quirks, moves bytes, and turns translation failures into [`ProxyError`]s.
+//! `Authorization: Bearer`, `GET {base_url}/models` for the model list; no token counter.
+//! Translation is `translate`'s; this module picks the target's quirks, moves bytes, and
+//! turns translation failures into [`ProxyError`]s.
+
+use axum::http::{header, HeaderMap};
+use serde_json::Value;
 
 use crate::config::{catalog, ProviderConfig};
 use crate::error::ProxyError;
 use crate::translate::from_openai::{self, Context, StreamTranslator};
-use crate::translate::quirks::Quirks;
 use crate::translate::to_openai;
 use crate::wire::{anthropic, openai};
 
 use super::errors::{self, from_translate as translate_error};
-use super::{BodyStream, EventStream};
+use super::kind::{credentials, secret_value, Kind, Prepared, Reading, Translation};
+use super::{BodyStream, EventStream, HttpClient, Inbound};
 
-/// The request for `model`: the translated body, with the key as a bearer token; and what
-/// reading the answer needs from the request. A request the target cannot take is a 400.
-pub fn request(
-    http: &super::HttpClient,
-    provider: &ProviderConfig,
-    model: &str,
-    request: &anthropic::MessagesRequest,
-) -> Result<(reqwest::RequestBuilder, Context), ProxyError> {
-    let target = to_openai::Target {
-        model,
-        quirks: Quirks::for_target(&provider.name, model),
-        max_output_tokens: catalog::max_output_tokens(model),
-    };
-    let (body, context) =
-        to_openai::request(request, &target).map_err(|e| translate_error(provider, model, e))?;
-    let builder = http
-        .post(&format!("{}/chat/completions", provider.base_url))
-        .json(&body);
-    let builder = match provider.key() {
-        Some(key) => builder.bearer_auth(key.expose()),
-        None => builder,
-    };
-    Ok((builder, context))
+/// The OpenAI Chat Completions kind.
+pub struct OpenAi;
+
+impl Kind for OpenAi {
+    fn authorize(&self, key: &str, headers: &mut HeaderMap) {
+        if let Some(value) = secret_value(&format!("Bearer {key}")) {
+            headers.insert(header::AUTHORIZATION, value);
+        }
+    }
+
+    /// The translated body, with the target's quirks. A request the target cannot take is
+    /// a 400.
+    fn prepare(
+        &self,
+        http: &HttpClient,
+        provider: &ProviderConfig,
+        model: &str,
+        inbound: &Inbound,
+    ) -> Result<Prepared, ProxyError> {
+        let target = to_openai::Target {
+            model,
+            quirks: catalog::quirks(&provider.name).for_model(&provider.name, model),
+            max_output_tokens: catalog::max_output_tokens(model),
+        };
+        let (body, context) = to_openai::request(&inbound.request, &target)
+            .map_err(|e| translate_error(provider, model, e))?;
+        let mut headers = HeaderMap::new();
+        credentials(self, provider, &mut headers);
+        let request = http
+            .post(&format!("{}/chat/completions", provider.base_url))
+            .headers(headers)
+            .json(&body);
+        Ok(Prepared {
+            request,
+            reading: Reading::Translated(Box::new(Answer(context))),
+        })
+    }
+
+    fn models_request(&self, provider: &ProviderConfig) -> (String, HeaderMap) {
+        let mut headers = HeaderMap::new();
+        credentials(self, provider, &mut headers);
+        (format!("{}/models", provider.base_url), headers)
+    }
+
+    fn model_names<'a>(&self, body: &'a Value) -> Vec<&'a str> {
+        listed_ids(body)
+    }
 }
 
-/// Reads a non-streaming completion body as an Anthropic message.
-pub fn read_message(
-    provider: &ProviderConfig,
-    context: &Context,
-    bytes: &[u8],
-) -> Result<anthropic::MessageResponse, ProxyError> {
-    let completion: openai::ChatResponse = serde_json::from_slice(bytes)
-        .map_err(|e| errors::not_protocol(provider, bytes, &e.to_string()))?;
-    from_openai::response(completion, context)
-        .map_err(|e| translate_error(provider, &context.model, e))
+/// `{"data":[{"id":...}]}`, the list shape of OpenAI and Anthropic.
+pub(super) fn listed_ids(body: &Value) -> Vec<&str> {
+    body.get("data")
+        .and_then(Value::as_array)
+        .map(|items| items.iter().filter_map(|m| m.get("id")?.as_str()).collect())
+        .unwrap_or_default()
 }
 
-/// The upstream's SSE body as Anthropic events (see [`super::reader::events`]).
-pub fn events(provider: ProviderConfig, context: Context, body: BodyStream) -> EventStream {
-    let model = context.model.clone();
-    super::reader::events(provider, model, StreamTranslator::new(context), body)
+/// Reading a completion: tool names and stop sequences of the request.
+#[derive(Debug)]
+struct Answer(Context);
+
+impl Translation for Answer {
+    fn message(
+        self: Box<Self>,
+        provider: &ProviderConfig,
+        bytes: &[u8],
+    ) -> Result<anthropic::MessageResponse, ProxyError> {
+        let completion: openai::ChatResponse = serde_json::from_slice(bytes)
+            .map_err(|e| errors::not_protocol(provider, bytes, &e.to_string()))?;
+        from_openai::response(completion, &self.0)
+            .map_err(|e| translate_error(provider, &self.0.model, e))
+    }
+
+    fn events(self: Box<Self>, provider: ProviderConfig, body: BodyStream) -> EventStream {
+        let model = self.0.model.clone();
+        super::reader::events(provider, model, StreamTranslator::new(self.0), body)
+    }
 }

@@ -23,6 +23,7 @@ fn provider(name: &str, models: &[&str]) -> ProviderConfig {
         key_required: false,
         models: models.iter().map(|m| m.to_string()).collect(),
         enabled: true,
+        profile: crate::translate::compat::Profile::Generic,
     }
 }
 

@@ -100,30 +100,30 @@ async fn handle(
     record.dispatched(&tally);
     let upstream = sent?;
     let served = Target {
-        provider: upstream.provider.name.clone(),
-        model: upstream.model.clone(),
+        provider: upstream.provider().name.clone(),
+        model: upstream.model().to_string(),
     };
-    let answer = if upstream.passes_through() {
-        if inbound.request.stream {
-            let (headers, body) = upstream.into_relay();
-            Answer::RelayStream(relay::stream(headers, body).await?)
-        } else {
-            let provider = upstream.provider.clone();
-            let (headers, body) = upstream.into_relay();
-            Answer::Relay(relay::message(&provider, headers, body, record).await?)
+    let answer = match upstream {
+        providers::Upstream::Relayed(relayed) if inbound.request.stream => {
+            Answer::RelayStream(relay::stream(relayed).await?)
         }
-    } else if inbound.request.stream {
-        let mut events = upstream.into_events();
-        let first = events.next().await.ok_or_else(|| ProxyError::Internal {
-            message: "the upstream stream produced nothing".into(),
-        })??;
-        record.observe(&first);
-        Answer::Stream(first, events)
-    } else {
-        let message = upstream.into_message().await?;
-        record.input_tokens = message.usage.input_tokens;
-        record.output_tokens = message.usage.output_tokens;
-        Answer::Message(message)
+        providers::Upstream::Relayed(relayed) => {
+            Answer::Relay(relay::message(relayed, record).await?)
+        }
+        providers::Upstream::Translated(translated) if inbound.request.stream => {
+            let mut events = translated.into_events();
+            let first = events.next().await.ok_or_else(|| ProxyError::Internal {
+                message: "the upstream stream produced nothing".into(),
+            })??;
+            record.observe(&first);
+            Answer::Stream(first, events)
+        }
+        providers::Upstream::Translated(translated) => {
+            let message = translated.into_message().await?;
+            record.input_tokens = message.usage.input_tokens;
+            record.output_tokens = message.usage.output_tokens;
+            Answer::Message(message)
+        }
     };
     Ok((answer, served, decision.rule))
 }

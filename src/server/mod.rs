@@ -271,7 +271,8 @@ fn announce(config: &Config, addr: SocketAddr) {
         "ccproxy {} listening on http://{addr} (default route: {default_route})",
         env!("CARGO_PKG_VERSION")
     );
-    tracing::info!("point Claude Code at it: ANTHROPIC_BASE_URL=http://{addr} claude");
+    let (code, env) = client_commands(addr);
+    tracing::info!("use it from Claude Code: `{code}`, or `{env}` then `claude`");
     for provider in &config.providers {
         if provider.kind == crate::config::ProviderKind::Anthropic
             && providers::anthropic::loops_back(&provider.base_url, addr)
@@ -282,7 +283,14 @@ fn announce(config: &Config, addr: SocketAddr) {
         if provider.key_required && provider.key().is_none() {
             let mut hint = format!("set {}", provider.key_var);
             if config.unconfigured {
-                hint.push_str(", or choose another provider with PROVIDER=openai|anthropic|gemini|openrouter|deepseek|mistral|xai|cerebras|together|fireworks|moonshot|ollama and its <NAME>_API_KEY");
+                let others: Vec<&str> = crate::config::catalog::names()
+                    .into_iter()
+                    .filter(|name| *name != provider.name)
+                    .collect();
+                hint.push_str(&format!(
+                    ", or choose another provider with PROVIDER={} and its key variable",
+                    others.join("|")
+                ));
             }
             tracing::warn!(
                 "no API key for provider '{}': requests to it will fail until you {hint}",
@@ -290,6 +298,27 @@ fn announce(config: &Config, addr: SocketAddr) {
             );
         }
     }
+}
+
+/// The commands that wire Claude Code to the proxy at `addr`, as a user copies them from the
+/// banner: `ccproxy code` and `eval "$(ccproxy env)"`, naming the port (and the host) when
+/// they are not the defaults the commands would otherwise use.
+fn client_commands(addr: SocketAddr) -> (String, String) {
+    let mut flags = String::new();
+    let mut variables = String::new();
+    let host = addr.ip();
+    if !host.is_loopback() && !host.is_unspecified() {
+        flags.push_str(&format!(" --host {host}"));
+        variables.push_str(&format!("CCPROXY_HOST={host} "));
+    }
+    if addr.port() != crate::config::DEFAULT_PORT {
+        flags.push_str(&format!(" --port {}", addr.port()));
+        variables.push_str(&format!("CCPROXY_PORT={} ", addr.port()));
+    }
+    (
+        format!("{variables}ccproxy code"),
+        format!("eval \"$(ccproxy env{flags})\""),
+    )
 }
 
 /// A future that completes on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when

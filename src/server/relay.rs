@@ -1,4 +1,4 @@
-//! The Anthropic pass-through answer: Anthropic's body relayed as it arrives (a JSON message,
+//! The pass-through answer ([`Relayed`]): the host's body relayed as it arrives (a JSON message,
 //! or SSE bytes chunk by chunk with its own events, pings and errors), with its `request-id`
 //! and rate-limit headers. Nothing is re-encoded; the statistics read what they need (token
 //! counts, the first content, an error) from the bytes as they pass, via [`Scan`]. The
@@ -13,22 +13,18 @@ use axum::response::Response;
 use futures_util::stream::{self, StreamExt};
 use serde::Deserialize;
 
-use crate::config::ProviderConfig;
 use crate::error::{ProxyError, UpstreamFailure};
-use crate::providers::{self, BodyStream};
+use crate::providers::{self, BodyStream, Relayed};
 use crate::secret::Redactor;
 use crate::sse;
 use crate::stats::RequestRecord;
 
 /// A relayed message, read whole first (at most [`providers::MAX_ANSWER_BYTES`]); its
 /// `usage` goes to `record`.
-pub async fn message(
-    provider: &ProviderConfig,
-    headers: HeaderMap,
-    body: BodyStream,
-    record: &mut RequestRecord,
-) -> Result<Response, ProxyError> {
-    let whole = providers::read_answer(provider, body).await?;
+pub async fn message(relayed: Relayed, record: &mut RequestRecord) -> Result<Response, ProxyError> {
+    let provider = relayed.provider().clone();
+    let (headers, body) = relayed.into_parts();
+    let whole = providers::read_answer(&provider, body).await?;
     if let Ok(Counted { usage }) = serde_json::from_slice::<Counted>(&whole) {
         record.input_tokens = usage.input_tokens;
         record.output_tokens = usage.output_tokens;
@@ -48,7 +44,8 @@ pub struct Stream {
 }
 
 /// Waits for the first chunk of a relayed stream.
-pub async fn stream(headers: HeaderMap, mut body: BodyStream) -> Result<Stream, ProxyError> {
+pub async fn stream(relayed: Relayed) -> Result<Stream, ProxyError> {
+    let (headers, mut body) = relayed.into_parts();
     let first = body.next().await.transpose()?.unwrap_or_default();
     Ok(Stream {
         headers,

@@ -5,12 +5,14 @@
 //! docs/translation.md.
 
 pub mod arguments;
+pub mod compat;
 pub mod from_gemini;
 pub mod from_openai;
 pub mod gemini_schema;
 pub mod names;
 pub mod passthrough;
 pub mod quirks;
+pub mod text_calls;
 pub mod to_gemini;
 pub mod to_openai;
 

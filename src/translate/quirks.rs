@@ -1,9 +1,11 @@
-//! What differs between OpenAI-compatible providers, in one place: each built-in provider's
-//! [`Quirks`], with the documentation that says so (see docs/providers-research.md for the
-//! sources and dates). The translator reads these flags; it never matches on a provider name
-//! anywhere else. A provider that is not built in (any `<NAME>_BASE_URL`) gets
-//! [`Quirks::generic`]: the plain OpenAI wire format, nothing a strict server could reject
-//! beyond it.
+//! What differs between OpenAI-compatible providers: the [`Quirks`] flags the translator
+//! reads (it never matches on a provider name). Each built-in provider's values live in its
+//! catalog row (`config::catalog`), with the documentation that says so; the model families
+//! that differ from the rest of their provider are adjusted here ([`Quirks::for_model`]). A
+//! provider that is not built in (any `<NAME>_BASE_URL`) gets [`Quirks::generic`]: the plain
+//! OpenAI wire format, nothing a strict server could reject beyond it.
+
+use super::text_calls::Formats;
 
 /// Which request field carries the output-token limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +86,11 @@ pub struct Quirks {
     pub assistant_between_tool_and_user: bool,
     /// Accepts `temperature`, `top_p` and `stop` (reasoning models may not).
     pub sampling: bool,
+    /// Groq: asked for `reasoning_format` (`parsed`, or `hidden` when thinking is off), so
+    /// the reasoning comes back in `reasoning` instead of `<think>` in the text.
+    pub reasoning_format: bool,
+    /// The text formats of tool calls read back as calls (`translate::text_calls`).
+    pub text_tool_calls: Formats,
 }
 
 impl Quirks {
@@ -102,103 +109,62 @@ impl Quirks {
             nine_character_tool_ids: false,
             assistant_between_tool_and_user: false,
             sampling: true,
+            reasoning_format: false,
+            text_tool_calls: Formats::HERMES,
         }
     }
 
-    /// The quirks of a provider's model: the provider's, adjusted for model families that
-    /// differ from the rest of the provider.
-    pub fn for_target(provider: &str, model: &str) -> Self {
-        let mut quirks = Self::for_provider(provider);
+    /// These quirks (the provider's, from its catalog row) adjusted for the model families
+    /// that differ from the rest of the provider.
+    pub fn for_model(mut self, provider: &str, model: &str) -> Self {
         match provider {
             // openai-python completion_create_params.py: o-series and gpt-5+ reasoning
             // models take only the default temperature/top_p, and no `stop`.
-            "openai" if openai_reasoning_model(model) => quirks.sampling = false,
+            "openai" if openai_reasoning_model(model) => self.sampling = false,
             // docs.x.ai via @ai-sdk/xai 4.0.8: non-reasoning Grok models reject
             // `reasoning_effort`.
-            "xai" if model.contains("non-reasoning") => quirks.reasoning = Reasoning::Unsupported,
+            "xai" if model.contains("non-reasoning") => self.reasoning = Reasoning::Unsupported,
+            // console.groq.com/docs/reasoning: `reasoning_format` parsed|raw|hidden for the
+            // Qwen 3 (and DeepSeek R1) models, whose default is `raw` (`<think>` in the
+            // text); their `reasoning_effort` is only none|default, so none is sent.
+            // gpt-oss takes `include_reasoning` instead and answers in `reasoning` anyway.
+            "groq" if groq_think_tag_model(model) => {
+                self.reasoning_format = true;
+                self.reasoning = Reasoning::Unsupported;
+            }
             _ => {}
         }
-        quirks
+        self.text_tool_calls = self.text_tool_calls.with(text_tool_calls(model));
+        self
     }
+}
 
-    /// The quirks of a provider by its configured name.
-    pub fn for_provider(name: &str) -> Self {
-        let generic = Self::generic();
-        match name {
-            // console.groq.com/docs/openai, groq-python completion_create_params.py:
-            // `max_completion_tokens` (max_tokens deprecated), include_usage accepted, up to
-            // 4 stop sequences, `user` and `parallel_tool_calls` accepted; gpt-oss
-            // `reasoning_effort` low|medium|high; output in `reasoning`.
-            "groq" => Self {
-                max_tokens_field: MaxTokensField::MaxCompletionTokens,
-                user: true,
-                max_stop_sequences: Some(4),
-                reasoning: Reasoning::Effort(Effort::High),
-                ..generic
-            },
-            // openai-python src/openai/types/chat/completion_create_params.py and
-            // src/openai/types/shared/reasoning_effort.py:
-            // gpt-5 / o-series reject `max_tokens` ("Use 'max_completion_tokens'"); stop ≤ 4;
-            // `reasoning_effort` up to max; `file` parts take base64 PDFs.
-            "openai" => Self {
-                max_tokens_field: MaxTokensField::MaxCompletionTokens,
-                user: true,
-                max_stop_sequences: Some(4),
-                pdf_files: true,
-                reasoning: Reasoning::Effort(Effort::Max),
-                ..generic
-            },
-            // openrouter.ai/docs/use-cases/usage-accounting: usage is always in the last
-            // chunk (include_usage is a no-op); reasoning-tokens doc: `reasoning: {effort |
-            // max_tokens}`; unsupported parameters are ignored, `top_k` passes through;
-            // PDFs via `file` parts (openrouter.ai/docs/features/multimodal/pdfs).
-            "openrouter" => Self {
-                stream_usage: false,
-                user: true,
-                top_k: true,
-                pdf_files: true,
-                reasoning: Reasoning::OpenRouter,
-                ..generic
-            },
-            // api-docs.deepseek.com/guides/thinking_mode: `max_tokens`, thinking on/off via
-            // `thinking.type`, effort low|high|max, `reasoning_content` must be replayed on
-            // tool-call turns (400 otherwise); up to 16 stop sequences.
-            "deepseek" => Self {
-                parallel_tool_calls: false,
-                max_stop_sequences: Some(16),
-                reasoning: Reasoning::DeepSeek,
-                replay_reasoning_content: true,
-                ..generic
-            },
-            // mistralai/client-python models: strict schema (422 `extra_forbidden`) — only
-            // `max_tokens`, no `stream_options`, no `user`; `reasoning_effort` up to xhigh.
-            // Tool-call ids must match ^[a-zA-Z0-9]{9}$ (error 3280) and a user message
-            // right after a tool message is refused (error 3230), per the reports collected
-            // in docs/providers-research.md ("mistral").
-            "mistral" => Self {
-                stream_usage: false,
-                reasoning: Reasoning::Effort(Effort::XHigh),
-                nine_character_tool_ids: true,
-                assistant_between_tool_and_user: true,
-                ..generic
-            },
-            // docs.x.ai (via docs/providers-research.md, "xai"): `max_completion_tokens`; grok-4.x
-            // `reasoning_effort` none|low|medium|high.
-            "xai" => Self {
-                max_tokens_field: MaxTokensField::MaxCompletionTokens,
-                reasoning: Reasoning::Effort(Effort::High),
-                ..generic
-            },
-            // ollama docs/api/openai-compatibility.mdx, openai/openai.go: `max_tokens` only
-            // (the other is silently ignored), include_usage supported, `user` unsupported,
-            // `reasoning_effort` none|low|medium|high|max.
-            "ollama" => Self {
-                reasoning: Reasoning::Effort(Effort::Max),
-                ..generic
-            },
-            _ => generic,
-        }
+/// Groq models that write `<think>` into the text unless asked otherwise.
+fn groq_think_tag_model(model: &str) -> bool {
+    let model = model.to_ascii_lowercase();
+    model.contains("qwen3") || model.contains("qwen-qwq") || model.contains("deepseek-r1")
+}
+
+/// The text tool-call formats read for a model, on top of its provider row's (Hermes for
+/// every row: a `<tool_call>` block whose JSON names an offered tool is unambiguous): the
+/// native format of the model's family, whoever serves it (docs/translation.md lists the
+/// sources).
+fn text_tool_calls(model: &str) -> Formats {
+    let model = model.to_ascii_lowercase();
+    let mut formats = Formats::HERMES;
+    if model.contains("glm") {
+        formats = formats.with(Formats::GLM);
     }
+    if model.contains("qwen") && model.contains("coder") {
+        formats = formats.with(Formats::QWEN_XML);
+    }
+    if model.contains("deepseek") {
+        formats = formats.with(Formats::DSML);
+    }
+    if model.contains("kimi") {
+        formats = formats.with(Formats::KIMI);
+    }
+    formats
 }
 
 /// `o1`, `o3-mini`, `o4-mini`, `gpt-5.6-terra`, `gpt-6-sol`, ...
@@ -215,24 +181,29 @@ fn openai_reasoning_model(model: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::catalog;
+
+    fn target(provider: &str, model: &str) -> Quirks {
+        catalog::quirks(provider).for_model(provider, model)
+    }
 
     #[test]
     fn unknown_providers_get_the_plain_openai_format() {
-        assert_eq!(Quirks::for_provider("my-lab"), Quirks::generic());
+        assert_eq!(catalog::quirks("my-lab"), Quirks::generic());
     }
 
     #[test]
     fn openai_and_groq_want_max_completion_tokens() {
         for name in ["openai", "groq", "xai"] {
             assert_eq!(
-                Quirks::for_provider(name).max_tokens_field,
+                catalog::quirks(name).max_tokens_field,
                 MaxTokensField::MaxCompletionTokens,
                 "{name}"
             );
         }
         for name in ["mistral", "ollama", "deepseek", "openrouter"] {
             assert_eq!(
-                Quirks::for_provider(name).max_tokens_field,
+                catalog::quirks(name).max_tokens_field,
                 MaxTokensField::MaxTokens,
                 "{name}"
             );
@@ -242,22 +213,43 @@ mod tests {
     #[test]
     fn openai_reasoning_models_take_no_sampling_parameters() {
         for model in ["o3", "o4-mini", "gpt-5.6-terra", "gpt-6-sol"] {
-            assert!(!Quirks::for_target("openai", model).sampling, "{model}");
+            assert!(!target("openai", model).sampling, "{model}");
         }
         for model in ["gpt-4.1", "gpt-4o-mini", "omni-lab"] {
-            assert!(Quirks::for_target("openai", model).sampling, "{model}");
+            assert!(target("openai", model).sampling, "{model}");
         }
     }
 
     #[test]
     fn non_reasoning_grok_models_get_no_reasoning_effort() {
-        let quirks = Quirks::for_target("xai", "grok-4.20-non-reasoning");
+        let quirks = target("xai", "grok-4.20-non-reasoning");
         assert_eq!(quirks.reasoning, Reasoning::Unsupported);
     }
 
     #[test]
+    fn model_families_add_their_text_tool_call_format() {
+        let formats = |model| target("ollama", model).text_tool_calls;
+        assert_eq!(formats("llama3.3"), Formats::HERMES);
+        assert!(formats("glm-4.7").contains(Formats::GLM.with(Formats::HERMES)));
+        assert!(formats("qwen3-coder:30b").contains(Formats::QWEN_XML));
+        assert!(!formats("qwen3:32b").contains(Formats::QWEN_XML));
+        assert!(formats("deepseek-v3.2").contains(Formats::DSML));
+        assert!(formats("moonshotai/kimi-k2-instruct").contains(Formats::KIMI));
+    }
+
+    #[test]
+    fn groq_asks_qwen3_for_parsed_reasoning_and_no_effort() {
+        let qwen = target("groq", "qwen/qwen3-32b");
+        assert!(qwen.reasoning_format);
+        assert_eq!(qwen.reasoning, Reasoning::Unsupported);
+        let oss = target("groq", "openai/gpt-oss-120b");
+        assert!(!oss.reasoning_format);
+        assert!(!target("openrouter", "qwen/qwen3-32b").reasoning_format);
+    }
+
+    #[test]
     fn mistral_gets_no_fields_outside_its_schema() {
-        let mistral = Quirks::for_provider("mistral");
+        let mistral = catalog::quirks("mistral");
         assert!(!mistral.stream_usage && !mistral.user && !mistral.top_k);
     }
 }

@@ -3,47 +3,10 @@
 
 use crate::cli_support;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use cli_support::Home;
-use std::sync::mpsc;
+use cli_support::{stderr_lines, wait_for_address, wait_for_line, Home};
 use std::time::{Duration, Instant};
-
-/// Streams the child's stderr lines into a channel from a thread (so the pipe never fills).
-fn stderr_lines(child: &mut Child) -> mpsc::Receiver<String> {
-    let stderr = child.stderr.take().expect("piped stderr");
-    let (send, receive) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if send.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    receive
-}
-
-/// Waits (bounded) for a stderr line containing `needle`; returns that line.
-fn wait_for_line(lines: &mpsc::Receiver<String>, seen: &mut Vec<String>, needle: &str) -> String {
-    while let Ok(line) = lines.recv_timeout(Duration::from_secs(10)) {
-        seen.push(line.clone());
-        if line.contains(needle) {
-            return line;
-        }
-    }
-    panic!("ccproxy never logged '{needle}': {seen:?}");
-}
-
-/// Waits for the "listening on http://ADDR" line; returns ADDR.
-fn wait_for_address(lines: &mpsc::Receiver<String>, seen: &mut Vec<String>) -> String {
-    let line = wait_for_line(lines, seen, "listening on http://");
-    let rest = line
-        .split("listening on http://")
-        .nth(1)
-        .unwrap_or_default();
-    rest.split_whitespace().next().expect("address").to_string()
-}
 
 #[tokio::test]
 async fn starts_with_no_config_and_explains_what_to_set() {
@@ -77,8 +40,25 @@ async fn starts_with_no_config_and_explains_what_to_set() {
 
     let advice = wait_for_line(&lines, &mut seen, "no API key for provider 'groq'");
     assert!(advice.contains("GROQ_API_KEY"), "{advice}");
+    // The banner's commands reach this very proxy when copied as printed (it listens on
+    // a port other than the default, so they name it).
     let banner = seen.join("\n");
-    assert!(banner.contains("ANTHROPIC_BASE_URL=http://"), "{banner}");
+    let port = addr.rsplit(':').next().expect("port");
+    assert!(
+        banner.contains(&format!("`CCPROXY_PORT={port} ccproxy code`")),
+        "{banner}"
+    );
+    assert!(
+        banner.contains(&format!(
+            "`eval \"$(ccproxy env --port {port})\"` then `claude`"
+        )),
+        "{banner}"
+    );
+    let exports = home.run(&["env", "--port", port]).stdout;
+    assert!(
+        exports.contains(&format!("ANTHROPIC_BASE_URL='http://{addr}'")),
+        "{exports}"
+    );
 
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

@@ -31,3 +31,56 @@ fn the_default_groq_model_is_one_groq_serves() {
         assert!(!help.stdout.contains(RETIRED), "{command} --help: {help:?}");
     }
 }
+
+/// `start` runs the server in the background, its log in a file: the start-up warnings are
+/// printed by `start` itself too.
+#[test]
+fn start_prints_the_startup_warnings() {
+    let mut home = Home::new();
+    home.set("GROQ_API_KEY", None);
+    let started = home.run(&["start"]);
+    assert_eq!(started.code, Some(0), "{started:?}");
+    assert!(
+        started
+            .stderr
+            .contains("ccproxy: warning: no API key for provider 'groq'"),
+        "{started:?}"
+    );
+    assert!(started.stderr.contains("GROQ_API_KEY"), "{started:?}");
+    let stopped = home.run(&["stop"]);
+    assert_eq!(stopped.code, Some(0), "{stopped:?}");
+}
+
+/// `PROVIDER` applies with a config file too (the environment overrides the file), and
+/// `start` says so; a name that is nowhere is an error naming `PROVIDER`.
+#[test]
+fn provider_variable_applies_over_a_config_file() {
+    let mut home = Home::new();
+    std::fs::create_dir_all(home.path(".ccproxy")).expect("dir");
+    std::fs::write(
+        home.path(".ccproxy/config.json"),
+        r#"{"providers": [{"name": "groq"}], "routes": {"default": "groq,openai/gpt-oss-120b"}}"#,
+    )
+    .expect("config");
+    home.set("PROVIDER", Some("openai"))
+        .set("OPENAI_API_KEY", Some("sk-test-0123456789abcdef"));
+    let shown = home.run(&["config", "show"]);
+    assert_eq!(shown.code, Some(0), "{shown:?}");
+    let value: serde_json::Value = serde_json::from_str(&shown.stdout).expect("JSON");
+    assert_eq!(value["routes"]["default"], "openai,gpt-5.6-terra");
+
+    let started = home.run(&["start"]);
+    assert_eq!(started.code, Some(0), "{started:?}");
+    assert!(
+        started
+            .stderr
+            .contains("PROVIDER=openai: the default route is openai,gpt-5.6-terra"),
+        "{started:?}"
+    );
+    assert_eq!(home.run(&["stop"]).code, Some(0));
+
+    home.set("PROVIDER", Some("nowhere"));
+    let check = home.run(&["config", "check"]);
+    assert_eq!(check.code, Some(1), "{check:?}");
+    assert!(check.stderr.contains("PROVIDER: 'nowhere'"), "{check:?}");
+}

@@ -14,6 +14,7 @@ fn groq() -> ProviderConfig {
         key_required: true,
         models: vec![],
         enabled: true,
+        profile: crate::translate::compat::Profile::Generic,
     }
 }
 

@@ -4,14 +4,14 @@ use serde_json::{json, Value};
 
 use super::*;
 
-fn parse(value: Value) -> anthropic::MessagesRequest {
+pub(super) fn parse(value: Value) -> anthropic::MessagesRequest {
     serde_json::from_value(value).expect("valid request")
 }
 
 fn target(provider: &str) -> Target<'static> {
     Target {
         model: "up-model",
-        quirks: Quirks::for_provider(provider),
+        quirks: crate::config::catalog::quirks(provider),
         max_output_tokens: None,
     }
 }
@@ -36,7 +36,7 @@ fn roles(body: &Value) -> Vec<&str> {
         .collect()
 }
 
-fn user(text: &str) -> Value {
+pub(super) fn user(text: &str) -> Value {
     json!({"role": "user", "content": text})
 }
 
@@ -394,7 +394,7 @@ fn max_tokens_is_capped_and_uses_the_providers_field() {
     let request = parse(json!({"model": "c", "max_tokens": 128000, "messages": [user("hi")]}));
     let capped = Target {
         model: "m",
-        quirks: Quirks::for_provider("groq"),
+        quirks: crate::config::catalog::quirks("groq"),
         max_output_tokens: Some(16384),
     };
     let (out, _) = super::request(&request, &capped).expect("translates");
@@ -425,7 +425,7 @@ fn openai_reasoning_models_get_no_sampling_parameters() {
     );
     let gpt5 = Target {
         model: "gpt-5.6-terra",
-        quirks: Quirks::for_target("openai", "gpt-5.6-terra"),
+        quirks: crate::config::catalog::quirks("openai").for_model("openai", "gpt-5.6-terra"),
         max_output_tokens: None,
     };
     let (out, _) = super::request(&request, &gpt5).expect("translates");
@@ -579,7 +579,7 @@ fn claude_codes_first_turn_request_translates_cleanly() {
         serde_json::from_str(fixture).expect("fixture parses");
     let groq = Target {
         model: "moonshotai/kimi-k2-instruct",
-        quirks: Quirks::for_provider("groq"),
+        quirks: crate::config::catalog::quirks("groq"),
         max_output_tokens: Some(16384),
     };
     let (out, _) = super::request(&request, &groq).expect("translates");

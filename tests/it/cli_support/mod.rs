@@ -2,9 +2,10 @@
 //! the environment cleared, and every server started from that HOME killed on drop.
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
 use std::time::Duration;
 
 /// A fake provider key: it must never be printed in full.
@@ -195,4 +196,43 @@ pub fn script(path: &Path, body: &str) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::write(path, format!("#!/bin/sh\n{body}")).expect("write script");
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+/// Streams the child's stderr lines into a channel from a thread (so the pipe never fills).
+pub fn stderr_lines(child: &mut Child) -> mpsc::Receiver<String> {
+    let stderr = child.stderr.take().expect("piped stderr");
+    let (send, receive) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receive
+}
+
+/// Waits (bounded) for a stderr line containing `needle`; returns that line.
+pub fn wait_for_line(
+    lines: &mpsc::Receiver<String>,
+    seen: &mut Vec<String>,
+    needle: &str,
+) -> String {
+    while let Ok(line) = lines.recv_timeout(Duration::from_secs(10)) {
+        seen.push(line.clone());
+        if line.contains(needle) {
+            return line;
+        }
+    }
+    panic!("ccproxy never logged '{needle}': {seen:?}");
+}
+
+/// Waits for the "listening on http://ADDR" line; returns ADDR.
+pub fn wait_for_address(lines: &mpsc::Receiver<String>, seen: &mut Vec<String>) -> String {
+    let line = wait_for_line(lines, seen, "listening on http://");
+    let rest = line
+        .split("listening on http://")
+        .nth(1)
+        .unwrap_or_default();
+    rest.split_whitespace().next().expect("address").to_string()
 }
