@@ -11,21 +11,29 @@ use crate::config::show::Shown;
 use crate::stats::{Process, Recent, Snapshot, Timeline, Windowed};
 use serde::{Deserialize, Serialize};
 
-/// The state of a provider's circuit breaker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The state of a circuit breaker, from best to worst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BreakerState {
     /// Requests go through.
     Closed,
-    /// The provider is skipped until the cool-down ends.
-    Open,
     /// The cool-down ended: one trial request decides.
     HalfOpen,
+    /// The target is skipped until the cool-down ends.
+    Open,
 }
 
-/// A provider's circuit breaker.
+/// A provider's circuit breakers: one per model it was asked for, and the worst of them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BreakerReport {
+    /// The worst state of its models' circuits (`closed` when none was used yet).
+    pub state: BreakerState,
+    pub models: BTreeMap<String, CircuitReport>,
+}
+
+/// One target's (provider and model) circuit breaker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CircuitReport {
     pub state: BreakerState,
     pub consecutive_failures: u32,
     /// While open: the cool-down that remains.

@@ -4,7 +4,7 @@ use super::*;
 
 #[test]
 fn a_closed_breaker_has_no_wait_and_an_open_one_says_how_long() {
-    let closed = BreakerReport {
+    let closed = CircuitReport {
         state: BreakerState::Closed,
         consecutive_failures: 2,
         retry_after_ms: None,
@@ -12,15 +12,21 @@ fn a_closed_breaker_has_no_wait_and_an_open_one_says_how_long() {
     let value = serde_json::to_value(&closed).expect("JSON");
     assert_eq!(value, json!({"state": "closed", "consecutive_failures": 2}));
     assert_eq!(
-        serde_json::from_value::<BreakerReport>(value).ok(),
+        serde_json::from_value::<CircuitReport>(value).ok(),
         Some(closed)
     );
-    let open: BreakerReport = serde_json::from_value(
+    let open: CircuitReport = serde_json::from_value(
         json!({"state": "half_open", "consecutive_failures": 5, "retry_after_ms": 10}),
     )
     .expect("a breaker");
     assert_eq!(open.state, BreakerState::HalfOpen);
     assert_eq!(open.retry_after_ms, Some(10));
+}
+
+#[test]
+fn the_worst_state_is_the_greatest() {
+    assert!(BreakerState::Open > BreakerState::HalfOpen);
+    assert!(BreakerState::HalfOpen > BreakerState::Closed);
 }
 
 #[test]
