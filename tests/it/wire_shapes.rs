@@ -8,7 +8,7 @@
 use crate::common;
 
 use ccproxy::report::{HealthReport, StatsReport, StatusReport};
-use common::{client, env_config, hello, MockUpstream, Proxy, Reply};
+use common::{client, env_config, get_json, hello, MockUpstream, Proxy, Reply};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -52,12 +52,6 @@ fn round_trip(path: &str, served: &Value) -> Value {
         "/health" => again::<HealthReport>(served),
         _ => again::<StatsReport>(served),
     }
-}
-
-async fn get_json(proxy: &Proxy, path: &str) -> Value {
-    let response = client().get(proxy.url(path)).send().await.expect("GET");
-    assert_eq!(response.status(), 200, "GET {path}");
-    response.json().await.expect("JSON")
 }
 
 #[tokio::test]
