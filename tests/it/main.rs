@@ -38,3 +38,4 @@ mod team;
 mod team_cli;
 mod team_replicas;
 mod ui_browser;
+mod wire_shapes;
