@@ -26,6 +26,7 @@ mod real_clients;
 mod resilience;
 mod routing;
 mod security_deadlines;
+mod security_frames;
 mod security_keys;
 mod seed_examples;
 mod server;
