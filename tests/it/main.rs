@@ -21,6 +21,7 @@ mod cli_first_run;
 mod errors_doc;
 mod gemini;
 mod live_config;
+mod model_quirks;
 mod observability;
 mod real_clients;
 mod resilience;
