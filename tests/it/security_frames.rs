@@ -21,6 +21,7 @@ async fn proxy() -> (MockUpstream, Proxy) {
     let upstream = MockUpstream::start().await;
     let mut config = env_config(&upstream, &[]);
     config.resilience.timeouts.client_body = Duration::from_millis(500);
+    config.resilience.retry.max_attempts = 1;
     let proxy = Proxy::start(config).await;
     (upstream, proxy)
 }
@@ -94,5 +95,53 @@ async fn bytes_after_the_json_object_are_invalid_json() {
         assert_eq!(response.status(), 400, "{body}");
         let answer: Value = response.json().await.expect("JSON");
         assert_eq!(answer["error"]["code"], "invalid_json", "{body}: {answer}");
+    }
+}
+
+#[tokio::test]
+async fn an_upstream_stream_with_nothing_in_it_is_an_error() {
+    let (upstream, proxy) = proxy().await;
+    let role = serde_json::json!({"id": "c", "object": "chat.completion.chunk", "model": "m",
+        "choices": [{"index": 0, "delta": {"role": "assistant"}}]});
+    upstream.push(common::Reply::openai_stream(&[]));
+    upstream.push(common::Reply::openai_stream(&[role]));
+    let mut streamed = common::hello();
+    streamed["stream"] = serde_json::json!(true);
+    for _ in 0..2 {
+        let response = client()
+            .post(proxy.url("/v1/messages"))
+            .json(&streamed)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        assert!(
+            text.contains("incomplete_upstream_response"),
+            "{status}: {text}"
+        );
+        assert!(!text.contains("end_turn"), "{text}");
+        assert!(
+            status == 502 || text.contains("event: error"),
+            "{status}: {text}"
+        );
+    }
+}
+
+/// What docs/errors.md says of requests the HTTP layer refuses before ccproxy reads them:
+/// a bare 400 (431 for oversized headers), and the connection closed.
+#[tokio::test]
+async fn requests_the_http_layer_cannot_parse_get_a_status_and_a_close() {
+    let (_upstream, proxy) = proxy().await;
+    let huge = format!("x-big: {}\r\n", "a".repeat(512 * 1024));
+    let cases = [
+        (head("content-length: abc\r\n"), 400),
+        (head("content-length: 5\r\ncontent-length: 7\r\n"), 400),
+        (head("x-folded: one\r\n two\r\n"), 400),
+        (head(&huge), 431),
+    ];
+    for (request, expected) in cases {
+        let (status, _) = raw(proxy.addr, &request, b"{}", true).await;
+        assert_eq!(status, expected, "{}", &request[..request.len().min(120)]);
     }
 }
