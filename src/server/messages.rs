@@ -87,7 +87,7 @@ async fn handle(
     team: (&Arc<AppState>, Option<&Developer>, &mut Option<Ticket>),
 ) -> Result<(Answer, Target, router::Rule), ProxyError> {
     let (parts, body) = request.into_parts();
-    let bytes = body::read(&parts.headers, body, config.max_request_bytes).await?;
+    let bytes = body::read(&parts.headers, body, config).await?;
     let mut request = body::messages_request(&bytes)?;
     record.stream = request.stream;
     if let (owner, Some(developer), ticket) = team {
