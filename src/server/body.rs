@@ -2,6 +2,8 @@
 //! or breaks off (400), JSON syntax (one object, nothing after it), the shape of an
 //! Anthropic Messages request, each failure mapped to an error that names the field.
 
+use std::time::Duration;
+
 use axum::body::{Body, Bytes};
 use axum::http::HeaderMap;
 use http_body_util::BodyExt;
@@ -16,13 +18,19 @@ use crate::wire::anthropic;
 /// nothing for `timeouts.client_body_ms` is a 408; one that breaks off (cut short, badly
 /// chunked, shorter than its `Content-Length`: the HTTP layer reports each as a broken
 /// body) is a 400 saying so.
-pub async fn read(
+pub async fn read(headers: &HeaderMap, body: Body, config: &Config) -> Result<Bytes, ProxyError> {
+    let stall = config.resilience.timeouts.client_body;
+    read_within(headers, body, config.max_request_bytes, stall).await
+}
+
+/// [`read`] with an explicit size limit (admin endpoints cap their bodies lower than
+/// `max_request_bytes`) and stall deadline.
+pub async fn read_within(
     headers: &HeaderMap,
     mut body: Body,
-    config: &Config,
+    limit: usize,
+    stall: Duration,
 ) -> Result<Bytes, ProxyError> {
-    let limit = config.max_request_bytes;
-    let stall = config.resilience.timeouts.client_body;
     let declared = headers
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())

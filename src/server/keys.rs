@@ -43,7 +43,7 @@ struct NewSpendLimit {
 
 pub async fn create(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let result = async {
-        let new: NewKey = read(request).await?;
+        let new: NewKey = read(&state, request).await?;
         keys::check_name("name", &new.name)?;
         if let Some(group) = &new.group {
             keys::check_name("group", group)?;
@@ -114,7 +114,7 @@ pub async fn spend_limits(State(state): State<Arc<AppState>>) -> Response {
 
 pub async fn set_spend_limit(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let result = async {
-        let new: NewSpendLimit = read(request).await?;
+        let new: NewSpendLimit = read(&state, request).await?;
         match &new.scope {
             Scope::Organization => {}
             Scope::User { user_id } => keys::check_name("scope.user_id", user_id)?,
@@ -157,9 +157,13 @@ fn cents(amount: &str) -> Result<u64, ProxyError> {
     }
 }
 
-async fn read<T: serde::de::DeserializeOwned>(request: Request) -> Result<T, ProxyError> {
+async fn read<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    request: Request,
+) -> Result<T, ProxyError> {
+    let stall = state.config().resilience.timeouts.client_body;
     let (parts, body) = request.into_parts();
-    let bytes = body::read(&parts.headers, body, ADMIN_BODY_BYTES).await?;
+    let bytes = body::read_within(&parts.headers, body, ADMIN_BODY_BYTES, stall).await?;
     body::parse(&bytes)
 }
 
