@@ -5,6 +5,7 @@
 //! docs/translation.md.
 
 pub mod arguments;
+pub mod cache_affinity;
 pub mod compat;
 pub mod from_gemini;
 pub mod from_openai;
@@ -48,7 +49,8 @@ pub enum TranslateError {
         message: String,
         status: Option<u16>,
     },
-    /// The stream ended without `[DONE]` and without a finish reason.
+    /// The stream ended without `[DONE]` and without a finish reason, or had nothing in it
+    /// (no content, finish reason or usage).
     #[error("the stream ended before the answer was complete")]
     Truncated,
     #[error("unreadable stream chunk ({0})")]
