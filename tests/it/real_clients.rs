@@ -538,13 +538,7 @@ async fn claude_code_runs_a_bash_tool_loop_through_a_model_that_writes_tool_call
 
 #[tokio::test]
 async fn claude_code_shows_a_spend_limit_and_stops() {
-    let Some(claude) = installed(
-        "node/node_modules/.bin/claude",
-        "Claude Code",
-        &["--version"],
-    )
-    .await
-    else {
+    let Some(claude) = claude_code().await else {
         return;
     };
     let upstream = MockUpstream::start().await;
@@ -560,23 +554,15 @@ async fn claude_code_shows_a_spend_limit_and_stops() {
     )
     .await;
     assert_eq!(status, 200);
-    let home = tempdir("home");
-    let work = tempdir("work");
-    let mut command = tokio::process::Command::new(claude);
+    let (mut command, dirs) = claude_command(&claude, &proxy, "Say hello.");
+    // The developer's key, and Claude Code's own retry policy: it must not retry the refusal.
     command
-        .current_dir(&work)
-        .env_clear()
-        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
-        .env("HOME", &home)
-        .env("ANTHROPIC_BASE_URL", proxy.url(""))
         .env("ANTHROPIC_AUTH_TOKEN", &key)
-        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
-        .env("DISABLE_AUTOUPDATER", "1")
-        .args(["-p", "Say hello."]);
+        .env_remove("CLAUDE_CODE_MAX_RETRIES");
     let started = std::time::Instant::now();
     let (ok, stdout, stderr) = run(command).await;
-    let _ = std::fs::remove_dir_all(&home);
-    let _ = std::fs::remove_dir_all(&work);
+    dirs.iter()
+        .for_each(|dir| drop(std::fs::remove_dir_all(dir)));
     let shown = format!("{stdout}{stderr}");
     assert!(!ok, "claude must fail: {shown}");
     assert!(
@@ -587,14 +573,7 @@ async fn claude_code_shows_a_spend_limit_and_stops() {
         !shown.to_lowercase().contains("login"),
         "no login screen: {shown}"
     );
-    let stats: Value = common::client()
-        .get(proxy.url("/stats"))
-        .send()
-        .await
-        .expect("GET /stats")
-        .json()
-        .await
-        .expect("JSON");
+    let stats = common::get_json(&proxy, "/stats").await;
     let refused = &stats["performance"]["requests"]["by_error"]["spend_limit_exceeded"];
     assert!(
         refused.as_u64().is_some_and(|n| (1..=2).contains(&n)),
