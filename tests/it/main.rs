@@ -23,6 +23,7 @@ mod gemini;
 mod live_config;
 mod model_quirks;
 mod observability;
+mod provider_transcripts;
 mod real_clients;
 mod resilience;
 mod routing;
