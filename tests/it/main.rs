@@ -19,6 +19,7 @@ mod cli_config;
 mod cli_daemon;
 mod cli_first_run;
 mod errors_doc;
+mod failover;
 mod gemini;
 mod live_config;
 mod model_quirks;
