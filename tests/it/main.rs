@@ -27,6 +27,7 @@ mod observability;
 mod provider_transcripts;
 mod real_clients;
 mod resilience;
+mod responses;
 mod routing;
 mod security_deadlines;
 mod security_keys;

@@ -31,7 +31,7 @@ async fn installed(relative: &str, name: &str, check: &[&str]) -> Option<PathBuf
 }
 
 /// The venv's Python, when the `anthropic` SDK imports in it.
-async fn python_sdk() -> Option<PathBuf> {
+pub(crate) async fn python_sdk() -> Option<PathBuf> {
     installed(
         "venv/bin/python",
         "the anthropic Python SDK",
@@ -140,7 +140,14 @@ async fn python_sdk_create_and_stream_through_the_proxy() {
 
 /// Runs tests/clients/sdk_roundtrip.py against `proxy`; it must print `sdk ok`.
 async fn run_sdk_script(python: PathBuf, proxy: &Proxy) {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients/sdk_roundtrip.py");
+    run_python_script(python, proxy, "sdk_roundtrip.py").await;
+}
+
+/// Runs tests/clients/`name` against `proxy`; it must print `sdk ok`.
+pub(crate) async fn run_python_script(python: PathBuf, proxy: &Proxy, name: &str) {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/clients")
+        .join(name);
     let mut command = tokio::process::Command::new(python);
     command.arg(script).env("CCPROXY_URL", proxy.url(""));
     let (ok, stdout, stderr) = run(command).await;
@@ -366,7 +373,7 @@ async fn python_sdk_through_gemini() {
 }
 
 /// The Claude Code CLI, when it is installed and answers `--version`.
-async fn claude_code() -> Option<PathBuf> {
+pub(crate) async fn claude_code() -> Option<PathBuf> {
     installed(
         "node/node_modules/.bin/claude",
         "Claude Code",
@@ -400,27 +407,12 @@ fn claude_command(
     (command, [home, work])
 }
 
-/// Claude Code (Bash allowed, three turns at most) asked to run an echo command, through
-/// the proxy to an upstream whose first turn is `first_turn` (a call of `echo {token}`) and
-/// whose second reports the token. Claude must succeed and report it; both turns must be
-/// streamed; the second request must carry the call and its result, paired. Returns the
-/// call's id as the upstream saw it.
-async fn claude_runs_echo(claude: &PathBuf, first_turn: &[Value], token: &str) -> String {
-    let upstream = MockUpstream::start().await;
-    upstream.push(Reply::openai_stream(first_turn));
-    upstream.push(Reply::openai_stream(&[
-        chunk(json!({"role": "assistant", "content": ""}), None),
-        chunk(
-            json!({"content": format!("The command printed {token}.")}),
-            None,
-        ),
-        chunk(json!({}), Some("stop")),
-        usage(950, 10),
-    ]));
-    let proxy = Proxy::start(env_config(&upstream, &[])).await;
+/// Claude Code (Bash allowed, three turns at most) asked through `proxy` to run an echo
+/// command and say what it printed: it must succeed and report `token`.
+pub(crate) async fn claude_reports_echo(claude: &PathBuf, proxy: &Proxy, token: &str) {
     let (mut command, dirs) = claude_command(
         claude,
-        &proxy,
+        proxy,
         "Run the echo command and tell me what it printed.",
     );
     command.args([
@@ -441,6 +433,27 @@ async fn claude_runs_echo(claude: &PathBuf, first_turn: &[Value], token: &str) -
         result["result"].as_str().is_some_and(|r| r.contains(token)),
         "{result}"
     );
+}
+
+/// Claude Code (Bash allowed, three turns at most) asked to run an echo command, through
+/// the proxy to an upstream whose first turn is `first_turn` (a call of `echo {token}`) and
+/// whose second reports the token. Claude must succeed and report it; both turns must be
+/// streamed; the second request must carry the call and its result, paired. Returns the
+/// call's id as the upstream saw it.
+async fn claude_runs_echo(claude: &PathBuf, first_turn: &[Value], token: &str) -> String {
+    let upstream = MockUpstream::start().await;
+    upstream.push(Reply::openai_stream(first_turn));
+    upstream.push(Reply::openai_stream(&[
+        chunk(json!({"role": "assistant", "content": ""}), None),
+        chunk(
+            json!({"content": format!("The command printed {token}.")}),
+            None,
+        ),
+        chunk(json!({}), Some("stop")),
+        usage(950, 10),
+    ]));
+    let proxy = Proxy::start(env_config(&upstream, &[])).await;
+    claude_reports_echo(claude, &proxy, token).await;
 
     let received = upstream.requests();
     assert_eq!(received.len(), 2, "one request per turn");
