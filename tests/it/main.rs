@@ -36,3 +36,4 @@ mod seed_examples;
 mod server;
 mod streaming;
 mod ui_browser;
+mod wire_shapes;
