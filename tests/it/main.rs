@@ -25,6 +25,7 @@ mod gemini;
 mod live_config;
 mod model_quirks;
 mod observability;
+mod prompt_cache;
 mod provider_transcripts;
 mod real_clients;
 mod resilience;
