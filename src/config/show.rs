@@ -5,13 +5,19 @@ use serde_json::{json, Map, Value};
 
 use super::{Config, Target};
 
+/// A provider's pool, masked: every key when it has several, else nothing.
+fn pool(provider: &super::ProviderConfig) -> Option<Vec<String>> {
+    let keys = provider.api_key.iter().chain(&provider.more_keys);
+    (!provider.more_keys.is_empty()).then(|| keys.map(|k| k.masked()).collect())
+}
+
 /// The configuration in the file format, keys masked, plus where it came from.
 pub fn masked(config: &Config) -> Value {
     let providers: Vec<Value> = config
         .providers
         .iter()
         .map(|p| {
-            json!({
+            let mut shown = json!({
                 "name": p.name,
                 "type": p.kind.as_str(),
                 "base_url": crate::secret::redact_url(&p.base_url),
@@ -19,7 +25,11 @@ pub fn masked(config: &Config) -> Value {
                 "api_key_from": if p.key_in_file { "config file".to_string() } else { p.key_var.clone() },
                 "models": p.models,
                 "enabled": p.enabled,
-            })
+            });
+            if let Some(pool) = pool(p) {
+                shown["api_keys"] = json!(pool);
+            }
+            shown
         })
         .collect();
     let routes = &config.routes;

@@ -46,7 +46,10 @@ fn detailed(state: &AppState, config: &Config, snapshot: &Snapshot) -> Value {
         .iter()
         .map(|p| {
             let breaker = state.dispatcher.breaker_status(&p.name);
-            let health = provider_health(p, snapshot.providers.get(&p.name), breaker);
+            let mut health = provider_health(p, snapshot.providers.get(&p.name), breaker);
+            if p.key().is_some() {
+                health["keys"] = state.dispatcher.key_status(p);
+            }
             (p.name.clone(), health)
         })
         .collect();

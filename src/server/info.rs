@@ -42,6 +42,12 @@ pub async fn status(State(state): State<Arc<AppState>>) -> Json<Value> {
         .iter()
         .map(|name| (name.clone(), state.dispatcher.breaker_status(name)))
         .collect();
+    let keys: serde_json::Map<String, Value> = config
+        .providers
+        .iter()
+        .filter(|p| p.key().is_some())
+        .map(|p| (p.name.clone(), state.dispatcher.key_status(p)))
+        .collect();
     Json(json!({
         "service": "ccproxy",
         "version": env!("CARGO_PKG_VERSION"),
@@ -51,7 +57,8 @@ pub async fn status(State(state): State<Arc<AppState>>) -> Json<Value> {
         "host": state.local_addr.ip().to_string(),
         "port": state.local_addr.port(),
         "api_key_configured": config.api_key.is_some(),
-        "providers": {"count": names.len(), "names": names, "circuit_breakers": circuits},
+        "providers": {"count": names.len(), "names": names, "circuit_breakers": circuits,
+                      "keys": keys},
         "default_route": config.routes.default.first().map(ToString::to_string),
         "in_flight": state.stats.in_flight(),
         "process": Process::read(),

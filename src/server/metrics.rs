@@ -118,6 +118,29 @@ fn render(state: &AppState) -> String {
         }
     }
 
+    out.family(
+        "ccproxy_key_state",
+        "gauge",
+        "1 for each pool key's state (active, cooling, invalid); the key is masked.",
+    );
+    let config = state.config();
+    for provider in config.providers.iter().filter(|p| p.key().is_some()) {
+        let keys = state.dispatcher.key_status(provider);
+        for key in keys.as_array().into_iter().flatten() {
+            let masked = key["key"].as_str().unwrap_or_default();
+            let current = key["state"].as_str().unwrap_or("active");
+            for kind in ["active", "cooling", "invalid"] {
+                let value = if kind == current { 1.0 } else { 0.0 };
+                let labels = [
+                    ("provider", provider.name.as_str()),
+                    ("key", masked),
+                    ("state", kind),
+                ];
+                out.sample("ccproxy_key_state", &labels, value);
+            }
+        }
+    }
+
     let process = Process::read();
     if let Some(rss) = process.rss_bytes {
         out.single(
