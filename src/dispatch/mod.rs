@@ -209,7 +209,8 @@ impl Dispatcher {
     ) -> Result<Upstream, Tried> {
         let settings = run.config.resilience;
         let model = target.model.as_str();
-        let pooled = provider.key().is_some();
+        // A single key has nothing to move to: its refusals go through the policy as they are.
+        let pooled = !provider.more_keys.is_empty() && provider.key().is_some();
         let mut attempt = 1;
         // Keys refused (rate, quota, invalid) in this round; a retry starts a new round.
         let mut refused: Vec<KeyId> = Vec::new();

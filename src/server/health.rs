@@ -47,7 +47,7 @@ fn detailed(state: &AppState, config: &Config, snapshot: &Snapshot) -> Value {
         .map(|p| {
             let breaker = state.dispatcher.breaker_status(&p.name);
             let mut health = provider_health(p, snapshot.providers.get(&p.name), breaker);
-            if p.key().is_some() {
+            if !p.more_keys.is_empty() {
                 health["keys"] = state.dispatcher.key_status(p);
             }
             (p.name.clone(), health)

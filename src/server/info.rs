@@ -45,7 +45,7 @@ pub async fn status(State(state): State<Arc<AppState>>) -> Json<Value> {
     let keys: serde_json::Map<String, Value> = config
         .providers
         .iter()
-        .filter(|p| p.key().is_some())
+        .filter(|p| !p.more_keys.is_empty())
         .map(|p| (p.name.clone(), state.dispatcher.key_status(p)))
         .collect();
     Json(json!({

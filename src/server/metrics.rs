@@ -124,7 +124,7 @@ fn render(state: &AppState) -> String {
         "1 for each pool key's state (active, cooling, invalid); the key is masked.",
     );
     let config = state.config();
-    for provider in config.providers.iter().filter(|p| p.key().is_some()) {
+    for provider in config.providers.iter().filter(|p| !p.more_keys.is_empty()) {
         let keys = state.dispatcher.key_status(provider);
         for key in keys.as_array().into_iter().flatten() {
             let masked = key["key"].as_str().unwrap_or_default();
