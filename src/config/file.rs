@@ -14,10 +14,11 @@ use super::resilience::{Resilience, BREAKER_KEYS, MAX_ATTEMPTS_LIMIT, RETRY_KEYS
 use super::{
     check_base_url, default_log, log_format_problem, log_level_problem, parse_log_format,
     parse_log_level, Config, ConfigError, ConfigSource, Problem, ProviderConfig, ProviderKind,
-    Routes, Target, DEFAULT_HOST, DEFAULT_LONG_CONTEXT_THRESHOLD, DEFAULT_MAX_REQUEST_BYTES,
-    DEFAULT_PORT,
+    RouteName, Routes, Target, DEFAULT_HOST, DEFAULT_LONG_CONTEXT_THRESHOLD,
+    DEFAULT_MAX_REQUEST_BYTES, DEFAULT_PORT,
 };
 use crate::secret::Secret;
+use crate::translate::compat::Profile;
 
 const TOP_KEYS: &[&str] = &[
     "host",
@@ -34,17 +35,18 @@ const TOP_KEYS: &[&str] = &[
     "circuit_breaker",
 ];
 const PROVIDER_KEYS: &[&str] = &[
-    "name", "type", "base_url", "api_key", "api_keys", "models", "enabled",
+    "name", "type", "base_url", "api_key", "api_keys", "models", "enabled", "profile",
 ];
-const ROUTE_KEYS: &[&str] = &[
-    "default",
-    "background",
-    "think",
-    "long_context",
-    "long_context_threshold",
-    "web_search",
-    "image",
-];
+/// The route names, then `long_context_threshold`.
+const ROUTE_KEYS: [&str; RouteName::ALL.len() + 1] = {
+    let mut keys = ["long_context_threshold"; RouteName::ALL.len() + 1];
+    let mut i = 0;
+    while i < RouteName::ALL.len() {
+        keys[i] = RouteName::ALL[i].as_str();
+        i += 1;
+    }
+    keys
+};
 
 pub(super) fn load(path: &Path, env: &Env) -> Result<Config, ConfigError> {
     let value = read(path)?;
@@ -185,7 +187,7 @@ impl Reader<'_> {
             .get("api_key")
             .is_some_and(|key| key.as_str() != Some(""));
         let mut provider = ProviderConfig {
-            profile: catalog::profile(entry),
+            profile: self.profile(path, object, entry),
             key_required: entry.map_or(written_key, |e| e.key_required),
             name,
             kind: kind?,
@@ -264,6 +266,36 @@ impl Reader<'_> {
                 None
             }
         }
+    }
+
+    /// `profile`: one of the compatibility profiles (see `translate::compat`); the built-in
+    /// provider's own, or `generic`, when not given.
+    fn profile(
+        &mut self,
+        path: &str,
+        object: &Map<String, Value>,
+        entry: Option<&CatalogEntry>,
+    ) -> Profile {
+        let default = catalog::profile(entry);
+        let Some(text) = self.string(path, object, "profile") else {
+            return default;
+        };
+        if let Some(profile) = Profile::parse(&text) {
+            return profile;
+        }
+        let names = Profile::names();
+        let near = closest(&text, &names)
+            .map(|near| format!(" (did you mean '{near}'?)"))
+            .unwrap_or_default();
+        self.problem(
+            format!("{path}.profile"),
+            format!(
+                "{} is not a profile{near}; profiles: {}",
+                shown(object, "profile", &text),
+                names.join(", ")
+            ),
+        );
+        default
     }
 
     fn base_url(
@@ -350,13 +382,10 @@ impl Reader<'_> {
             ..Routes::default()
         };
         if let Some(value) = value {
-            if let Some(object) = self.object("routes", value, ROUTE_KEYS) {
-                routes.default = self.route(object, "default", providers);
-                routes.background = self.route(object, "background", providers);
-                routes.think = self.route(object, "think", providers);
-                routes.long_context = self.route(object, "long_context", providers);
-                routes.web_search = self.route(object, "web_search", providers);
-                routes.image = self.route(object, "image", providers);
+            if let Some(object) = self.object("routes", value, &ROUTE_KEYS) {
+                for name in RouteName::ALL {
+                    *routes.get_mut(name) = self.route(object, name.as_str(), providers);
+                }
                 if let Some(n) = self.integer("routes", object, "long_context_threshold", 1) {
                     routes.long_context_threshold = n;
                 }

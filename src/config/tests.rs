@@ -381,7 +381,7 @@ fn bad_resilience_settings_are_listed_with_their_paths() {
 #[test]
 fn config_show_lists_the_resilience_sections_in_the_file_shape() {
     let config = load_env(&[("CCPROXY_UPSTREAM_TIMEOUT_MS", "1500")]).expect("valid");
-    let shown = show::masked(&config);
+    let shown = serde_json::to_value(show::masked(&config)).expect("JSON");
     assert_eq!(
         shown["retry"],
         serde_json::json!({"max_attempts": 3, "max_retry_wait_ms": 2000, "base_delay_ms": 500,
@@ -432,8 +432,8 @@ fn a_key_pool_from_the_file_is_checked_and_shown_masked() {
     assert_eq!(keys, ["gsk_pool_key_aaaa", "gsk_pool_key_bbbb"]);
     let shown = show::masked(&config);
     assert_eq!(
-        shown["providers"][0]["api_keys"],
-        serde_json::json!(["gsk_…aaaa", "gsk_…bbbb"])
+        shown.providers[0].api_keys,
+        Some(vec!["gsk_…aaaa".to_string(), "gsk_…bbbb".to_string()])
     );
 
     let error = load_file(
@@ -452,6 +452,65 @@ fn a_key_pool_from_the_file_is_checked_and_shown_masked() {
         ]
     );
     assert!(!error.to_string().contains("gsk_"), "{error}");
+}
+
+#[test]
+fn a_provider_names_its_profile_or_gets_its_default() {
+    let config = load_file(
+        r#"{"providers": [
+            {"name": "anthropic", "base_url": "https://gateway.example"},
+            {"name": "lab", "type": "anthropic", "base_url": "https://lab.example"},
+            {"name": "kimi-gw", "type": "anthropic", "base_url": "https://k.example", "profile": "kimi"},
+            {"name": "zhipu-anthropic"}
+        ]}"#,
+        &[],
+    )
+    .expect("valid");
+    let profile = |name: &str| config.provider(name).expect("configured").profile;
+    assert_eq!(
+        profile("anthropic"),
+        Profile::Anthropic,
+        "whatever its base URL"
+    );
+    assert_eq!(profile("lab"), Profile::Generic);
+    assert_eq!(profile("kimi-gw"), Profile::Kimi);
+    assert_eq!(profile("zhipu-anthropic"), Profile::Glm);
+    assert_eq!(
+        config
+            .provider("zhipu-anthropic")
+            .map(|p| p.key_var.as_str()),
+        Some("ZHIPU_API_KEY")
+    );
+}
+
+#[test]
+fn an_unknown_profile_is_a_problem_with_a_suggestion() {
+    let error = load_file(
+        r#"{"providers": [{"name": "lab", "type": "anthropic", "base_url": "https://l.example", "profile": "kmi"}]}"#,
+        &[],
+    )
+    .expect_err("invalid");
+    let text = error.to_string();
+    assert!(
+        text.contains("providers[0].profile: 'kmi' is not a profile (did you mean 'kimi'?)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_model_two_endpoints_of_one_host_serve_routes_to_the_chosen_one() {
+    let config = load_env(&[
+        ("PROVIDER", "deepseek-anthropic"),
+        ("DEEPSEEK_API_KEY", "k"),
+    ])
+    .expect("valid");
+    let names: Vec<&str> = config.providers.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["deepseek", "deepseek-anthropic"],
+        "one key, both endpoints"
+    );
+    assert_eq!(config.routes.default[0].provider, "deepseek-anthropic");
 }
 
 #[test]

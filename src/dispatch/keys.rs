@@ -21,12 +21,13 @@ use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::config::ProviderConfig;
 use crate::error::ProxyError;
 use crate::providers::Inbound;
+use crate::report::{KeyCondition, KeyReport};
 use crate::secret::Secret;
 
 /// How many sessions are remembered; the oldest is forgotten first.
@@ -231,37 +232,45 @@ impl KeyPools {
     }
 
     /// `provider`'s keys for `/status`: masked, with their state (`active`, `cooling` with
-    /// `cooling_until_ms` from now, `invalid`), requests, tokens and last error.
-    pub fn status(&self, provider: &ProviderConfig) -> Value {
+    /// the cool-down that remains, `invalid`), requests, tokens and last error.
+    pub fn status(&self, provider: &ProviderConfig) -> Vec<KeyReport> {
         let now = Instant::now();
         let generation = generation(provider);
         let inner = self.lock();
-        let keys: Vec<Value> = provider
+        provider
             .keys()
             .map(|key| {
                 let Some(state) = inner.keys.get(&KeyId::of(&provider.name, key)) else {
-                    return json!({"key": key.masked(), "state": "active", "requests": 0,
-                                  "input_tokens": 0, "output_tokens": 0, "last_error": null});
+                    return KeyReport {
+                        key: key.masked(),
+                        state: KeyCondition::Active,
+                        cooling_ms: None,
+                        requests: 0,
+                        input_tokens: 0,
+                        output_tokens: 0,
+                        last_error: None,
+                    };
                 };
-                let mut shown = json!({
-                    "key": state.masked,
-                    "state": "active",
-                    "requests": state.requests,
-                    "input_tokens": state.input_tokens,
-                    "output_tokens": state.output_tokens,
-                    "last_error": state.last_error,
-                });
-                if state.invalid_in == Some(generation) {
-                    shown["state"] = json!("invalid");
-                } else if let Some(until) = state.cooling_until.filter(|until| now < *until) {
-                    shown["state"] = json!("cooling");
+                let cooling = state.cooling_until.filter(|until| now < *until);
+                let (condition, cooling_ms) = if state.invalid_in == Some(generation) {
+                    (KeyCondition::Invalid, None)
+                } else if let Some(until) = cooling {
                     let millis = u64::try_from((until - now).as_millis()).unwrap_or(u64::MAX);
-                    shown["cooling_ms"] = json!(millis);
+                    (KeyCondition::Cooling, Some(millis))
+                } else {
+                    (KeyCondition::Active, None)
+                };
+                KeyReport {
+                    key: state.masked.clone(),
+                    state: condition,
+                    cooling_ms,
+                    requests: state.requests,
+                    input_tokens: state.input_tokens,
+                    output_tokens: state.output_tokens,
+                    last_error: state.last_error.clone(),
                 }
-                shown
             })
-            .collect();
-        Value::Array(keys)
+            .collect()
     }
 
     fn update(&self, id: KeyId, change: impl FnOnce(&mut KeyState)) {
@@ -425,13 +434,14 @@ mod tests {
         tokio::time::advance(Duration::from_secs(10)).await;
         assert_eq!(key(pools.choose(&provider, None, &[])), "gsk_key_aaaa");
         let status = pools.status(&provider);
-        assert_eq!(status[1]["state"], "invalid");
-        assert_eq!(status[1]["key"], "gsk_…bbbb");
-        assert!(!status.to_string().contains("gsk_key"), "{status}");
+        assert_eq!(status[1].state, KeyCondition::Invalid);
+        assert_eq!(status[1].key, "gsk_…bbbb");
+        let shown = serde_json::to_string(&status).expect("serializes");
+        assert!(!shown.contains("gsk_key"), "{shown}");
 
         // A changed configuration gives the invalid key another chance.
         let changed = pool(&["gsk_key_aaaa", "gsk_key_bbbb", "gsk_key_cccc"]);
-        assert_eq!(pools.status(&changed)[1]["state"], "active");
+        assert_eq!(pools.status(&changed)[1].state, KeyCondition::Active);
     }
 
     #[tokio::test(start_paused = true)]

@@ -15,12 +15,12 @@ mod policy;
 
 use std::time::Duration;
 
-use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::config::{Config, ProviderConfig, Target};
 use crate::error::ProxyError;
 use crate::providers::{self, HttpClient, Inbound, ModelCatalog, Upstream};
+use crate::report::{BreakerReport, KeyReport};
 
 pub use breaker::Breakers;
 use breaker::{Permit, Shut};
@@ -64,12 +64,12 @@ impl Dispatcher {
     }
 
     /// The circuit breakers of `provider`'s models, as `/status` shows them.
-    pub fn breaker_status(&self, provider: &str) -> Value {
+    pub fn breaker_status(&self, provider: &str) -> BreakerReport {
         self.breakers.status(provider)
     }
 
     /// The keys of `provider`'s pool, masked, as `/status` shows them.
-    pub fn key_status(&self, provider: &ProviderConfig) -> Value {
+    pub fn key_status(&self, provider: &ProviderConfig) -> Vec<KeyReport> {
         self.keys.status(provider)
     }
 

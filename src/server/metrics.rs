@@ -10,6 +10,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 
 use super::AppState;
+use crate::report::{BreakerState, KeyCondition};
 use crate::stats::window::Buckets;
 use crate::stats::{Process, SeriesTotals, Totals};
 
@@ -106,13 +107,16 @@ fn render(state: &AppState) -> String {
         "1 for each provider's circuit breaker state (closed, open, half_open).",
     );
     for provider in state.config().provider_names() {
-        let breaker = state.dispatcher.breaker_status(&provider);
-        let current = breaker["state"].as_str().unwrap_or("closed");
-        for circuit in ["closed", "open", "half_open"] {
+        let current = state.dispatcher.breaker_status(&provider).state;
+        for (circuit, name) in [
+            (BreakerState::Closed, "closed"),
+            (BreakerState::Open, "open"),
+            (BreakerState::HalfOpen, "half_open"),
+        ] {
             let value = if circuit == current { 1.0 } else { 0.0 };
             out.sample(
                 "ccproxy_circuit_state",
-                &[("provider", &provider), ("state", circuit)],
+                &[("provider", &provider), ("state", name)],
                 value,
             );
         }
@@ -125,16 +129,13 @@ fn render(state: &AppState) -> String {
     );
     let config = state.config();
     for provider in config.providers.iter().filter(|p| !p.more_keys.is_empty()) {
-        let keys = state.dispatcher.key_status(provider);
-        for key in keys.as_array().into_iter().flatten() {
-            let masked = key["key"].as_str().unwrap_or_default();
-            let current = key["state"].as_str().unwrap_or("active");
-            for kind in ["active", "cooling", "invalid"] {
-                let value = if kind == current { 1.0 } else { 0.0 };
+        for key in state.dispatcher.key_status(provider) {
+            for kind in KeyCondition::ALL {
+                let value = if kind == key.state { 1.0 } else { 0.0 };
                 let labels = [
                     ("provider", provider.name.as_str()),
-                    ("key", masked),
-                    ("state", kind),
+                    ("key", key.key.as_str()),
+                    ("state", kind.as_str()),
                 ];
                 out.sample("ccproxy_key_state", &labels, value);
             }

@@ -13,27 +13,9 @@ use super::AppState;
 use crate::config::live::{Edit, Reload};
 use crate::config::{Config, ConfigSource};
 use crate::error::ProxyError;
+use crate::report::ReloadOutcome;
 
 const POLL: Duration = Duration::from_secs(1);
-
-/// The outcome of the latest re-read of the config file, shown in `GET /status` so that
-/// whoever edited the file can see whether it was taken.
-#[derive(Debug, Default)]
-pub struct ReloadLog {
-    /// Re-reads that found a change (applied or refused).
-    changes: u64,
-    last: Option<(&'static str, Vec<String>)>,
-}
-
-impl ReloadLog {
-    pub fn to_json(&self) -> serde_json::Value {
-        let (outcome, problems) = self
-            .last
-            .as_ref()
-            .map_or((None, &[][..]), |(o, p)| (Some(*o), p.as_slice()));
-        serde_json::json!({"changes": self.changes, "last": outcome, "problems": problems})
-    }
-}
 
 impl AppState {
     /// Applies an admin edit: validated like the file, written back to it (when the
@@ -85,19 +67,19 @@ impl AppState {
                 *document = Some(next_document);
                 self.replace_config(Arc::new(*next));
                 tracing::info!("{why}: configuration reloaded");
-                ("applied", Vec::new())
+                (ReloadOutcome::Applied, Vec::new())
             }
             Reload::Refused(error) => {
                 tracing::error!(
                     "{why}: {error}\n  the running configuration stays in force until the file is fixed"
                 );
                 let problems = error.problems.iter().map(ToString::to_string).collect();
-                ("refused", problems)
+                (ReloadOutcome::Refused, problems)
             }
         };
         let mut log = self.reloads.lock().unwrap_or_else(PoisonError::into_inner);
         log.changes += 1;
-        log.last = Some(outcome);
+        (log.last, log.problems) = (Some(outcome.0), outcome.1);
     }
 }
 

@@ -12,6 +12,7 @@
 mod cli_support;
 mod common;
 
+mod anthropic_compatible;
 mod anthropic_passthrough;
 mod cli;
 mod cli_code;
@@ -35,3 +36,4 @@ mod seed_examples;
 mod server;
 mod streaming;
 mod ui_browser;
+mod wire_shapes;

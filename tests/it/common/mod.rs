@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 
 #[allow(unused_imports)] // not every test binary writes config files
 pub use config_file::ConfigFile;
-pub use upstream::{MockUpstream, Reply};
+pub use upstream::{Judge, MockUpstream, Recorded, Reply};
 
 /// The key the mock provider is configured with: it must reach the upstream, and never
 /// appear anywhere else.
@@ -101,6 +101,13 @@ pub fn with_backup(mut config: Config, backup_url: &str) -> Config {
         .filter_map(Target::parse)
         .collect();
     config
+}
+
+/// `GET path` from the proxy, which must answer 200 with JSON.
+pub async fn get_json(proxy: &Proxy, path: &str) -> serde_json::Value {
+    let response = client().get(proxy.url(path)).send().await.expect("GET");
+    assert_eq!(response.status(), 200, "GET {path}");
+    response.json().await.expect("JSON")
 }
 
 pub fn client() -> reqwest::Client {
