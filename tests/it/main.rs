@@ -26,6 +26,7 @@ mod key_pools;
 mod live_config;
 mod model_quirks;
 mod observability;
+mod prompt_cache;
 mod real_clients;
 mod resilience;
 mod responses;
