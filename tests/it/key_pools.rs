@@ -233,7 +233,8 @@ async fn a_pool_is_validated_with_the_path_of_each_problem() {
 }
 
 /// 4 keys, 2 of them always rate limited: 200 requests from 8 clients at once are all
-/// answered, and after its one refusal no rate-limited key is sent anything.
+/// answered, a limited key meets at most one request per client in flight around its
+/// refusal, and once the refusals are recorded no limited key is sent anything.
 #[tokio::test]
 async fn load_with_two_of_four_keys_rate_limited() {
     const REQUESTS: usize = 200;
@@ -294,4 +295,28 @@ async fn load_with_two_of_four_keys_rate_limited() {
     assert_masked(&text);
     assert_eq!(keys[0]["state"], "cooling");
     assert_eq!(keys[2]["state"], "cooling");
+
+    // Every refusal is recorded by now (each request was answered after its retry): from
+    // here on, no request may reach a limited key, whatever its session.
+    let http = client();
+    for request in 0..CLIENTS * 3 {
+        let response = http
+            .post(&url)
+            .header("x-claude-code-session-id", format!("late-{request}"))
+            .json(&hello())
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(response.status().as_u16(), 200);
+    }
+    let later = upstream.keys_used();
+    assert_eq!(later.len(), used.len() + CLIENTS * 3, "one attempt each");
+    assert!(
+        later[used.len()..]
+            .iter()
+            .all(|k| k == KEYS[1] || k == KEYS[3]),
+        "a cooling key was sent a request after its refusal: {:?}",
+        &later[used.len()..]
+    );
 }
