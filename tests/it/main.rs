@@ -22,6 +22,7 @@ mod cli_first_run;
 mod errors_doc;
 mod failover;
 mod gemini;
+mod key_pools;
 mod live_config;
 mod model_quirks;
 mod observability;
