@@ -385,7 +385,7 @@ fn config_show_lists_the_resilience_sections_in_the_file_shape() {
     assert_eq!(
         shown["retry"],
         serde_json::json!({"max_attempts": 3, "max_retry_wait_ms": 2000, "base_delay_ms": 500,
-                           "total_ms": 60000})
+                           "total_ms": 60000, "key_cooldown_ms": 60000})
     );
     assert_eq!(
         shown["timeouts"],
@@ -417,52 +417,41 @@ fn anthropic_without_a_model_keeps_the_clients_model() {
 }
 
 #[test]
-fn team_and_store_settings_are_read_strictly() {
+fn a_key_pool_from_the_file_is_checked_and_shown_masked() {
     let config = load_file(
-        r#"{"providers": [{"name": "groq"}], "team": {"enabled": true},
-            "store": {"redis_url": "rediss://:s3cret@redis.internal:6380/0", "on_error": "open"}}"#,
-        &[("HOME", "/home/dev")],
+        r#"{"providers": [{"name": "groq", "api_key": "${KEY_B}",
+                          "api_keys": ["${KEY_A}", "${KEY_B}"]}]}"#,
+        &[
+            ("KEY_A", "gsk_pool_key_aaaa"),
+            ("KEY_B", "gsk_pool_key_bbbb"),
+        ],
     )
     .expect("valid");
-    assert!(config.team.enabled);
-    assert_eq!(config.team.store.on_error, OnError::Open);
-    let url = config
-        .team
-        .store
-        .redis_url
-        .as_ref()
-        .map(|u| u.expose().to_string());
+    let groq = &config.providers[0];
+    let keys: Vec<&str> = groq.keys().map(|k| k.expose()).collect();
+    assert_eq!(keys, ["gsk_pool_key_aaaa", "gsk_pool_key_bbbb"]);
+    let shown = show::masked(&config);
     assert_eq!(
-        url.as_deref(),
-        Some("rediss://:s3cret@redis.internal:6380/0")
+        shown.providers[0].api_keys,
+        Some(vec!["gsk_…aaaa".to_string(), "gsk_…bbbb".to_string()])
     );
-    assert_eq!(
-        config.team.store.path.as_deref(),
-        Some(Path::new("/home/dev/.ccproxy/team.redb"))
-    );
-    let shown = serde_json::to_string(&crate::config::show::masked(&config)).expect("JSON");
-    assert!(!shown.contains("s3cret"), "{shown}");
 
     let error = load_file(
-        r#"{"providers": [{"name": "groq"}], "team": {"enabled": "yes", "size": 3},
-            "store": {"redis_url": "http://user:hunter2@redis:6379", "on_error": "maybe"}}"#,
+        r#"{"providers": [{"name": "groq", "api_key": "gsk_stray_key_0000",
+                          "api_keys": ["gsk_pool_key_aaaa", "", "gsk_pool_key_aaaa", "${UNSET}"]}]}"#,
         &[],
     )
-    .expect_err("invalid");
+    .expect_err("invalid pool");
     assert_eq!(
         paths(&error),
         vec![
-            "team.size",
-            "team.enabled",
-            "store.redis_url",
-            "store.on_error"
+            "providers[0].api_keys[1]",
+            "providers[0].api_keys[2]",
+            "providers[0].api_keys[3]",
+            "providers[0].api_key",
         ]
     );
-    assert!(!error.to_string().contains("hunter2"), "{error}");
-    let error = load_env(&[("CCPROXY_REDIS_URL", "not a url")]).expect_err("invalid");
-    assert_eq!(paths(&error), vec!["CCPROXY_REDIS_URL"]);
-    let from_env = load_env(&[("CCPROXY_REDIS_URL", "redis://127.0.0.1:6379")]).expect("valid");
-    assert!(from_env.team.store.redis_url.is_some());
+    assert!(!error.to_string().contains("gsk_"), "{error}");
 }
 
 #[test]
@@ -566,3 +555,5 @@ fn a_file_entry_can_be_of_type_responses() {
     assert_eq!(builtin.base_url, "http://127.0.0.1:8/v1");
     assert_eq!(builtin.key_var, "OPENAI_API_KEY");
 }
+
+mod team;

@@ -188,6 +188,10 @@ impl Drop for Finish {
             let (input, output) = (record.input_tokens, record.output_tokens);
             self.state.team.settle(ticket, input, output, cost);
         }
+        if let Some(key) = record.key {
+            let dispatcher = &self.state.dispatcher;
+            dispatcher.count_tokens(key, record.input_tokens, record.output_tokens);
+        }
         self.state.stats.record(record, &self.config.prices);
     }
 }
