@@ -100,6 +100,10 @@ impl AppState {
     /// Puts a new configuration in force for every request that starts after this.
     pub fn replace_config(&self, config: Arc<Config>) {
         let before = self.config.swap(config.clone());
+        self.reloads
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .applied_now();
         // Requests started before the change still hold the old keys.
         self.secrets.hold(secrets(&config).chain(secrets(&before)));
     }

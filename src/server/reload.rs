@@ -17,12 +17,25 @@ use crate::error::ProxyError;
 const POLL: Duration = Duration::from_secs(1);
 
 /// The outcome of the latest re-read of the config file, shown in `GET /status` so that
-/// whoever edited the file can see whether it was taken.
-#[derive(Debug, Default)]
+/// whoever edited the file can see whether it was taken, and when the running
+/// configuration was put in force.
+#[derive(Debug)]
 pub struct ReloadLog {
-    /// Re-reads that found a change (applied or refused).
+    /// Re-reads that found a change (applied, refused, or a refused file repaired).
     changes: u64,
     last: Option<(&'static str, Vec<String>)>,
+    /// When the running configuration was put in force (start-up, a reload, an admin edit).
+    applied_at: SystemTime,
+}
+
+impl Default for ReloadLog {
+    fn default() -> Self {
+        Self {
+            changes: 0,
+            last: None,
+            applied_at: SystemTime::now(),
+        }
+    }
 }
 
 impl ReloadLog {
@@ -31,7 +44,17 @@ impl ReloadLog {
             .last
             .as_ref()
             .map_or((None, &[][..]), |(o, p)| (Some(*o), p.as_slice()));
-        serde_json::json!({"changes": self.changes, "last": outcome, "problems": problems})
+        let applied_at = self
+            .applied_at
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs());
+        serde_json::json!({"changes": self.changes, "last": outcome, "problems": problems,
+                           "applied_at": applied_at})
+    }
+
+    /// The running configuration changed now.
+    pub fn applied_now(&mut self) {
+        self.applied_at = SystemTime::now();
     }
 }
 
@@ -78,7 +101,15 @@ impl AppState {
         };
         let outcome = match current.reload(&self.config()) {
             Reload::Unchanged => {
-                tracing::debug!("{why}: configuration unchanged");
+                let mut log = self.reloads.lock().unwrap_or_else(PoisonError::into_inner);
+                if matches!(log.last, Some(("refused", _))) {
+                    // The refused file was repaired back to what runs: say so.
+                    tracing::info!("{why}: the file is valid again (same as the running one)");
+                    log.changes += 1;
+                    log.last = Some(("unchanged", Vec::new()));
+                } else {
+                    tracing::debug!("{why}: configuration unchanged");
+                }
                 return;
             }
             Reload::Applied(next_document, next) => {
