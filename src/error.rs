@@ -187,18 +187,21 @@ impl UpstreamFailure {
 pub enum TimeoutPhase {
     /// Establishing the connection.
     Connect,
-    /// Waiting for the response headers.
+    /// Waiting for the answer: a whole message, or the first event of a stream.
     Response,
     /// Waiting for the next chunk of the body.
     StreamIdle,
+    /// The whole exchange, streams included.
+    Total,
 }
 
 impl TimeoutPhase {
     fn describe(self) -> &'static str {
         match self {
             Self::Connect => "connecting",
-            Self::Response => "waiting for the response headers",
+            Self::Response => "waiting for the answer",
             Self::StreamIdle => "waiting for the next chunk of the response",
+            Self::Total => "keeping the request open (the limit for a whole request)",
         }
     }
 
@@ -210,6 +213,7 @@ impl TimeoutPhase {
                 "timeouts.response_ms in the config file (or CCPROXY_UPSTREAM_TIMEOUT_MS)"
             }
             Self::StreamIdle => "timeouts.stream_idle_ms in the config file",
+            Self::Total => "timeouts.total_ms in the config file",
         }
     }
 
@@ -219,7 +223,7 @@ impl TimeoutPhase {
     pub fn recovery(self) -> Recovery {
         match self {
             Self::Connect => Recovery::Switch,
-            Self::Response | Self::StreamIdle => Recovery::NextTarget,
+            Self::Response | Self::StreamIdle | Self::Total => Recovery::NextTarget,
         }
     }
 }

@@ -422,6 +422,8 @@ impl Reader<'_> {
                 .unwrap_or(t.response);
             let idle = self.millis("timeouts", timeouts, "stream_idle_ms", 1);
             t.stream_idle = idle.unwrap_or(t.stream_idle);
+            let total = self.millis("timeouts", timeouts, "total_ms", 1);
+            t.total = total.unwrap_or(t.total);
         }
         if let Some(breaker) = self.section(top, "circuit_breaker", BREAKER_KEYS) {
             let b = &mut settings.breaker;

@@ -33,10 +33,16 @@ impl Default for RetrySettings {
 pub struct Timeouts {
     /// Establishing the connection (DNS, TCP, TLS).
     pub connect: Duration,
-    /// From sending the request to the provider's response headers.
+    /// From sending the request to the whole answer (a message), or to the first event of
+    /// a stream: an upstream that trickles its answer cannot hold a request past it.
     pub response: Duration,
-    /// Between two chunks of a response body (a stalled stream).
+    /// Between two chunks of a response body that carry data (a stalled stream); SSE
+    /// comments do not count.
     pub stream_idle: Duration,
+    /// The whole exchange with the provider, streams included: pings and comments alone
+    /// cannot keep a request open past it. Below the 50 minutes `ccproxy code` gives
+    /// Claude Code (`API_TIMEOUT_MS`), so the proxy answers first.
+    pub total: Duration,
 }
 
 impl Default for Timeouts {
@@ -45,6 +51,7 @@ impl Default for Timeouts {
             connect: Duration::from_secs(10),
             response: Duration::from_secs(300),
             stream_idle: Duration::from_secs(120),
+            total: Duration::from_secs(45 * 60),
         }
     }
 }
@@ -96,6 +103,7 @@ impl Resilience {
                     "connect_ms": ms(timeouts.connect),
                     "response_ms": ms(timeouts.response),
                     "stream_idle_ms": ms(timeouts.stream_idle),
+                    "total_ms": ms(timeouts.total),
                 }),
             ),
             (
@@ -111,7 +119,8 @@ impl Resilience {
 
 /// The file keys of each section.
 pub(super) const RETRY_KEYS: &[&str] = &["max_attempts", "max_retry_wait_ms", "base_delay_ms"];
-pub(super) const TIMEOUT_KEYS: &[&str] = &["connect_ms", "response_ms", "stream_idle_ms"];
+pub(super) const TIMEOUT_KEYS: &[&str] =
+    &["connect_ms", "response_ms", "stream_idle_ms", "total_ms"];
 pub(super) const BREAKER_KEYS: &[&str] = &["failure_threshold", "cooldown_ms"];
 
 /// The environment variable that overrides `timeouts.response_ms`.

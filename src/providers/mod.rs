@@ -9,6 +9,7 @@
 //! relayed as it is, as the kind's [`Upstream`] variant allows.
 
 pub mod anthropic;
+mod deadline;
 mod errors;
 mod gemini;
 pub mod kind;
@@ -30,8 +31,9 @@ use bytes::Bytes;
 use futures_util::stream::{BoxStream, StreamExt};
 
 use crate::config::{ProviderConfig, Timeouts};
-use crate::error::{ProxyError, TimeoutPhase};
+use crate::error::ProxyError;
 use crate::wire;
+use deadline::Deadlines;
 
 /// The pooled HTTP client (keep-alive, TCP_NODELAY; honours HTTPS_PROXY and NO_PROXY) and
 /// the timeouts every exchange with a provider runs under.
@@ -236,7 +238,8 @@ pub struct Inbound {
 pub type EventStream = BoxStream<'static, Result<wire::anthropic::StreamEvent, ProxyError>>;
 
 /// Sends `request` to `provider` for `model`; returns once the provider answered 2xx.
-/// Connecting and waiting for the response headers run under the client's timeouts.
+/// Connecting and waiting for the response headers run under the client's timeouts; the
+/// body is then read under the same exchange's deadlines (see [`deadline`]).
 pub async fn send(
     http: &HttpClient,
     provider: &ProviderConfig,
@@ -244,27 +247,27 @@ pub async fn send(
     inbound: &Inbound,
 ) -> Result<Upstream, ProxyError> {
     let prepared = kind::of(provider.kind).prepare(http, provider, model, inbound)?;
-    let response = exchange(http, provider, model, prepared.request).await?;
+    let deadlines = Deadlines::from_now(http.timeouts);
+    let response = exchange(http, provider, model, prepared.request, &deadlines).await?;
     Ok(Upstream::new(
         provider,
         model,
         response,
-        http.timeouts.stream_idle,
+        deadlines,
         prepared.reading,
     ))
 }
 
-/// Sends and waits for the response headers within the response timeout; a non-2xx answer
-/// is read (within the same timeout) and mapped to a [`ProxyError`].
+/// Sends and waits for the response headers within the answer deadline; a non-2xx answer
+/// is read (within the same deadline) and mapped to a [`ProxyError`].
 async fn exchange(
     http: &HttpClient,
     provider: &ProviderConfig,
     model: &str,
     builder: reqwest::RequestBuilder,
+    deadlines: &Deadlines,
 ) -> Result<reqwest::Response, ProxyError> {
-    let Timeouts {
-        connect, response, ..
-    } = http.timeouts;
+    let connect = http.timeouts.connect;
     let attempt = async {
         let answer = builder
             .send()
@@ -284,9 +287,9 @@ async fn exchange(
             provider, model, status, &headers, &bytes,
         ))
     };
-    tokio::time::timeout(response, attempt)
+    tokio::time::timeout_at(deadlines.answer_by(), attempt)
         .await
-        .map_err(|_| errors::timeout(provider, TimeoutPhase::Response, response))?
+        .map_err(|_| deadlines.expired(provider, false))?
 }
 
 /// The input tokens of a request as the provider itself counts them, for the kinds that
@@ -305,11 +308,12 @@ pub async fn count_tokens(
     let Some(counter) = counter else {
         return Ok(None);
     };
-    let response = exchange(http, provider, model, counter.request).await?;
+    let deadlines = Deadlines::from_now(http.timeouts);
+    let response = exchange(http, provider, model, counter.request, &deadlines).await?;
     let read = read_prefix(response, MAX_SMALL_BODY_BYTES);
-    let (body, complete) = tokio::time::timeout(http.timeouts.response, read)
+    let (body, complete) = tokio::time::timeout_at(deadlines.answer_by(), read)
         .await
-        .map_err(|_| errors::timeout(provider, TimeoutPhase::Response, http.timeouts.response))?
+        .map_err(|_| deadlines.expired(provider, false))?
         .map_err(|e| errors::broken_body(provider, &e))?;
     if !complete {
         return Err(too_large(provider, MAX_SMALL_BODY_BYTES));

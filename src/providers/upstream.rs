@@ -3,17 +3,15 @@
 //! message, or events); a [`Relayed`] one goes to the client as the provider wrote it. Each
 //! has only the ways of reading that make sense for it.
 
-use std::time::Duration;
-
 use axum::http::HeaderMap;
-use futures_util::stream::{self, StreamExt};
 
 use crate::config::ProviderConfig;
-use crate::error::{ProxyError, TimeoutPhase};
+use crate::error::ProxyError;
 use crate::wire;
 
+use super::deadline::{self, Deadlines};
 use super::kind::{Reading, Translation};
-use super::{errors, read_answer, BodyStream, EventStream};
+use super::{read_answer, BodyStream, EventStream};
 
 /// A provider's 2xx answer, before its body is read.
 #[derive(Debug)]
@@ -41,11 +39,11 @@ pub struct Relayed {
     body: Body,
 }
 
-/// The body of the answer, each chunk awaited at most the idle timeout.
+/// The body of the answer, read under the exchange's deadlines.
 #[derive(Debug)]
 struct Body {
     response: reqwest::Response,
-    idle_timeout: Duration,
+    deadlines: Deadlines,
 }
 
 impl Upstream {
@@ -54,7 +52,7 @@ impl Upstream {
         provider: &ProviderConfig,
         model: &str,
         response: reqwest::Response,
-        idle_timeout: Duration,
+        deadlines: Deadlines,
         reading: Reading,
     ) -> Self {
         let (provider, model) = (provider.clone(), model.to_string());
@@ -64,7 +62,7 @@ impl Upstream {
                 model,
                 body: Body {
                     response,
-                    idle_timeout,
+                    deadlines,
                 },
                 translation,
             }),
@@ -81,7 +79,7 @@ impl Upstream {
                     headers,
                     body: Body {
                         response,
-                        idle_timeout,
+                        deadlines,
                     },
                 })
             }
@@ -106,15 +104,19 @@ impl Upstream {
 }
 
 impl Translated {
-    /// Reads the whole body (under the idle timeout, at most [`super::MAX_ANSWER_BYTES`])
+    /// Reads the whole body (by the answer deadline, at most [`super::MAX_ANSWER_BYTES`])
     /// as one Anthropic message.
     pub async fn into_message(self) -> Result<wire::anthropic::MessageResponse, ProxyError> {
-        let body = read_answer(&self.provider, self.body.stream(self.provider.clone())).await?;
+        let deadlines = self.body.deadlines;
+        let read = read_answer(&self.provider, self.body.stream(self.provider.clone()));
+        let body = tokio::time::timeout_at(deadlines.answer_by(), read)
+            .await
+            .map_err(|_| deadlines.expired(&self.provider, false))??;
         self.translation.message(&self.provider, &body)
     }
 
     /// Reads the body as a stream of Anthropic events, translated as the bytes arrive
-    /// (each read under the idle timeout).
+    /// (under the exchange's deadlines).
     pub fn into_events(self) -> EventStream {
         let body = self.body.stream(self.provider.clone());
         self.translation.events(self.provider, body)
@@ -126,36 +128,17 @@ impl Relayed {
         &self.provider
     }
 
-    /// The headers to pass back to the client, and the body as it arrives (under the idle
-    /// timeout).
+    /// The headers to pass back to the client, and the body as it arrives (under the
+    /// exchange's deadlines).
     pub fn into_parts(self) -> (HeaderMap, BodyStream) {
         (self.headers, self.body.stream(self.provider))
     }
 }
 
 impl Body {
-    /// The body as a stream of chunks, each awaited at most the idle timeout
-    /// (`timeouts.stream_idle_ms`): a stall ends the stream with a `provider_timeout`
-    /// error, a dropped connection with `incomplete_upstream_response`. Nothing follows an
-    /// error. Dropping the stream closes the upstream connection.
+    /// The body as a stream of chunks, read under the exchange's deadlines (see
+    /// [`deadline::body`]).
     fn stream(self, provider: ProviderConfig) -> BodyStream {
-        let Self {
-            response,
-            idle_timeout,
-        } = self;
-        let chunks = response.bytes_stream();
-        stream::unfold(Some((chunks, provider)), move |state| async move {
-            let (mut chunks, provider) = state?;
-            match tokio::time::timeout(idle_timeout, chunks.next()).await {
-                Ok(None) => None,
-                Ok(Some(Ok(bytes))) => Some((Ok(bytes), Some((chunks, provider)))),
-                Ok(Some(Err(error))) => Some((Err(errors::broken_body(&provider, &error)), None)),
-                Err(_) => {
-                    let error = errors::timeout(&provider, TimeoutPhase::StreamIdle, idle_timeout);
-                    Some((Err(error), None))
-                }
-            }
-        })
-        .boxed()
+        deadline::body(provider, self.response, self.deadlines)
     }
 }

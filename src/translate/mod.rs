@@ -12,6 +12,7 @@ pub mod gemini_schema;
 pub mod names;
 pub mod passthrough;
 pub mod quirks;
+pub mod text_calls;
 pub mod to_gemini;
 pub mod to_openai;
 

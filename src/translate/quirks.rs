@@ -5,6 +5,8 @@
 //! provider that is not built in (any `<NAME>_BASE_URL`) gets [`Quirks::generic`]: the plain
 //! OpenAI wire format, nothing a strict server could reject beyond it.
 
+use super::text_calls::Formats;
+
 /// Which request field carries the output-token limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MaxTokensField {
@@ -84,6 +86,11 @@ pub struct Quirks {
     pub assistant_between_tool_and_user: bool,
     /// Accepts `temperature`, `top_p` and `stop` (reasoning models may not).
     pub sampling: bool,
+    /// Groq: asked for `reasoning_format` (`parsed`, or `hidden` when thinking is off), so
+    /// the reasoning comes back in `reasoning` instead of `<think>` in the text.
+    pub reasoning_format: bool,
+    /// The text formats of tool calls read back as calls (`translate::text_calls`).
+    pub text_tool_calls: Formats,
 }
 
 impl Quirks {
@@ -102,6 +109,8 @@ impl Quirks {
             nine_character_tool_ids: false,
             assistant_between_tool_and_user: false,
             sampling: true,
+            reasoning_format: false,
+            text_tool_calls: Formats::HERMES,
         }
     }
 
@@ -115,10 +124,47 @@ impl Quirks {
             // docs.x.ai via @ai-sdk/xai 4.0.8: non-reasoning Grok models reject
             // `reasoning_effort`.
             "xai" if model.contains("non-reasoning") => self.reasoning = Reasoning::Unsupported,
+            // console.groq.com/docs/reasoning: `reasoning_format` parsed|raw|hidden for the
+            // Qwen 3 (and DeepSeek R1) models, whose default is `raw` (`<think>` in the
+            // text); their `reasoning_effort` is only none|default, so none is sent.
+            // gpt-oss takes `include_reasoning` instead and answers in `reasoning` anyway.
+            "groq" if groq_think_tag_model(model) => {
+                self.reasoning_format = true;
+                self.reasoning = Reasoning::Unsupported;
+            }
             _ => {}
         }
+        self.text_tool_calls = self.text_tool_calls.with(text_tool_calls(model));
         self
     }
+}
+
+/// Groq models that write `<think>` into the text unless asked otherwise.
+fn groq_think_tag_model(model: &str) -> bool {
+    let model = model.to_ascii_lowercase();
+    model.contains("qwen3") || model.contains("qwen-qwq") || model.contains("deepseek-r1")
+}
+
+/// The text tool-call formats read for a model, on top of its provider row's (Hermes for
+/// every row: a `<tool_call>` block whose JSON names an offered tool is unambiguous): the
+/// native format of the model's family, whoever serves it (docs/translation.md lists the
+/// sources).
+fn text_tool_calls(model: &str) -> Formats {
+    let model = model.to_ascii_lowercase();
+    let mut formats = Formats::HERMES;
+    if model.contains("glm") {
+        formats = formats.with(Formats::GLM);
+    }
+    if model.contains("qwen") && model.contains("coder") {
+        formats = formats.with(Formats::QWEN_XML);
+    }
+    if model.contains("deepseek") {
+        formats = formats.with(Formats::DSML);
+    }
+    if model.contains("kimi") {
+        formats = formats.with(Formats::KIMI);
+    }
+    formats
 }
 
 /// `o1`, `o3-mini`, `o4-mini`, `gpt-5.6-terra`, `gpt-6-sol`, ...
@@ -178,6 +224,27 @@ mod tests {
     fn non_reasoning_grok_models_get_no_reasoning_effort() {
         let quirks = target("xai", "grok-4.20-non-reasoning");
         assert_eq!(quirks.reasoning, Reasoning::Unsupported);
+    }
+
+    #[test]
+    fn model_families_add_their_text_tool_call_format() {
+        let formats = |model| target("ollama", model).text_tool_calls;
+        assert_eq!(formats("llama3.3"), Formats::HERMES);
+        assert!(formats("glm-4.7").contains(Formats::GLM.with(Formats::HERMES)));
+        assert!(formats("qwen3-coder:30b").contains(Formats::QWEN_XML));
+        assert!(!formats("qwen3:32b").contains(Formats::QWEN_XML));
+        assert!(formats("deepseek-v3.2").contains(Formats::DSML));
+        assert!(formats("moonshotai/kimi-k2-instruct").contains(Formats::KIMI));
+    }
+
+    #[test]
+    fn groq_asks_qwen3_for_parsed_reasoning_and_no_effort() {
+        let qwen = target("groq", "qwen/qwen3-32b");
+        assert!(qwen.reasoning_format);
+        assert_eq!(qwen.reasoning, Reasoning::Unsupported);
+        let oss = target("groq", "openai/gpt-oss-120b");
+        assert!(!oss.reasoning_format);
+        assert!(!target("openrouter", "qwen/qwen3-32b").reasoning_format);
     }
 
     #[test]

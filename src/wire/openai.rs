@@ -46,6 +46,9 @@ pub struct ChatRequest {
     pub reasoning: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_format: Option<Value>,
+    /// Groq: where the reasoning goes (`parsed`: the `reasoning` field; `hidden`: nowhere).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning_format: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -187,10 +190,55 @@ pub struct Output<T> {
     pub reasoning_content: Option<String>,
     #[serde(default)]
     pub reasoning: Option<String>,
+    /// OpenRouter: the reasoning as typed parts (text, summary, encrypted).
+    #[serde(default, deserialize_with = "null_default")]
+    pub reasoning_details: Vec<ReasoningDetail>,
     #[serde(default, deserialize_with = "null_default")]
     pub tool_calls: Vec<T>,
     #[serde(default)]
     pub refusal: Option<String>,
+}
+
+impl<T> Output<T> {
+    /// The reasoning carried by this output: `reasoning_content`, else `reasoning`, else the
+    /// readable `reasoning_details` (OpenRouter sends `reasoning` and `reasoning_details`
+    /// with the same text; the details count only when nothing else came).
+    pub fn take_reasoning(&mut self) -> String {
+        let plain = [self.reasoning_content.take(), self.reasoning.take()]
+            .into_iter()
+            .flatten()
+            .find(|text| !text.is_empty());
+        let details = std::mem::take(&mut self.reasoning_details);
+        plain.unwrap_or_else(|| {
+            details
+                .into_iter()
+                .filter_map(ReasoningDetail::text)
+                .collect()
+        })
+    }
+}
+
+/// One of OpenRouter's `reasoning_details` (openrouter.ai/docs, "Reasoning Tokens"):
+/// `reasoning.text` carries `text`, `reasoning.summary` a `summary`, `reasoning.encrypted`
+/// only opaque `data` (not readable, dropped).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ReasoningDetail {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+}
+
+impl ReasoningDetail {
+    fn text(self) -> Option<String> {
+        match self.kind.as_str() {
+            "reasoning.text" => self.text,
+            "reasoning.summary" => self.summary,
+            _ => None,
+        }
+    }
 }
 
 pub type ResponseMessage = Output<ToolCall>;

@@ -400,24 +400,14 @@ fn claude_command(
     (command, [home, work])
 }
 
-#[tokio::test]
-async fn claude_code_runs_a_bash_tool_loop_through_the_proxy() {
-    let Some(claude) = claude_code().await else {
-        return;
-    };
-    let token = format!("ccproxy-tool-ok-{}", fastrand::u32(..));
+/// Claude Code (Bash allowed, three turns at most) asked to run an echo command, through
+/// the proxy to an upstream whose first turn is `first_turn` (a call of `echo {token}`) and
+/// whose second reports the token. Claude must succeed and report it; both turns must be
+/// streamed; the second request must carry the call and its result, paired. Returns the
+/// call's id as the upstream saw it.
+async fn claude_runs_echo(claude: &PathBuf, first_turn: &[Value], token: &str) -> String {
     let upstream = MockUpstream::start().await;
-    let arguments =
-        json!({"command": format!("echo {token}"), "description": "Print the token"}).to_string();
-    let (head, tail) = arguments.split_at(arguments.len() / 2);
-    upstream.push(Reply::openai_stream(&[
-        chunk(json!({"role": "assistant", "content": "Running it."}), None),
-        tool_chunk(0, Some("functions.Bash:0"), Some("Bash"), ""),
-        tool_chunk(0, None, None, head),
-        tool_chunk(0, None, None, tail),
-        chunk(json!({}), Some("tool_calls")),
-        usage(900, 20),
-    ]));
+    upstream.push(Reply::openai_stream(first_turn));
     upstream.push(Reply::openai_stream(&[
         chunk(json!({"role": "assistant", "content": ""}), None),
         chunk(
@@ -429,7 +419,7 @@ async fn claude_code_runs_a_bash_tool_loop_through_the_proxy() {
     ]));
     let proxy = Proxy::start(env_config(&upstream, &[])).await;
     let (mut command, dirs) = claude_command(
-        &claude,
+        claude,
         &proxy,
         "Run the echo command and tell me what it printed.",
     );
@@ -448,9 +438,7 @@ async fn claude_code_runs_a_bash_tool_loop_through_the_proxy() {
     let result: Value = serde_json::from_str(stdout.trim()).expect("claude printed JSON");
     assert_eq!(result["is_error"], false, "{result}");
     assert!(
-        result["result"]
-            .as_str()
-            .is_some_and(|r| r.contains(&token)),
+        result["result"].as_str().is_some_and(|r| r.contains(token)),
         "{result}"
     );
 
@@ -466,50 +454,72 @@ async fn claude_code_runs_a_bash_tool_loop_through_the_proxy() {
         .iter()
         .find(|m| m["role"] == "assistant" && m["tool_calls"].is_array())
         .expect("the tool call is in the history");
-    assert_eq!(call["tool_calls"][0]["id"], "functions_Bash_0");
     assert_eq!(call["tool_calls"][0]["function"]["name"], "Bash");
+    let id = call["tool_calls"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
     let result = messages
         .iter()
         .find(|m| m["role"] == "tool")
         .expect("the tool result is sent back");
-    assert_eq!(result["tool_call_id"], "functions_Bash_0");
+    assert_eq!(result["tool_call_id"], id.as_str());
     assert!(
         result["content"]
             .as_str()
-            .is_some_and(|c| c.contains(&token)),
+            .is_some_and(|c| c.contains(token)),
         "{result}"
     );
+    id
 }
 
-/// Claude Code prints only `error.message` (and replaces the message of a 404 with its own
-/// words about "the selected model"): what it shows must name the provider, the model and
-/// the variable to set.
 #[tokio::test]
-async fn claude_code_shows_which_model_is_missing_and_what_to_set() {
+async fn claude_code_runs_a_bash_tool_loop_through_the_proxy() {
     let Some(claude) = claude_code().await else {
         return;
     };
-    let upstream = MockUpstream::start().await;
-    upstream.serve_models(json!({"data": [{"id": "openai/gpt-oss-120b"}]}));
-    // Claude Code sends the request more than once (its own retries): each gets the 404.
-    for _ in 0..16 {
-        upstream.push(Reply::status(
-            404,
-            json!({"error": {"message": "The model `mock-model` does not exist",
-                             "type": "invalid_request_error", "code": "model_not_found"}}),
-        ));
-    }
-    let proxy = Proxy::start(env_config(&upstream, &[])).await;
-    let (command, dirs) = claude_command(&claude, &proxy, "Say hello.");
-    let (ok, stdout, stderr) = run(command).await;
-    dirs.iter()
-        .for_each(|dir| drop(std::fs::remove_dir_all(dir)));
-    assert!(!ok, "the request failed:\n{stdout}\n{stderr}");
-    let shown = format!("{stdout}{stderr}");
-    assert!(
-        shown.contains("Model 'mock-model' not found at provider 'mock': set MOCK_MODEL"),
-        "Claude Code showed:\n{shown}"
+    let token = format!("ccproxy-tool-ok-{}", fastrand::u32(..));
+    let arguments =
+        json!({"command": format!("echo {token}"), "description": "Print the token"}).to_string();
+    let (head, tail) = arguments.split_at(arguments.len() / 2);
+    let first_turn = [
+        chunk(json!({"role": "assistant", "content": "Running it."}), None),
+        tool_chunk(0, Some("functions.Bash:0"), Some("Bash"), ""),
+        tool_chunk(0, None, None, head),
+        tool_chunk(0, None, None, tail),
+        chunk(json!({}), Some("tool_calls")),
+        usage(900, 20),
+    ];
+    let id = claude_runs_echo(&claude, &first_turn, &token).await;
+    assert_eq!(id, "functions_Bash_0");
+}
+
+#[tokio::test]
+async fn claude_code_runs_a_bash_tool_loop_through_a_model_that_writes_tool_calls_as_text() {
+    let Some(claude) = claude_code().await else {
+        return;
+    };
+    let token = format!("ccproxy-text-call-{}", fastrand::u32(..));
+    // The model makes no native tool calls: it thinks in <think> tags, writes a Hermes
+    // <tool_call> block into its text, split across chunks, and stops with "stop".
+    let call = format!(
+        "<tool_call>\n{}\n</tool_call>",
+        json!({"name": "Bash", "arguments": {"command": format!("echo {token}"),
+                                             "description": "Print the token"}})
     );
+    let (head, tail) = call.split_at(call.len() / 3);
+    let first_turn = [
+        chunk(
+            json!({"role": "assistant", "content": "<think>Run it.</think>\nRunning it.\n"}),
+            None,
+        ),
+        chunk(json!({"content": head}), None),
+        chunk(json!({"content": tail}), None),
+        chunk(json!({}), Some("stop")),
+        usage(900, 20),
+    ];
+    let id = claude_runs_echo(&claude, &first_turn, &token).await;
+    assert!(id.starts_with("toolu_"), "{id}");
 }
 
 /// A fresh directory under the system temp dir.

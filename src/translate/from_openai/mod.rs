@@ -2,6 +2,8 @@
 //! response here, the streaming state machine in [`stream`]. Content comes out in
 //! Anthropic's order (thinking, text, tool_use), tool ids valid for Anthropic, tool names
 //! mapped back to the client's, tool inputs always objects ([`crate::translate::arguments`]).
+//! Reasoning and tool calls the model wrote into its text are read by
+//! [`crate::translate::text_calls`].
 
 mod stream;
 
@@ -10,6 +12,7 @@ pub use stream::StreamTranslator;
 use serde_json::Value;
 
 use super::names::{tool_id, ToolNames};
+use super::text_calls::{Piece, Scanner, TextCalls};
 use super::{arguments, TranslateError, THINKING_SIGNATURE};
 use crate::wire::anthropic::{self, ResponseBlock, Role, StopReason};
 use crate::wire::openai;
@@ -23,6 +26,11 @@ pub struct Context {
     pub stop_sequences: Vec<String>,
     /// The model the request was sent to (reported when the upstream names none).
     pub model: String,
+    /// Which tool calls written as text become calls (none when no tools were offered).
+    pub text_calls: TextCalls,
+    /// The client asked for at most one tool call (`disable_parallel_tool_use`): any
+    /// further call is dropped, as Anthropic would not have made it.
+    pub single_tool_call: bool,
 }
 
 /// Translates a non-streaming completion.
@@ -35,16 +43,33 @@ pub fn response(
         .into_iter()
         .next()
         .ok_or(TranslateError::NoChoices)?;
-    let message = choice.message;
+    let mut message = choice.message;
+    let reasoning = message.take_reasoning();
     let (chunk_thinking, text) = message
         .content
         .map(openai::TextContent::split)
         .unwrap_or_default();
-    let thinking = message
-        .reasoning_content
-        .or(message.reasoning)
-        .filter(|t| !t.is_empty())
-        .unwrap_or(chunk_thinking);
+    let mut thinking = if reasoning.is_empty() {
+        chunk_thinking
+    } else {
+        reasoning
+    };
+    let mut scanner = Scanner::new(context.text_calls.clone());
+    let mut pieces = scanner.push(&text);
+    pieces.extend(scanner.finish());
+    let mut texts = Vec::new();
+    let mut calls = Vec::new();
+    for piece in pieces {
+        match piece {
+            Piece::Thinking(more) => thinking.push_str(&more),
+            Piece::Text(text) => texts.push(ResponseBlock::Text { text }),
+            Piece::Call(call) => calls.push(ResponseBlock::ToolUse {
+                id: super::random_id("toolu_"),
+                name: context.names.client_name(&call.name),
+                input: Value::Object(call.input),
+            }),
+        }
+    }
     let mut content = Vec::new();
     if !thinking.is_empty() {
         content.push(ResponseBlock::Thinking {
@@ -52,13 +77,11 @@ pub fn response(
             signature: THINKING_SIGNATURE.to_string(),
         });
     }
+    content.extend(texts);
     let refusal = message.refusal.filter(|r| !r.is_empty());
-    for text in [Some(text), refusal.clone()].into_iter().flatten() {
-        if !text.is_empty() {
-            content.push(ResponseBlock::Text { text });
-        }
+    if let Some(text) = refusal.clone() {
+        content.push(ResponseBlock::Text { text });
     }
-    let has_tools = !message.tool_calls.is_empty();
     for call in message.tool_calls {
         let name = context.names.client_name(&call.function.name);
         let input = arguments::repair(&call.function.arguments).map_err(|reason| {
@@ -67,12 +90,17 @@ pub fn response(
                 reason,
             }
         })?;
-        content.push(ResponseBlock::ToolUse {
+        calls.push(ResponseBlock::ToolUse {
             id: tool_id(&call.id),
             name,
             input,
         });
     }
+    if context.single_tool_call {
+        calls.truncate(1);
+    }
+    let has_tools = !calls.is_empty();
+    content.extend(calls);
     let (mut stop_reason, stop_sequence) = stop_reason(
         choice.finish_reason.as_deref(),
         has_tools,

@@ -17,7 +17,8 @@ use serde_json::Value;
 use super::{stop_reason, upstream_error, usage, Context};
 use crate::translate::arguments::Repair;
 use crate::translate::names::tool_id;
-use crate::translate::{message_start, TranslateError, THINKING_SIGNATURE};
+use crate::translate::text_calls::{Piece, Scanner, TextCall};
+use crate::translate::{message_start, random_id, TranslateError, THINKING_SIGNATURE};
 use crate::wire::anthropic::{
     BlockDelta, MessageDelta, ResponseBlock, StopReason, StreamEvent, Usage,
 };
@@ -47,6 +48,8 @@ struct ToolCall {
     id: String,
     name: String,
     repair: Repair,
+    /// The arguments as received, to recognise a resent snapshot of them.
+    raw: String,
     state: ToolState,
     /// Repaired argument text not yet emitted (the call is waiting).
     held: String,
@@ -62,6 +65,10 @@ pub struct StreamTranslator {
     next_index: usize,
     open: Open,
     tools: Vec<ToolCall>,
+    /// Reads reasoning and tool calls written into the content.
+    scanner: Scanner,
+    /// Tool calls read from the text and emitted.
+    text_calls: usize,
     finish_reason: Option<String>,
     matched_stop: Option<Value>,
     refused: bool,
@@ -71,6 +78,8 @@ pub struct StreamTranslator {
 impl StreamTranslator {
     pub fn new(context: Context) -> Self {
         Self {
+            scanner: Scanner::new(context.text_calls.clone()),
+            text_calls: 0,
             context,
             id: crate::translate::message_id(),
             started: false,
@@ -120,19 +129,16 @@ impl StreamTranslator {
         let Some(choice) = chunk.choices.into_iter().next() else {
             return Ok(out);
         };
-        let delta = choice.delta;
+        let mut delta = choice.delta;
+        let reasoning = delta.take_reasoning();
         let (chunk_thinking, text) = delta
             .content
             .map(openai::TextContent::split)
             .unwrap_or_default();
-        for thinking in [
-            delta.reasoning_content,
-            delta.reasoning,
-            Some(chunk_thinking),
-        ] {
-            self.thinking(thinking.as_deref().unwrap_or_default(), &mut out)?;
-        }
-        self.text(&text, &mut out)?;
+        self.thinking(&reasoning, &mut out)?;
+        self.thinking(&chunk_thinking, &mut out)?;
+        let pieces = self.scanner.push(&text);
+        self.pieces(pieces, &mut out)?;
         if let Some(refusal) = delta.refusal.filter(|r| !r.is_empty()) {
             self.refused = true;
             self.text(&refusal, &mut out)?;
@@ -164,6 +170,46 @@ impl StreamTranslator {
             ..Usage::default()
         };
         out.push(message_start(self.id.clone(), model, usage));
+    }
+
+    /// Emits what the scanner read from the content.
+    fn pieces(
+        &mut self,
+        pieces: Vec<Piece>,
+        out: &mut Vec<StreamEvent>,
+    ) -> Result<(), TranslateError> {
+        for piece in pieces {
+            match piece {
+                Piece::Thinking(text) => self.thinking(&text, out)?,
+                Piece::Text(text) => self.text(&text, out)?,
+                Piece::Call(call) => self.text_call(call, out)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// A tool call read from the text: one whole `tool_use` block.
+    fn text_call(
+        &mut self,
+        call: TextCall,
+        out: &mut Vec<StreamEvent>,
+    ) -> Result<(), TranslateError> {
+        if self.context.single_tool_call && (self.text_calls > 0 || !self.tools.is_empty()) {
+            return Ok(());
+        }
+        self.close(out)?;
+        let block = ResponseBlock::ToolUse {
+            id: random_id("toolu_"),
+            name: self.context.names.client_name(&call.name),
+            input: Value::Object(Default::default()),
+        };
+        let index = self.begin(block, out);
+        let partial_json = Value::Object(call.input).to_string();
+        let delta = BlockDelta::InputJsonDelta { partial_json };
+        out.push(StreamEvent::ContentBlockDelta { index, delta });
+        out.push(StreamEvent::ContentBlockStop { index });
+        self.text_calls += 1;
+        Ok(())
     }
 
     fn begin(&mut self, block: ResponseBlock, out: &mut Vec<StreamEvent>) -> usize {
@@ -231,7 +277,9 @@ impl StreamTranslator {
         call: openai::ToolCallDelta,
         out: &mut Vec<StreamEvent>,
     ) -> Result<(), TranslateError> {
-        let slot = self.slot(&call);
+        let Some(slot) = self.slot(&call) else {
+            return Ok(());
+        };
         let tool = &mut self.tools[slot];
         let function = call.function.unwrap_or_default();
         if tool.id.is_empty() {
@@ -241,9 +289,14 @@ impl StreamTranslator {
             tool.name = function.name.unwrap_or_default();
         }
         if tool.state != ToolState::Closed {
-            let text = tool
-                .repair
-                .push(function.arguments.as_deref().unwrap_or_default());
+            let fragment = function.arguments.unwrap_or_default();
+            // A provider that resends the whole arguments so far: only the new end counts.
+            let fragment = match fragment.strip_prefix(tool.raw.as_str()) {
+                Some(new) if !tool.raw.is_empty() => new,
+                _ => fragment.as_str(),
+            };
+            tool.raw.push_str(fragment);
+            let text = tool.repair.push(fragment);
             match (tool.state, self.open) {
                 (ToolState::Open, Open::Tool(_, index)) if !text.is_empty() => {
                     let delta = BlockDelta::InputJsonDelta { partial_json: text };
@@ -256,19 +309,28 @@ impl StreamTranslator {
     }
 
     /// The call a delta belongs to: by `index`, else by `id`, else the last one (some providers
-    /// omit `index`).
-    fn slot(&mut self, call: &openai::ToolCallDelta) -> usize {
+    /// omit `index`). `None` for a further call when the client asked for one call only (a
+    /// text call counts): with `single_tool_call` only the first call of the answer is passed
+    /// on.
+    fn slot(&mut self, call: &openai::ToolCallDelta) -> Option<usize> {
         let found = match (call.index, call.id.as_deref().filter(|id| !id.is_empty())) {
             (Some(key), _) => self.tools.iter().position(|t| t.key == key),
             (None, Some(id)) => self.tools.iter().position(|t| t.id == id),
             (None, None) => self.tools.len().checked_sub(1),
         };
-        found.unwrap_or_else(|| {
+        if found.is_some() {
+            return found;
+        }
+        if self.context.single_tool_call && (self.text_calls > 0 || !self.tools.is_empty()) {
+            return None;
+        }
+        Some({
             self.tools.push(ToolCall {
                 key: call.index.unwrap_or(self.tools.len()),
                 id: String::new(),
                 name: String::new(),
                 repair: Repair::new(),
+                raw: String::new(),
                 state: ToolState::Waiting,
                 held: String::new(),
             });
@@ -364,6 +426,8 @@ impl StreamTranslator {
         if !self.started {
             self.start(None, &mut out);
         }
+        let pieces = self.scanner.finish();
+        self.pieces(pieces, &mut out)?;
         self.close(&mut out)?;
         for slot in 0..self.tools.len() {
             if self.tools[slot].state == ToolState::Waiting {
@@ -376,7 +440,7 @@ impl StreamTranslator {
         }
         let (mut stop_reason, stop_sequence) = stop_reason(
             self.finish_reason.as_deref(),
-            !self.tools.is_empty(),
+            !self.tools.is_empty() || self.text_calls > 0,
             self.matched_stop.as_ref(),
             &self.context,
         )?;
@@ -395,5 +459,7 @@ impl StreamTranslator {
     }
 }
 
+#[cfg(test)]
+mod quirk_tests;
 #[cfg(test)]
 mod tests;

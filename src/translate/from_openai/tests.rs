@@ -3,6 +3,7 @@
 use serde_json::{json, Value};
 
 use super::*;
+use crate::translate::text_calls::Formats;
 
 fn translate(completion: Value) -> Result<Value, TranslateError> {
     let context = Context {
@@ -227,4 +228,101 @@ fn no_choices_is_an_error() {
         translate(json!({"choices": []})),
         Err(TranslateError::NoChoices)
     );
+}
+
+fn offering_bash(formats: Formats) -> Context {
+    let tool = openai::Tool {
+        kind: "function",
+        function: openai::FunctionDef {
+            name: "Bash".into(),
+            description: None,
+            parameters: json!({"type": "object", "properties": {"command": {"type": "string"}}}),
+        },
+    };
+    Context {
+        text_calls: TextCalls::offered(formats, &[tool]),
+        model: "target".into(),
+        ..Context::default()
+    }
+}
+
+fn translate_with(context: &Context, message: Value) -> Value {
+    let completion: openai::ChatResponse =
+        serde_json::from_value(completion(message, "stop")).expect("valid completion");
+    serde_json::to_value(response(completion, context).expect("translates")).expect("serialises")
+}
+
+#[test]
+fn tool_calls_written_as_text_become_tool_use_blocks() {
+    let text = "<think>Need a listing.</think>\nListing.\n<tool_call>\n{\"name\": \"Bash\", \"arguments\": {\"command\": \"ls\"}}\n</tool_call>";
+    let out = translate_with(
+        &offering_bash(Formats::HERMES),
+        json!({"role": "assistant", "content": text}),
+    );
+    let content = out["content"].as_array().expect("content");
+    assert_eq!(
+        content[..2],
+        [
+            json!({"type": "thinking", "thinking": "Need a listing.", "signature": THINKING_SIGNATURE}),
+            json!({"type": "text", "text": "Listing.\n"}),
+        ]
+    );
+    assert_eq!(content[2]["type"], "tool_use");
+    assert_eq!(content[2]["name"], "Bash");
+    assert_eq!(content[2]["input"], json!({"command": "ls"}));
+    assert!(content[2]["id"]
+        .as_str()
+        .is_some_and(|id| id.starts_with("toolu_")));
+    assert_eq!(out["stop_reason"], "tool_use");
+}
+
+#[test]
+fn text_calls_need_offered_tools_and_stay_text_in_a_fence() {
+    let call = "<tool_call>{\"name\": \"Bash\", \"arguments\": {}}</tool_call>";
+    for (context, text) in [
+        (Context::default(), call.to_string()),
+        (offering_bash(Formats::HERMES), format!("```\n{call}\n```")),
+        (offering_bash(Formats::GLM), call.to_string()),
+    ] {
+        let out = translate_with(&context, json!({"content": text}));
+        assert_eq!(out["content"], json!([{"type": "text", "text": text}]));
+        assert_eq!(out["stop_reason"], "end_turn");
+    }
+}
+
+#[test]
+fn openrouter_reasoning_details_become_a_thinking_block() {
+    let out = translate_with(
+        &Context::default(),
+        json!({"content": "42", "reasoning_details": [
+            {"type": "reasoning.summary", "summary": "Added.", "index": 0},
+            {"type": "reasoning.encrypted", "data": "opaque", "index": 1}
+        ]}),
+    );
+    assert_eq!(out["content"][0]["thinking"], "Added.");
+    let both = translate_with(
+        &Context::default(),
+        json!({"content": "42", "reasoning": "Once.",
+               "reasoning_details": [{"type": "reasoning.text", "text": "Once."}]}),
+    );
+    assert_eq!(both["content"][0]["thinking"], "Once.");
+}
+
+#[test]
+fn only_the_first_call_passes_when_parallel_calls_were_disabled() {
+    let context = Context {
+        single_tool_call: true,
+        ..offering_bash(Formats::HERMES)
+    };
+    let out = translate_with(
+        &context,
+        json!({"content": null, "tool_calls": [
+            {"id": "a", "type": "function", "function": {"name": "Bash", "arguments": "{\"command\": \"ls\"}"}},
+            {"id": "b", "type": "function", "function": {"name": "Bash", "arguments": "{\"command\": \"rm\"}"}}
+        ]}),
+    );
+    let content = out["content"].as_array().expect("content");
+    assert_eq!(content.len(), 1);
+    assert_eq!(content[0]["id"], "a");
+    assert_eq!(out["stop_reason"], "tool_use");
 }

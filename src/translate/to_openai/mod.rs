@@ -12,6 +12,7 @@ use serde_json::json;
 use super::from_openai::Context;
 use super::names::{fnv1a, ToolNames};
 use super::quirks::{Effort, MaxTokensField, Quirks, Reasoning};
+use super::text_calls::{Formats, TextCalls};
 use super::TranslateError;
 use crate::wire::anthropic::{self, Thinking};
 use crate::wire::openai;
@@ -55,17 +56,25 @@ pub fn request(
         MaxTokensField::MaxTokens => body.max_tokens = max_tokens,
         MaxTokensField::MaxCompletionTokens => body.max_completion_tokens = max_tokens,
     }
+    let mut single_tool_call = false;
     if !tools.is_empty() {
         let (choice, parallel) = tools::tool_choice(request.tool_choice.as_ref());
+        single_tool_call = parallel == Some(false);
         body.tool_choice = choice;
         body.parallel_tool_calls = parallel.filter(|_| quirks.parallel_tool_calls);
         body.tools = tools;
     }
     reasoning(request, &quirks, &mut body);
+    let text_formats = match body.tool_choice {
+        Some(serde_json::Value::String(ref choice)) if choice == "none" => Formats::NONE,
+        _ => quirks.text_tool_calls,
+    };
     let context = Context {
         names,
         stop_sequences: request.stop_sequences.clone(),
         model: target.model.to_string(),
+        text_calls: TextCalls::offered(text_formats, &body.tools),
+        single_tool_call,
     };
     Ok((body, context))
 }
@@ -158,6 +167,13 @@ fn reasoning(
     body: &mut openai::ChatRequest,
 ) {
     let wanted = wanted(request);
+    if quirks.reasoning_format {
+        body.reasoning_format = Some(if wanted == Wanted::Off {
+            "hidden"
+        } else {
+            "parsed"
+        });
+    }
     match (quirks.reasoning, wanted) {
         (Reasoning::Unsupported, _) | (_, Wanted::Unspecified) => {}
         (Reasoning::Effort(ceiling), Wanted::On { effort, .. }) => {
@@ -186,5 +202,7 @@ fn reasoning(
     }
 }
 
+#[cfg(test)]
+mod quirk_tests;
 #[cfg(test)]
 mod tests;

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use super::*;
 
-fn parse(value: Value) -> anthropic::MessagesRequest {
+pub(super) fn parse(value: Value) -> anthropic::MessagesRequest {
     serde_json::from_value(value).expect("valid request")
 }
 
@@ -36,7 +36,7 @@ fn roles(body: &Value) -> Vec<&str> {
         .collect()
 }
 
-fn user(text: &str) -> Value {
+pub(super) fn user(text: &str) -> Value {
     json!({"role": "user", "content": text})
 }
 

@@ -1,6 +1,7 @@
 //! Test support: a scripted upstream that records what it receives, and the real proxy
 //! started in-process on `127.0.0.1:0`. No fixed ports, no global state.
 
+pub mod anthropic_sse;
 pub mod clients;
 pub mod config_file;
 pub mod prometheus;

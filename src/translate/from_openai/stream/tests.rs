@@ -14,12 +14,18 @@ fn context() -> Context {
         names,
         stop_sequences: vec!["END".into()],
         model: "target".into(),
+        ..Context::default()
     }
 }
 
 /// Runs `data` payloads (chunks as JSON values, or "[DONE]") and then EOF.
 fn run(payloads: &[Value]) -> Result<Vec<Value>, TranslateError> {
-    let mut translator = StreamTranslator::new(context());
+    run_with(context(), payloads)
+}
+
+/// [`run`] with a given context.
+pub(super) fn run_with(context: Context, payloads: &[Value]) -> Result<Vec<Value>, TranslateError> {
+    let mut translator = StreamTranslator::new(context);
     let mut events = Vec::new();
     for payload in payloads {
         let data = match payload {
@@ -120,11 +126,11 @@ fn check_grammar(events: &[Value]) {
     assert!(open.is_none(), "a block was left open");
 }
 
-fn content(text: &str) -> Value {
+pub(super) fn content(text: &str) -> Value {
     json!({"model": "served", "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": null}]})
 }
 
-fn finish(reason: &str) -> Value {
+pub(super) fn finish(reason: &str) -> Value {
     json!({"choices": [{"index": 0, "delta": {}, "finish_reason": reason}]})
 }
 
@@ -133,7 +139,7 @@ fn usage(prompt: u64, completion: u64) -> Value {
         "prompt_tokens_details": {"cached_tokens": 2}}})
 }
 
-fn tool(index: usize, id: Option<&str>, name: Option<&str>, args: &str) -> Value {
+pub(super) fn tool(index: usize, id: Option<&str>, name: Option<&str>, args: &str) -> Value {
     let mut function = json!({"arguments": args});
     if let Some(name) = name {
         function["name"] = json!(name);
@@ -146,12 +152,12 @@ fn tool(index: usize, id: Option<&str>, name: Option<&str>, args: &str) -> Value
     json!({"choices": [{"index": 0, "delta": {"tool_calls": [call]}, "finish_reason": null}]})
 }
 
-fn done() -> Value {
+pub(super) fn done() -> Value {
     json!("[DONE]")
 }
 
 /// The assembled blocks of a stream, as the SDK accumulators would build them.
-fn blocks(events: &[Value]) -> Vec<Value> {
+pub(super) fn blocks(events: &[Value]) -> Vec<Value> {
     let mut blocks: Vec<Value> = Vec::new();
     let mut json_text: Vec<String> = Vec::new();
     for event in events {
