@@ -109,6 +109,19 @@ pub enum ProxyError {
         phase: TimeoutPhase,
         after: Duration,
     },
+    /// The request's whole attempt chain (retries, key switches, fallbacks) ran out of its
+    /// budget, `retry.total_ms`, before any answer started.
+    #[error(
+        "no answer within the retry budget of {} (retry.total_ms); tried: {}",
+        show_duration(*budget),
+        show_tried(tried)
+    )]
+    RetryBudgetExhausted {
+        /// The provider of the last attempt.
+        provider: String,
+        budget: Duration,
+        tried: Vec<TriedAttempt>,
+    },
     #[error("Provider '{provider}' rejected the request: {message}")]
     ProviderRejected { provider: String, message: String },
     #[error("no provider named '{name}' is configured")]
@@ -180,6 +193,40 @@ impl UpstreamFailure {
             Self::Unreadable | Self::Incomplete => Recovery::Final,
         }
     }
+}
+
+/// One attempt of a request's chain, as the client is told about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TriedAttempt {
+    /// `provider,model`.
+    pub target: String,
+    /// The key it was sent with, masked (`gsk_…3f9a`); `None` for a provider without keys.
+    pub key: Option<String>,
+    /// What it answered: `502 upstream_error`, or that the budget cut it.
+    pub answer: String,
+}
+
+impl TriedAttempt {
+    pub(crate) fn to_json(&self) -> Value {
+        json!({"target": self.target, "key": self.key, "answer": self.answer})
+    }
+}
+
+impl std::fmt::Display for TriedAttempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.key {
+            Some(key) => write!(f, "{} with key {}: {}", self.target, key, self.answer),
+            None => write!(f, "{}: {}", self.target, self.answer),
+        }
+    }
+}
+
+fn show_tried(tried: &[TriedAttempt]) -> String {
+    if tried.is_empty() {
+        return "nothing".to_string();
+    }
+    let shown: Vec<String> = tried.iter().map(ToString::to_string).collect();
+    shown.join("; ")
 }
 
 /// Which wait ran out.

@@ -411,6 +411,8 @@ impl Reader<'_> {
             settings.retry.max_retry_wait = wait.unwrap_or(settings.retry.max_retry_wait);
             let base = self.millis("retry", retry, "base_delay_ms", 0);
             settings.retry.base_delay = base.unwrap_or(settings.retry.base_delay);
+            let total = self.millis("retry", retry, "total_ms", 1);
+            settings.retry.total = total.unwrap_or(settings.retry.total);
         }
         if let Some(timeouts) = self.section(top, "timeouts", TIMEOUT_KEYS) {
             let t = &mut settings.timeouts;
@@ -432,6 +434,12 @@ impl Reader<'_> {
                 threshold.map_or(b.failure_threshold, |n| n.min(u32::MAX.into()) as u32);
             let cooldown = self.millis("circuit_breaker", breaker, "cooldown_ms", 1);
             b.cooldown = cooldown.unwrap_or(b.cooldown);
+            let rate = self.fraction("circuit_breaker", breaker, "failure_rate");
+            b.failure_rate = rate.unwrap_or(b.failure_rate);
+            let min = self.integer("circuit_breaker", breaker, "min_requests", 1);
+            b.min_requests = min.map_or(b.min_requests, |n| n.min(u32::MAX.into()) as u32);
+            let window = self.millis("circuit_breaker", breaker, "window_ms", 1);
+            b.window = window.unwrap_or(b.window);
         }
         settings
     }
@@ -521,6 +529,17 @@ impl Reader<'_> {
             Some(n) if n >= min => Some(n),
             _ => {
                 self.problem(join(path, key), format!("expected a whole number ≥ {min}"));
+                None
+            }
+        }
+    }
+
+    /// A number from 0 to 1.
+    fn fraction(&mut self, path: &str, object: &Map<String, Value>, key: &str) -> Option<f64> {
+        match object.get(key)?.as_f64() {
+            Some(n) if (0.0..=1.0).contains(&n) => Some(n),
+            _ => {
+                self.problem(join(path, key), "expected a number from 0 to 1");
                 None
             }
         }

@@ -16,6 +16,10 @@ pub struct RetrySettings {
     pub max_retry_wait: Duration,
     /// The first backoff step; step n waits a random time up to `base_delay · 2ⁿ`.
     pub base_delay: Duration,
+    /// The budget of a request's whole attempt chain (retries, key switches, fallbacks),
+    /// counted until an answer starts: when it runs out, the attempt in flight is dropped
+    /// and the client is told what was tried. A stream that has started is not cut.
+    pub total: Duration,
 }
 
 impl Default for RetrySettings {
@@ -24,6 +28,7 @@ impl Default for RetrySettings {
             max_attempts: 3,
             max_retry_wait: Duration::from_secs(2),
             base_delay: Duration::from_millis(500),
+            total: Duration::from_secs(60),
         }
     }
 }
@@ -56,13 +61,19 @@ impl Default for Timeouts {
     }
 }
 
-/// The per-provider circuit breaker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The circuit breaker of each target (provider and model). It counts requests, not
+/// attempts: a request that succeeds after retries is one success.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BreakerSettings {
-    /// Consecutive failures that open the circuit.
+    /// Consecutive failed requests that open the circuit.
     pub failure_threshold: u32,
-    /// How long an open circuit skips the provider before one trial request.
+    /// How long an open circuit skips the target before one trial request.
     pub cooldown: Duration,
+    /// The share of failed requests within `window` that opens the circuit (0 turns this
+    /// trip off), once at least `min_requests` were seen there.
+    pub failure_rate: f64,
+    pub min_requests: u32,
+    pub window: Duration,
 }
 
 impl Default for BreakerSettings {
@@ -70,12 +81,15 @@ impl Default for BreakerSettings {
         Self {
             failure_threshold: 5,
             cooldown: Duration::from_secs(30),
+            failure_rate: 0.5,
+            min_requests: 10,
+            window: Duration::from_secs(30),
         }
     }
 }
 
 /// Everything above, as one part of [`super::Config`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Resilience {
     pub retry: RetrySettings,
     pub timeouts: Timeouts,
@@ -95,6 +109,7 @@ impl Resilience {
                     "max_attempts": retry.max_attempts,
                     "max_retry_wait_ms": ms(retry.max_retry_wait),
                     "base_delay_ms": ms(retry.base_delay),
+                    "total_ms": ms(retry.total),
                 }),
             ),
             (
@@ -111,6 +126,9 @@ impl Resilience {
                 json!({
                     "failure_threshold": breaker.failure_threshold,
                     "cooldown_ms": ms(breaker.cooldown),
+                    "failure_rate": breaker.failure_rate,
+                    "min_requests": breaker.min_requests,
+                    "window_ms": ms(breaker.window),
                 }),
             ),
         ]
@@ -118,10 +136,21 @@ impl Resilience {
 }
 
 /// The file keys of each section.
-pub(super) const RETRY_KEYS: &[&str] = &["max_attempts", "max_retry_wait_ms", "base_delay_ms"];
+pub(super) const RETRY_KEYS: &[&str] = &[
+    "max_attempts",
+    "max_retry_wait_ms",
+    "base_delay_ms",
+    "total_ms",
+];
 pub(super) const TIMEOUT_KEYS: &[&str] =
     &["connect_ms", "response_ms", "stream_idle_ms", "total_ms"];
-pub(super) const BREAKER_KEYS: &[&str] = &["failure_threshold", "cooldown_ms"];
+pub(super) const BREAKER_KEYS: &[&str] = &[
+    "failure_threshold",
+    "cooldown_ms",
+    "failure_rate",
+    "min_requests",
+    "window_ms",
+];
 
 /// The environment variable that overrides `timeouts.response_ms`.
 pub const RESPONSE_TIMEOUT_VAR: &str = "CCPROXY_UPSTREAM_TIMEOUT_MS";

@@ -309,9 +309,10 @@ fn resilience_settings_from_the_file_and_the_environment() {
     let config = load_file(
         r#"{
           "providers": [{"name": "groq"}],
-          "retry": {"max_attempts": 5, "max_retry_wait_ms": 0, "base_delay_ms": 10},
+          "retry": {"max_attempts": 5, "max_retry_wait_ms": 0, "base_delay_ms": 10, "total_ms": 900},
           "timeouts": {"connect_ms": 100, "response_ms": 200, "stream_idle_ms": 300},
-          "circuit_breaker": {"failure_threshold": 2, "cooldown_ms": 400}
+          "circuit_breaker": {"failure_threshold": 2, "cooldown_ms": 400, "failure_rate": 0.25,
+                              "min_requests": 4, "window_ms": 5000}
         }"#,
         &[],
     )
@@ -320,11 +321,15 @@ fn resilience_settings_from_the_file_and_the_environment() {
     assert_eq!(r.retry.max_attempts, 5);
     assert_eq!(r.retry.max_retry_wait, Duration::ZERO);
     assert_eq!(r.retry.base_delay, Duration::from_millis(10));
+    assert_eq!(r.retry.total, Duration::from_millis(900));
     assert_eq!(r.timeouts.connect, Duration::from_millis(100));
     assert_eq!(r.timeouts.response, Duration::from_millis(200));
     assert_eq!(r.timeouts.stream_idle, Duration::from_millis(300));
     assert_eq!(r.breaker.failure_threshold, 2);
     assert_eq!(r.breaker.cooldown, Duration::from_millis(400));
+    assert_eq!(r.breaker.failure_rate, 0.25);
+    assert_eq!(r.breaker.min_requests, 4);
+    assert_eq!(r.breaker.window, Duration::from_secs(5));
 
     let config = load_env(&[("CCPROXY_UPSTREAM_TIMEOUT_MS", "1500")]).expect("valid");
     assert_eq!(
@@ -338,9 +343,10 @@ fn bad_resilience_settings_are_listed_with_their_paths() {
     let error = load_file(
         r#"{
           "providers": [{"name": "groq"}],
-          "retry": {"max_attempts": 0, "max_wait_ms": 1},
+          "retry": {"max_attempts": 0, "max_wait_ms": 1, "total_ms": 0},
           "timeouts": {"connect_ms": "fast", "response_ms": 0},
-          "circuit_breaker": {"failure_threshold": 1.5, "cooldown_ms": -1}
+          "circuit_breaker": {"failure_threshold": 1.5, "cooldown_ms": -1, "failure_rate": 1.5,
+                              "min_requests": 0, "window_ms": "30s"}
         }"#,
         &[],
     )
@@ -350,10 +356,14 @@ fn bad_resilience_settings_are_listed_with_their_paths() {
         vec![
             "retry.max_wait_ms",
             "retry.max_attempts",
+            "retry.total_ms",
             "timeouts.connect_ms",
             "timeouts.response_ms",
             "circuit_breaker.failure_threshold",
             "circuit_breaker.cooldown_ms",
+            "circuit_breaker.failure_rate",
+            "circuit_breaker.min_requests",
+            "circuit_breaker.window_ms",
         ]
     );
     let text = error.to_string();
@@ -374,7 +384,8 @@ fn config_show_lists_the_resilience_sections_in_the_file_shape() {
     let shown = show::masked(&config);
     assert_eq!(
         shown["retry"],
-        serde_json::json!({"max_attempts": 3, "max_retry_wait_ms": 2000, "base_delay_ms": 500})
+        serde_json::json!({"max_attempts": 3, "max_retry_wait_ms": 2000, "base_delay_ms": 500,
+                           "total_ms": 60000})
     );
     assert_eq!(
         shown["timeouts"],
@@ -383,7 +394,8 @@ fn config_show_lists_the_resilience_sections_in_the_file_shape() {
     );
     assert_eq!(
         shown["circuit_breaker"],
-        serde_json::json!({"failure_threshold": 5, "cooldown_ms": 30000})
+        serde_json::json!({"failure_threshold": 5, "cooldown_ms": 30000, "failure_rate": 0.5,
+                           "min_requests": 10, "window_ms": 30000})
     );
 }
 

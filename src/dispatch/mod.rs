@@ -1,24 +1,29 @@
 //! Sending a request to its route: the targets in order (the first, then the fallbacks),
-//! retries of transient failures with exponential backoff and full jitter, the per-provider
-//! circuit breaker, and the enrichment of the final error (`available_models`). Built on the
-//! [`providers::send`] seam, so it serves streaming and non-streaming requests alike: it
-//! returns once a provider has answered 2xx, before anything is sent to the client.
+//! retries of transient failures with exponential backoff and full jitter, the circuit
+//! breaker of each target, the budget of the whole attempt chain (`retry.total_ms`), and the
+//! enrichment of the final error (`available_models`). Built on the [`providers::send`]
+//! seam, so it serves streaming and non-streaming requests alike: it returns once a
+//! provider has answered 2xx, before anything is sent to the client.
 //!
 //! Dropping the returned future (the client went away) drops the in-flight provider
 //! request, which closes its connection: nobody pays for tokens nobody reads.
 
 mod breaker;
+mod chain;
 mod policy;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
+use tokio::time::Instant;
 
 use crate::config::{Config, ProviderConfig, Target};
 use crate::error::ProxyError;
 use crate::providers::{self, HttpClient, Inbound, ModelCatalog, Upstream};
 
 pub use breaker::Breakers;
+use breaker::{Permit, Shut};
+use chain::{Chain, Outcome};
 use policy::{Next, Verdict};
 
 /// What one dispatch did, for the statistics and the request log.
@@ -51,15 +56,19 @@ impl Dispatcher {
         }
     }
 
-    /// The circuit breaker of `provider`, as `/status` shows it.
+    /// The circuit breakers of `provider`'s models, as `/status` shows them.
     pub fn breaker_status(&self, provider: &str) -> Value {
         self.breakers.status(provider)
     }
 
-    /// Sends `request` to the first target that answers 2xx. A target without its key or
-    /// with an open circuit is skipped; a transient failure is retried, then falls back to
-    /// the next target (at once for 429, 503 and connection failures); any other failure
-    /// is final. `tally` learns the attempts, fallbacks and target, whatever the outcome.
+    /// Sends `request` to the first target that answers 2xx. A target without its key is
+    /// skipped, and so is one whose circuit is open while another target remains; a
+    /// transient failure is retried, then falls back to the next target (at once for 429,
+    /// 503 and connection failures); any other failure is final. When nothing served and
+    /// targets were skipped as open, each gets its half-open trial at once (one request
+    /// at a time): a route is never shut out without trying. Everything stops when the
+    /// chain's budget (`retry.total_ms`) runs out. `tally` learns the attempts, fallbacks
+    /// and target, whatever the outcome.
     pub async fn send(
         &self,
         config: &Config,
@@ -67,108 +76,161 @@ impl Dispatcher {
         request: &Inbound,
         tally: &mut Tally,
     ) -> Result<Upstream, ProxyError> {
-        let mut outcome = Outcome::default();
-        // Targets an attempt was actually sent to: skipped ones are no fallbacks.
-        let mut tried: u32 = 0;
+        let mut run = Run {
+            config,
+            request,
+            chain: Chain::new(config.resilience.retry.total),
+            outcome: Outcome::default(),
+            tried_targets: 0,
+        };
+        let mut open = Vec::new();
         for (index, target) in targets.iter().enumerate() {
             let last = index + 1 == targets.len();
-            tally.target = Some(target.clone());
-            let Some(provider) = config.provider(&target.provider) else {
-                outcome.skipped(ProxyError::Misconfigured {
-                    setting: "routes".into(),
-                    problem: format!(
-                        "a route names provider '{}', which is not configured",
-                        target.provider
-                    ),
-                });
-                continue;
-            };
-            if provider.key_required && provider.key().is_none() {
-                outcome.skipped(ProxyError::MissingApiKey {
-                    provider: provider.name.clone(),
-                    env_var: provider.key_var.clone(),
-                    suggest_provider_choice: config.unconfigured,
-                });
-                continue;
-            }
-            let attempts_before = tally.attempts;
-            let result = self
-                .on_target(config, provider, &target.model, request, last, tally)
-                .await;
-            if tally.attempts > attempts_before {
-                tried += 1;
-                tally.fallbacks = tried - 1;
-            }
-            match result {
-                Ok(upstream) => return Ok(upstream),
-                Err(Tried::Final(error)) => return Err(self.enrich(config, error).await),
-                Err(Tried::CircuitOpen(error)) => outcome.open(error),
-                Err(Tried::Failed(error)) => {
-                    if !last {
-                        tracing::warn!(
-                            "falling back from {target} to the next target after: {error}"
-                        );
-                    }
-                    outcome.failed(error);
-                }
+            match self.try_target(&mut run, target, false, last, tally).await {
+                Step::Done(done) => return self.finish(config, *done).await,
+                Step::Open => open.push(target),
+                Step::Next => {}
             }
         }
-        Err(self.enrich(config, outcome.into_error()).await)
+        // Nothing served: the targets skipped as open are all that is left.
+        let count = open.len();
+        for (index, target) in open.into_iter().enumerate() {
+            let last = index + 1 == count;
+            if let Step::Done(done) = self.try_target(&mut run, target, true, last, tally).await {
+                return self.finish(config, *done).await;
+            }
+        }
+        self.finish(config, Err(run.outcome.into_error())).await
     }
 
-    /// The attempts on one target.
-    async fn on_target(
+    /// One target, if it can be sent to and its breaker admits the request (`only`: the
+    /// route has nothing else left, see [`Breakers::admit`]).
+    async fn try_target(
+        &self,
+        run: &mut Run<'_>,
+        target: &Target,
+        only: bool,
+        last: bool,
+        tally: &mut Tally,
+    ) -> Step {
+        let Some(provider) = run.sendable(target, tally) else {
+            return Step::Next;
+        };
+        match self.breakers.admit(&provider.name, &target.model, only) {
+            Ok(permit) => match self.visit(run, provider, target, permit, last, tally).await {
+                Some(done) => Step::Done(Box::new(done)),
+                None => Step::Next,
+            },
+            Err(shut) => {
+                run.outcome
+                    .open(circuit_open(provider, &target.model, shut));
+                Step::Open
+            }
+        }
+    }
+
+    async fn finish(
         &self,
         config: &Config,
+        done: Result<Upstream, ProxyError>,
+    ) -> Result<Upstream, ProxyError> {
+        match done {
+            Ok(upstream) => Ok(upstream),
+            Err(error) => Err(self.enrich(config, error).await),
+        }
+    }
+
+    /// One target's attempts under `permit`; `Some` when the request is done (served, or a
+    /// final error), `None` when the next target should be tried.
+    async fn visit(
+        &self,
+        run: &mut Run<'_>,
         provider: &ProviderConfig,
-        model: &str,
-        request: &Inbound,
+        target: &Target,
+        permit: Permit<'_>,
+        last: bool,
+        tally: &mut Tally,
+    ) -> Option<Result<Upstream, ProxyError>> {
+        tally.target = Some(target.clone());
+        let attempts_before = tally.attempts;
+        let result = self
+            .on_target(run, provider, target, permit, last, tally)
+            .await;
+        if tally.attempts > attempts_before {
+            run.tried_targets += 1;
+            tally.fallbacks = run.tried_targets - 1;
+        }
+        match result {
+            Ok(upstream) => Some(Ok(upstream)),
+            Err(Tried::Final(error)) => Some(Err(error)),
+            Err(Tried::Failed(error)) => {
+                if !last {
+                    tracing::warn!("falling back from {target} to the next target after: {error}");
+                }
+                run.outcome.failed(error);
+                None
+            }
+        }
+    }
+
+    /// The attempts on one target, all under one breaker permit: the request's outcome on
+    /// this target is reported once, however many attempts it took.
+    async fn on_target(
+        &self,
+        run: &mut Run<'_>,
+        provider: &ProviderConfig,
+        target: &Target,
+        permit: Permit<'_>,
         last: bool,
         tally: &mut Tally,
     ) -> Result<Upstream, Tried> {
-        let settings = config.resilience;
+        let settings = run.config.resilience;
+        let model = target.model.as_str();
         let mut attempt = 1;
-        let mut previous: Option<ProxyError> = None;
         loop {
-            let permit = match self.breakers.admit(&provider.name) {
-                Ok(permit) => permit,
-                Err(remaining) => {
-                    return Err(match previous {
-                        // Opened by this target's own failures: report what failed.
-                        Some(error) => Tried::Failed(error),
-                        None => Tried::CircuitOpen(circuit_open(provider, remaining)),
-                    });
-                }
-            };
+            if Instant::now() >= run.chain.deadline() {
+                return Err(run.exhausted());
+            }
             tally.attempts += 1;
             let sent = Instant::now();
-            let error = match providers::send(&self.http, provider, model, request).await {
-                Ok(upstream) => {
+            let sending = providers::send(&self.http, provider, model, run.request);
+            let error = match tokio::time::timeout_at(run.chain.deadline(), sending).await {
+                Ok(Ok(upstream)) => {
                     tally.upstream_latency = Some(sent.elapsed());
                     permit.succeeded();
                     return Ok(upstream);
                 }
-                Err(error) => error,
+                Ok(Err(error)) => error,
+                Err(_) => {
+                    // Cut by the budget: no verdict on the provider.
+                    let answer = "no answer yet when the budget ran out".to_string();
+                    run.chain.note(target, None, answer);
+                    return Err(run.exhausted());
+                }
             };
-            match policy::verdict(&error) {
-                Verdict::ProviderFailed => permit.failed(settings.breaker),
-                Verdict::ProviderAnswered => permit.succeeded(),
-                Verdict::NotAttempted => drop(permit),
-            }
-            match policy::next(&error, attempt, &settings.retry, last) {
+            run.chain.note_error(target, None, &error);
+            let next = match policy::next(&error, attempt, &settings.retry, last) {
+                Next::Retry(wait) if !run.chain.fits(wait) => return Err(run.exhausted()),
+                next => next,
+            };
+            match next {
                 Next::Retry(wait) => {
                     tracing::info!(
-                        "retrying provider '{}' (attempt {} of {}) in {wait:?} after: {error}",
-                        provider.name,
+                        "retrying {target} (attempt {} of {}) in {wait:?} after: {error}",
                         attempt + 1,
                         settings.retry.max_attempts
                     );
                     tokio::time::sleep(wait).await;
                     attempt += 1;
-                    previous = Some(error);
                 }
-                Next::FallBack => return Err(Tried::Failed(error)),
-                Next::Stop => return Err(Tried::Final(error)),
+                Next::FallBack => {
+                    judge(permit, &error, settings.breaker);
+                    return Err(Tried::Failed(error));
+                }
+                Next::Stop => {
+                    judge(permit, &error, settings.breaker);
+                    return Err(Tried::Final(error));
+                }
             }
         }
     }
@@ -196,64 +258,95 @@ impl Dispatcher {
     }
 }
 
+/// What trying one target came to.
+enum Step {
+    /// The request is done: served, or a final error.
+    Done(Box<Result<Upstream, ProxyError>>),
+    /// Its circuit is open: not tried.
+    Open,
+    /// Not sendable, or failed: the next target.
+    Next,
+}
+
 /// How a target ended without an answer.
 enum Tried {
-    /// Never sent: its circuit is open.
-    CircuitOpen(ProxyError),
     /// Failed transiently after its retries: the next target may do better.
     Failed(ProxyError),
-    /// Failed in a way another target would not fix (or should not hide): answer now.
+    /// Failed in a way another target would not fix (or should not hide), or the budget
+    /// ran out: answer now.
     Final(ProxyError),
 }
 
-/// The error to answer when no target served: the last failure of a target that was
-/// tried, else (nothing was sent) an open circuit, else the first skipped target's error.
-#[derive(Default)]
-struct Outcome {
-    failed: Option<ProxyError>,
-    open: Option<ProxyError>,
-    skipped: Option<ProxyError>,
+/// What one request's dispatch carries from target to target.
+struct Run<'a> {
+    config: &'a Config,
+    request: &'a Inbound,
+    chain: Chain,
+    outcome: Outcome,
+    /// Targets an attempt was actually sent to: skipped ones are no fallbacks.
+    tried_targets: u32,
 }
 
-impl Outcome {
-    fn failed(&mut self, error: ProxyError) {
-        self.failed = Some(error);
-    }
-
-    /// An open circuit: the one that closes soonest is the wait worth reporting.
-    fn open(&mut self, error: ProxyError) {
-        let sooner = match &self.open {
-            Some(open) => error.retry_wait() < open.retry_wait(),
-            None => true,
-        };
-        if sooner {
-            self.open = Some(error);
-        }
-    }
-
-    /// A target that could not be sent to (no key, unknown provider).
-    fn skipped(&mut self, error: ProxyError) {
-        if self.skipped.is_none() {
-            self.skipped = Some(error);
-        }
-    }
-
-    fn into_error(self) -> ProxyError {
-        self.failed
-            .or(self.open)
-            .or(self.skipped)
-            .unwrap_or_else(|| ProxyError::Misconfigured {
+impl<'a> Run<'a> {
+    /// `target`'s provider when a request can be sent to it; otherwise the reason is
+    /// noted and `None` returned.
+    fn sendable(&mut self, target: &Target, tally: &mut Tally) -> Option<&'a ProviderConfig> {
+        tally.target = Some(target.clone());
+        let Some(provider) = self.config.provider(&target.provider) else {
+            self.outcome.skipped(ProxyError::Misconfigured {
                 setting: "routes".into(),
-                problem: "the route has no target".into(),
-            })
+                problem: format!(
+                    "a route names provider '{}', which is not configured",
+                    target.provider
+                ),
+            });
+            return None;
+        };
+        if provider.key_required && provider.key().is_none() {
+            self.outcome.skipped(ProxyError::MissingApiKey {
+                provider: provider.name.clone(),
+                env_var: provider.key_var.clone(),
+                suggest_provider_choice: self.config.unconfigured,
+            });
+            return None;
+        }
+        Some(provider)
+    }
+
+    /// The budget ran out: the chain ends with what it tried.
+    fn exhausted(&mut self) -> Tried {
+        let chain = std::mem::replace(&mut self.chain, Chain::new(Duration::ZERO));
+        Tried::Final(chain.exhausted())
     }
 }
 
-fn circuit_open(provider: &ProviderConfig, remaining: Duration) -> ProxyError {
+/// Reports a request's failure on a target to its breaker, once.
+fn judge(permit: Permit<'_>, error: &ProxyError, settings: crate::config::BreakerSettings) {
+    match policy::verdict(error) {
+        Verdict::ProviderFailed => permit.failed(settings),
+        Verdict::ProviderAnswered => permit.succeeded(),
+        Verdict::NotAttempted => drop(permit),
+    }
+}
+
+/// The 503 of a target skipped because its circuit is open, saying when its next trial
+/// request may go.
+fn circuit_open(provider: &ProviderConfig, model: &str, shut: Shut) -> ProxyError {
+    let seconds = shut.next_trial.as_secs_f64().ceil();
+    let reason = if shut.trial_in_flight {
+        format!(
+            "model '{model}' failed repeatedly and a trial request is testing it now (circuit \
+             open); the next trial can go in about {seconds} s"
+        )
+    } else {
+        format!(
+            "model '{model}' failed repeatedly, so ccproxy skips it for a cool-down (circuit \
+             open); the next trial request goes in {seconds} s"
+        )
+    };
     ProxyError::ProviderUnavailable {
         provider: provider.name.clone(),
-        reason: "it failed repeatedly, so ccproxy skips it for a cool-down (circuit open)"
-            .to_string(),
-        retry_after: Some(remaining),
+        reason,
+        retry_after: Some(shut.next_trial),
     }
 }

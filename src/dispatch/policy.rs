@@ -85,6 +85,7 @@ mod tests {
         max_attempts: 3,
         max_retry_wait: Duration::from_secs(2),
         base_delay: Duration::from_millis(500),
+        total: Duration::from_secs(60),
     };
 
     fn rate_limited(wait: u64) -> ProxyError {

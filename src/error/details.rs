@@ -42,6 +42,10 @@ impl ProxyError {
             Self::Misconfigured { setting, .. } => {
                 details.insert("setting".into(), json!(setting));
             }
+            Self::RetryBudgetExhausted { tried, .. } => {
+                let tried: Vec<Value> = tried.iter().map(|t| t.to_json()).collect();
+                details.insert("tried".into(), json!(tried));
+            }
             _ => {}
         }
         (!details.is_empty()).then_some(Value::Object(details))
@@ -57,6 +61,7 @@ impl ProxyError {
             | Self::ProviderUnavailable { provider, .. }
             | Self::ProviderFailed { provider, .. }
             | Self::ProviderTimeout { provider, .. }
+            | Self::RetryBudgetExhausted { provider, .. }
             | Self::ProviderRejected { provider, .. }
             | Self::PromptTooLong { provider, .. }
             | Self::ProxyLoop { provider, .. } => Some(provider),
@@ -93,6 +98,9 @@ impl ProxyError {
             Self::ProviderTimeout { phase, .. } => {
                 format!("Raise {} if the provider is just slow", phase.setting())
             }
+            Self::RetryBudgetExhausted { .. } => "Raise retry.total_ms in the config file if \
+                 the providers are just slow, or add a fallback target to the route"
+                .to_string(),
             Self::PermissionDenied { .. } => {
                 "Check with the provider that the key may use this model".to_string()
             }

@@ -186,6 +186,13 @@ impl ProxyError {
             )
             .recover(phase.recovery())
             .failing(),
+            // Nothing is left to try within the budget: final, and no verdict on a provider.
+            Self::RetryBudgetExhausted { .. } => Meta::row(
+                S::GATEWAY_TIMEOUT,
+                PROVIDER_ERROR,
+                "provider_timeout",
+                Provider,
+            ),
             Self::ProviderRejected { .. } => Meta::row(
                 S::BAD_REQUEST,
                 INVALID_REQUEST,

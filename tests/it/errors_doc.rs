@@ -277,14 +277,33 @@ async fn example(code: &str) -> Example {
             provider_failure(&upstream, config).await
         }
         "provider_unavailable: circuit open" => {
+            // The first request opens the circuit; the second is its trial, held by the
+            // provider; the third comes while the trial is in flight.
             let upstream = MockUpstream::start().await;
-            upstream.push(Reply::status(500, json!({"error": {"message": "boom"}})));
+            upstream
+                .push(Reply::status(500, json!({"error": {"message": "boom"}})))
+                .push(Reply::completion("the trial").after(Duration::from_secs(2)));
             let mut config = groq(&upstream, true);
             config.resilience.breaker.failure_threshold = 1;
             let proxy = Proxy::start(config).await;
             let url = proxy.url("/v1/messages");
             send(client().post(&url).json(&hello())).await;
-            send(client().post(&url).json(&hello())).await
+            let trial = tokio::spawn(client().post(&url).json(&hello()).send());
+            upstream.received(2).await;
+            let example = send(client().post(&url).json(&hello())).await;
+            trial.abort();
+            example
+        }
+        "provider_timeout: retry budget" => {
+            let upstream = MockUpstream::start().await;
+            upstream
+                .push(Reply::status(500, json!({"error": {"message": "boom"}})))
+                .push(Reply::completion("late").after(Duration::from_secs(30)));
+            let mut config = groq(&upstream, true);
+            config.resilience.retry.max_attempts = 3;
+            config.resilience.retry.base_delay = Duration::from_millis(1);
+            config.resilience.retry.total = Duration::from_millis(1500);
+            provider_failure(&upstream, config).await
         }
         "provider_unavailable: connection refused" => {
             let upstream = MockUpstream::start().await;

@@ -20,6 +20,7 @@ mod cli_daemon;
 mod cli_first_run;
 mod docs_examples;
 mod errors_doc;
+mod failover;
 mod gemini;
 mod live_config;
 mod model_quirks;

@@ -12,7 +12,7 @@ use common::{client, env_config, hello, with_backup, MockUpstream, Proxy, Reply}
 use serde_json::{json, Value};
 
 /// The mock provider's config with tiny backoffs, so retries take no noticeable time.
-fn fast(mut config: Config) -> Config {
+pub(crate) fn fast(mut config: Config) -> Config {
     config.resilience.retry.base_delay = Duration::from_millis(1);
     config
 }
@@ -22,7 +22,7 @@ fn two_targets(first: &MockUpstream, second_url: &str) -> Config {
     with_backup(fast(env_config(first, &[])), second_url)
 }
 
-async fn post(proxy: &Proxy) -> (u16, reqwest::header::HeaderMap, Value) {
+pub(crate) async fn post(proxy: &Proxy) -> (u16, reqwest::header::HeaderMap, Value) {
     let response = client()
         .post(proxy.url("/v1/messages"))
         .json(&hello())
@@ -34,7 +34,7 @@ async fn post(proxy: &Proxy) -> (u16, reqwest::header::HeaderMap, Value) {
     (status, headers, response.json().await.expect("JSON body"))
 }
 
-fn error_body(status: u16) -> Value {
+pub(crate) fn error_body(status: u16) -> Value {
     json!({"error": {"message": format!("status {status}"), "type": "server_error"}})
 }
 
@@ -223,7 +223,7 @@ async fn failing_twice(cooldown: Duration) -> (MockUpstream, Proxy) {
     (upstream, proxy)
 }
 
-async fn circuit(proxy: &Proxy) -> Value {
+pub(crate) async fn circuit(proxy: &Proxy) -> Value {
     let status: Value = client()
         .get(proxy.url("/status"))
         .send()
@@ -235,19 +235,22 @@ async fn circuit(proxy: &Proxy) -> Value {
     status["providers"]["circuit_breakers"]["mock"].clone()
 }
 
+/// The mock target's circuit is closed and counts no failure.
+pub(crate) async fn assert_closed(proxy: &Proxy) {
+    let circuit = circuit(proxy).await;
+    assert_eq!(circuit["state"], "closed", "{circuit}");
+    assert_eq!(circuit["models"]["mock-model"]["consecutive_failures"], 0);
+}
+
 #[tokio::test]
-async fn the_breaker_opens_and_fails_fast() {
-    // A cool-down no test run outlasts, so the circuit is still open when checked.
+async fn the_only_target_of_an_open_circuit_gets_its_trial_at_once() {
+    // A cool-down no test run outlasts: the trial goes through without waiting for it.
     let (upstream, proxy) = failing_twice(Duration::from_secs(60)).await;
-    let (code, headers, body) = post(&proxy).await;
-    assert_eq!(code, 503, "{body}");
-    assert_eq!(body["error"]["code"], "provider_unavailable");
-    assert_eq!(body["error"]["details"]["retry_after"], 60);
-    assert_eq!(headers["retry-after"], "60");
-    assert_eq!(upstream.attempts(), 2, "an open circuit sends nothing");
-    let circuit = circuit(&proxy).await;
-    assert_eq!(circuit["state"], "open");
-    assert_eq!(circuit["consecutive_failures"], 2);
+    assert_eq!(circuit(&proxy).await["state"], "open");
+    let (code, _, body) = post(&proxy).await;
+    assert_eq!(code, 200, "the trial is sent, not refused blind: {body}");
+    assert_eq!(upstream.attempts(), 3);
+    assert_closed(&proxy).await;
 }
 
 #[tokio::test]
@@ -289,26 +292,21 @@ async fn an_open_first_target_sends_requests_to_the_fallback() {
 }
 
 #[tokio::test]
-async fn every_target_open_fails_fast_with_the_remaining_cooldown() {
+async fn every_target_open_gets_its_trial_instead_of_a_blind_503() {
     let (first, second) = (MockUpstream::start().await, MockUpstream::start().await);
-    first.push(Reply::status(500, error_body(500)));
+    first
+        .push(Reply::status(500, error_body(500)))
+        .push(Reply::completion("back"));
     second.push(Reply::status(500, error_body(500)));
     let mut config = two_targets(&first, &second.base_url());
     config.resilience.retry.max_attempts = 1;
     config.resilience.breaker.failure_threshold = 1;
     let proxy = Proxy::start(config).await;
     assert_eq!(post(&proxy).await.0, 502);
-    let (code, _, body) = post(&proxy).await;
-    assert_eq!(code, 503);
-    assert_eq!(body["error"]["code"], "provider_unavailable");
-    let wait = body["error"]["details"]["retry_after"]
-        .as_u64()
-        .expect("wait");
-    assert!(
-        (29..=30).contains(&wait),
-        "the default 30 s cool-down: {wait}"
-    );
-    assert_eq!((first.attempts(), second.attempts()), (1, 1));
+    let (code, headers, _) = post(&proxy).await;
+    assert_eq!(code, 200, "the first open target's trial");
+    assert_eq!(headers["x-ccproxy-provider"], "mock");
+    assert_eq!((first.attempts(), second.attempts()), (2, 1));
 }
 
 #[tokio::test]

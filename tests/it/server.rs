@@ -72,7 +72,7 @@ async fn status_describes_the_running_proxy_without_secrets() {
     assert_eq!(
         body["providers"],
         json!({"count": 1, "names": ["mock"], "circuit_breakers": {
-            "mock": {"state": "closed", "consecutive_failures": 0}
+            "mock": {"state": "closed", "models": {}}
         }})
     );
     assert_eq!(body["default_route"], "mock,mock-model");
