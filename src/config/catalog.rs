@@ -73,7 +73,14 @@ pub fn implicit_default(env: &Env) -> Option<String> {
     if env.get("PROVIDER").is_some() {
         return None;
     }
-    let keyed = keyed(env);
+    let mut keyed = keyed(env);
+    // Built-ins that share one key count once: that key alone chooses nothing.
+    let mut vars = Vec::new();
+    keyed.retain(|entry| {
+        let first = !vars.contains(&entry.key_var);
+        vars.push(entry.key_var);
+        first
+    });
     let [first, _, ..] = keyed.as_slice() else {
         return None;
     };

@@ -42,11 +42,13 @@ pub enum ProviderKind {
     Anthropic,
     /// Google Gemini `generateContent`.
     Gemini,
+    /// OpenAI Responses API (`POST {base_url}/responses`).
+    Responses,
 }
 
 impl ProviderKind {
     /// Every kind, in the order they are listed to users.
-    pub const ALL: [Self; 3] = [Self::OpenAi, Self::Anthropic, Self::Gemini];
+    pub const ALL: [Self; 4] = [Self::OpenAi, Self::Anthropic, Self::Gemini, Self::Responses];
 
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|kind| kind.as_str() == text)
@@ -63,6 +65,7 @@ impl ProviderKind {
             Self::OpenAi => "openai",
             Self::Anthropic => "anthropic",
             Self::Gemini => "gemini",
+            Self::Responses => "responses",
         }
     }
 }

@@ -415,3 +415,46 @@ fn anthropic_without_a_model_keeps_the_clients_model() {
         "anthropic,claude-haiku-5-5"
     );
 }
+
+#[test]
+fn openai_responses_shares_openais_key_and_moves_like_every_built_in() {
+    let config = load_env(&[
+        ("OPENAI_API_KEY", "sk-x"),
+        ("OPENAI_RESPONSES_BASE_URL", "http://127.0.0.1:9/v1"),
+    ])
+    .expect("valid");
+    assert_eq!(config.routes.default[0].provider, "openai");
+    assert_eq!(
+        catalog::implicit_default(&env(&[("OPENAI_API_KEY", "k")])),
+        None
+    );
+    let responses = config
+        .provider("openai-responses")
+        .expect("keyed by OPENAI_API_KEY");
+    assert_eq!(responses.kind, ProviderKind::Responses);
+    assert_eq!(responses.key_var, "OPENAI_API_KEY");
+    assert!(responses.api_key.is_some());
+    assert_eq!(responses.base_url, "http://127.0.0.1:9/v1");
+    assert_eq!(responses.default_model(), Some("gpt-5.3-codex"));
+}
+
+#[test]
+fn a_file_entry_can_be_of_type_responses() {
+    let config = load_file(
+        r#"{"providers": [
+             {"name": "lab", "type": "responses", "base_url": "http://127.0.0.1:9/v1",
+              "models": ["m1"]},
+             {"name": "openai-responses", "base_url": "http://127.0.0.1:8/v1"}],
+           "routes": {"default": "lab,m1"}}"#,
+        &[("OPENAI_API_KEY", "sk-x")],
+    )
+    .expect("valid");
+    assert_eq!(
+        config.provider("lab").expect("lab").kind,
+        ProviderKind::Responses
+    );
+    let builtin = config.provider("openai-responses").expect("built in");
+    assert_eq!(builtin.kind, ProviderKind::Responses);
+    assert_eq!(builtin.base_url, "http://127.0.0.1:8/v1");
+    assert_eq!(builtin.key_var, "OPENAI_API_KEY");
+}

@@ -23,7 +23,7 @@ use crate::router;
 use crate::translate::passthrough;
 
 use super::kind::{credentials, secret_value, Counter, Kind, Prepared, Reading};
-use super::{errors, HttpClient, Inbound};
+use super::{HttpClient, Inbound};
 
 /// The Anthropic Messages kind, passed through.
 pub struct Anthropic;
@@ -249,9 +249,7 @@ fn read_count(provider: &ProviderConfig, body: &[u8]) -> Result<u64, ProxyError>
     struct Count {
         input_tokens: u64,
     }
-    serde_json::from_slice::<Count>(body)
-        .map(|count| count.input_tokens)
-        .map_err(|e| errors::not_protocol(provider, body, &e.to_string()))
+    super::read_json::<Count>(provider, body).map(|count| count.input_tokens)
 }
 
 #[cfg(test)]

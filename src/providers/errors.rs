@@ -276,6 +276,7 @@ impl Found {
         let overflow = self.code == "context_length_exceeded"
             || lower.contains("maximum context length")
             || lower.contains("prompt is too long")
+            || lower.contains("exceeds the context window")
             || (lower.contains("input token count") && lower.contains("exceeds the maximum"));
         if !overflow {
             return None;

@@ -12,7 +12,7 @@ use crate::error::ProxyError;
 use crate::translate::{from_gemini, to_gemini};
 use crate::wire::{anthropic, gemini};
 
-use super::errors::{self, from_translate};
+use super::errors::from_translate;
 use super::kind::{credentials, secret_value, Counter, Kind, Prepared, Reading, Translation};
 use super::{BodyStream, EventStream, HttpClient, Inbound};
 
@@ -130,8 +130,7 @@ impl Translation for Answer {
         provider: &ProviderConfig,
         bytes: &[u8],
     ) -> Result<anthropic::MessageResponse, ProxyError> {
-        let response: gemini::Response = serde_json::from_slice(bytes)
-            .map_err(|e| errors::not_protocol(provider, bytes, &e.to_string()))?;
+        let response: gemini::Response = super::read_json(provider, bytes)?;
         from_gemini::response(response, &self.0).map_err(|e| from_translate(provider, &self.0, e))
     }
 
@@ -143,7 +142,5 @@ impl Translation for Answer {
 
 /// Reads `{"totalTokens": N}`.
 fn read_count(provider: &ProviderConfig, bytes: &[u8]) -> Result<u64, ProxyError> {
-    serde_json::from_slice::<gemini::CountTokensResponse>(bytes)
-        .map(|count| count.total_tokens)
-        .map_err(|e| errors::not_protocol(provider, bytes, &e.to_string()))
+    super::read_json::<gemini::CountTokensResponse>(provider, bytes).map(|count| count.total_tokens)
 }

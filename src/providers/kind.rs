@@ -27,7 +27,7 @@ use crate::config::{ProviderConfig, ProviderKind};
 use crate::error::ProxyError;
 use crate::wire::anthropic::MessageResponse;
 
-use super::{anthropic, gemini, openai, BodyStream, EventStream, HttpClient, Inbound};
+use super::{anthropic, gemini, openai, responses, BodyStream, EventStream, HttpClient, Inbound};
 
 /// What a provider kind knows about its wire protocol (see the module doc).
 pub trait Kind: Sync {
@@ -68,6 +68,7 @@ pub fn of(kind: ProviderKind) -> &'static dyn Kind {
         ProviderKind::OpenAi => &openai::OpenAi,
         ProviderKind::Anthropic => &anthropic::Anthropic,
         ProviderKind::Gemini => &gemini::Gemini,
+        ProviderKind::Responses => &responses::Responses,
     }
 }
 

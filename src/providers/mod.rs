@@ -17,6 +17,7 @@ mod models;
 mod openai;
 mod ratelimit;
 mod reader;
+mod responses;
 mod upstream;
 
 pub use models::ModelCatalog;
@@ -204,6 +205,14 @@ fn too_large(provider: &ProviderConfig, limit: usize) -> ProxyError {
         provider,
         &format!("the body is larger than the {} MiB limit", limit >> 20),
     )
+}
+
+/// A 2xx body read as `T`; a body that is not is an `invalid_upstream_response`.
+fn read_json<T: serde::de::DeserializeOwned>(
+    provider: &ProviderConfig,
+    bytes: &[u8],
+) -> Result<T, ProxyError> {
+    serde_json::from_slice(bytes).map_err(|e| errors::not_protocol(provider, bytes, &e.to_string()))
 }
 
 /// The first `limit` bytes of `response`'s body, and whether that was all of it.

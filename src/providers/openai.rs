@@ -1,5 +1,7 @@
 //! OpenAI-compatible providers: `POST {base_url}/chat/completions` with the key as
 //! `Authorization: Bearer`, `GET {base_url}/models` for the model list; no token counter.
+//! On the built-in `openai` provider, the models OpenAI serves only on its Responses API go
+//! to the `responses` kind.
 //! Translation is `translate`'s; this module picks the target's quirks, moves bytes, and
 //! turns translation failures into [`ProxyError`]s.
 
@@ -12,8 +14,9 @@ use crate::translate::from_openai::{self, Context, StreamTranslator};
 use crate::translate::to_openai;
 use crate::wire::{anthropic, openai};
 
-use super::errors::{self, from_translate as translate_error};
+use super::errors::from_translate as translate_error;
 use super::kind::{credentials, secret_value, Kind, Prepared, Reading, Translation};
+use super::responses::{responses_only, Responses};
 use super::{BodyStream, EventStream, HttpClient, Inbound};
 
 /// The OpenAI Chat Completions kind.
@@ -35,6 +38,11 @@ impl Kind for OpenAi {
         model: &str,
         inbound: &Inbound,
     ) -> Result<Prepared, ProxyError> {
+        // The built-in `openai` provider serves the Responses-only models (the Codex family)
+        // on /responses, so that any OpenAI model works there.
+        if provider.name == "openai" && responses_only(model) {
+            return Responses.prepare(http, provider, model, inbound);
+        }
         let target = to_openai::Target {
             model,
             quirks: catalog::quirks(&provider.name).for_model(&provider.name, model),
@@ -83,8 +91,7 @@ impl Translation for Answer {
         provider: &ProviderConfig,
         bytes: &[u8],
     ) -> Result<anthropic::MessageResponse, ProxyError> {
-        let completion: openai::ChatResponse = serde_json::from_slice(bytes)
-            .map_err(|e| errors::not_protocol(provider, bytes, &e.to_string()))?;
+        let completion: openai::ChatResponse = super::read_json(provider, bytes)?;
         from_openai::response(completion, &self.0)
             .map_err(|e| translate_error(provider, &self.0.model, e))
     }

@@ -9,7 +9,7 @@ use futures_util::stream::{self, StreamExt};
 use crate::config::ProviderConfig;
 use crate::error::ProxyError;
 use crate::sse;
-use crate::translate::{from_gemini, from_openai, TranslateError};
+use crate::translate::{from_gemini, from_openai, from_responses, TranslateError};
 use crate::wire::anthropic::StreamEvent;
 
 use super::errors::{from_translate, unreadable};
@@ -31,6 +31,15 @@ impl Translator for from_openai::StreamTranslator {
 }
 
 impl Translator for from_gemini::StreamTranslator {
+    fn on_data(&mut self, data: &str) -> Result<Vec<StreamEvent>, TranslateError> {
+        Self::on_data(self, data)
+    }
+    fn on_eof(&mut self) -> Result<Vec<StreamEvent>, TranslateError> {
+        Self::on_eof(self)
+    }
+}
+
+impl Translator for from_responses::StreamTranslator {
     fn on_data(&mut self, data: &str) -> Result<Vec<StreamEvent>, TranslateError> {
         Self::on_data(self, data)
     }

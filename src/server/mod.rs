@@ -15,6 +15,8 @@ mod relay;
 mod reload;
 mod routing;
 mod sessions;
+
+pub(crate) use sessions::SESSION_HEADER;
 mod ui;
 
 use std::future::Future;

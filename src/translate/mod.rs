@@ -8,16 +8,21 @@ pub mod arguments;
 pub mod compat;
 pub mod from_gemini;
 pub mod from_openai;
+pub mod from_responses;
 pub mod gemini_schema;
+#[cfg(test)]
+pub mod grammar;
 pub mod names;
 pub mod passthrough;
 pub mod quirks;
 pub mod text_calls;
 pub mod to_gemini;
 pub mod to_openai;
+pub mod to_responses;
 
 use crate::wire::anthropic::{
-    ContentBlock, Role, StreamEvent, StreamMessage, ToolResultContent, Usage,
+    BlockDelta, ContentBlock, ResponseBlock, Role, StreamEvent, StreamMessage, ToolResultContent,
+    Usage,
 };
 
 /// The signature of thinking blocks synthesized from another provider's reasoning. Not an
@@ -72,6 +77,45 @@ pub fn message_start(id: String, model: String, usage: Usage) -> StreamEvent {
     }
 }
 
+/// Starts `block` at the next block index of a translated stream; returns its index.
+pub fn start_block(
+    next_index: &mut usize,
+    block: ResponseBlock,
+    out: &mut Vec<StreamEvent>,
+) -> usize {
+    let index = *next_index;
+    *next_index += 1;
+    out.push(StreamEvent::ContentBlockStart {
+        index,
+        content_block: block,
+    });
+    index
+}
+
+/// An empty thinking block (its signature comes in a `signature_delta` before it closes) or
+/// an empty text block, as a stream opens them.
+pub fn empty_block(thinking: bool) -> ResponseBlock {
+    if thinking {
+        ResponseBlock::Thinking {
+            thinking: String::new(),
+            signature: String::new(),
+        }
+    } else {
+        ResponseBlock::Text {
+            text: String::new(),
+        }
+    }
+}
+
+/// A thinking or text delta.
+pub fn text_delta(thinking: bool, text: String) -> BlockDelta {
+    if thinking {
+        BlockDelta::ThinkingDelta { thinking: text }
+    } else {
+        BlockDelta::TextDelta { text }
+    }
+}
+
 /// A tool result's text: its string, or its text blocks and tool references, one per line
 /// (empty texts skipped). Each other block goes to `other`, which may add lines (a
 /// placeholder) and keeps what it takes elsewhere (images the target carries separately).
@@ -97,6 +141,17 @@ pub fn tool_result_text(
         }
     }
     Ok(texts.join("\n"))
+}
+
+/// `metadata.user_id` as OpenAI's end-user identifier (`user`, `safety_identifier`), which
+/// takes at most 64 characters: a longer id (Claude Code's is a JSON string) is replaced by
+/// `user_` and a stable 64-bit hash of it. `None` for an empty id.
+pub fn end_user_id(id: &str) -> Option<String> {
+    match id.len() {
+        0 => None,
+        1..=64 => Some(id.to_string()),
+        _ => Some(format!("user_{:016x}", names::fnv1a(id.as_bytes()))),
+    }
 }
 
 /// A fresh Anthropic-style message id (`msg_` + 24 base62 characters).

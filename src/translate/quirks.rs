@@ -168,7 +168,7 @@ fn text_tool_calls(model: &str) -> Formats {
 }
 
 /// `o1`, `o3-mini`, `o4-mini`, `gpt-5.6-terra`, `gpt-6-sol`, ...
-fn openai_reasoning_model(model: &str) -> bool {
+pub fn openai_reasoning_model(model: &str) -> bool {
     let mut chars = model.chars();
     let o_series = chars.next() == Some('o') && chars.next().is_some_and(|c| c.is_ascii_digit());
     let gpt_major = model

@@ -5,3 +5,4 @@
 pub mod anthropic;
 pub(crate) mod gemini;
 pub(crate) mod openai;
+pub(crate) mod responses;

@@ -76,6 +76,25 @@ pub const CATALOG: &[CatalogEntry] = &[
         },
         ..BASE
     },
+    // OpenAI's Responses API (platform.openai.com/docs/api-reference/responses), with
+    // OpenAI's key. gpt-5.3-codex: the newest Codex model, served on /v1/responses only
+    // (OpenAI's answer to a Codex model on /chat/completions: "This model is only supported
+    // in v1/responses"; openai-cookbook examples/gpt-5-codex_prompting_guide.ipynb: "only
+    // supported with the Responses API"); 400K context, 128K output.
+    CatalogEntry {
+        name: "openai-responses",
+        kind: ProviderKind::Responses,
+        base_url: "https://api.openai.com/v1",
+        key_var: "OPENAI_API_KEY",
+        default_model: "gpt-5.3-codex",
+        max_output: &[
+            ("gpt-5.3-codex", 128_000),
+            ("gpt-5.2-codex", 128_000),
+            ("gpt-5.1-codex-max", 128_000),
+            ("gpt-5-codex", 128_000),
+        ],
+        ..BASE
+    },
     // openrouter.ai/docs (API reference, models): OpenAI-compatible under /api/v1.
     // Quirks: openrouter.ai/docs/use-cases/usage-accounting: usage is always in the last
     // chunk (include_usage is a no-op); reasoning-tokens doc: `reasoning: {effort |

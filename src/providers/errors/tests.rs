@@ -205,6 +205,15 @@ fn context_overflow_uses_anthropic_wording() {
         openai_error("context too long", "context_length_exceeded"),
     );
     assert_eq!(error.to_string(), "prompt is too long: context too long");
+    // The Responses API's wording, also in a failed stream (which carries no code here).
+    let error = map(
+        400,
+        json!({"error": {"message": "Your input exceeds the context window of this model."}}),
+    );
+    assert_eq!(
+        error.to_string(),
+        "prompt is too long: Your input exceeds the context window of this model."
+    );
 }
 
 #[test]

@@ -165,21 +165,12 @@ impl StreamTranslator {
             _ if text.is_empty() => return,
             (_, thought) => {
                 self.close(out);
-                let (block, open): (_, fn(usize, Option<String>) -> Open) = if thought {
-                    let block = ResponseBlock::Thinking {
-                        thinking: String::new(),
-                        signature: String::new(),
-                    };
-                    (block, Open::Thinking)
+                let open: fn(usize, Option<String>) -> Open = if thought {
+                    Open::Thinking
                 } else {
-                    (
-                        ResponseBlock::Text {
-                            text: String::new(),
-                        },
-                        |i, _| Open::Text(i),
-                    )
+                    |i, _| Open::Text(i)
                 };
-                let index = self.begin(block, out);
+                let index = self.begin(crate::translate::empty_block(thought), out);
                 self.open = open(index, part.thought_signature);
                 index
             }
@@ -187,22 +178,12 @@ impl StreamTranslator {
         if text.is_empty() {
             return;
         }
-        let delta = if part.thought {
-            BlockDelta::ThinkingDelta { thinking: text }
-        } else {
-            BlockDelta::TextDelta { text }
-        };
+        let delta = crate::translate::text_delta(part.thought, text);
         out.push(StreamEvent::ContentBlockDelta { index, delta });
     }
 
     fn begin(&mut self, block: ResponseBlock, out: &mut Vec<StreamEvent>) -> usize {
-        let index = self.next_index;
-        self.next_index += 1;
-        out.push(StreamEvent::ContentBlockStart {
-            index,
-            content_block: block,
-        });
-        index
+        crate::translate::start_block(&mut self.next_index, block, out)
     }
 
     /// Closes the open block; a thinking block gets its signature first.

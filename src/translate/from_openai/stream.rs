@@ -213,13 +213,7 @@ impl StreamTranslator {
     }
 
     fn begin(&mut self, block: ResponseBlock, out: &mut Vec<StreamEvent>) -> usize {
-        let index = self.next_index;
-        self.next_index += 1;
-        out.push(StreamEvent::ContentBlockStart {
-            index,
-            content_block: block,
-        });
-        index
+        crate::translate::start_block(&mut self.next_index, block, out)
     }
 
     fn thinking(&mut self, text: &str, out: &mut Vec<StreamEvent>) -> Result<(), TranslateError> {
@@ -247,27 +241,12 @@ impl StreamTranslator {
             Open::Text(index) if !thinking => index,
             _ => {
                 self.close(out)?;
-                let block = if thinking {
-                    ResponseBlock::Thinking {
-                        thinking: String::new(),
-                        signature: String::new(),
-                    }
-                } else {
-                    ResponseBlock::Text {
-                        text: String::new(),
-                    }
-                };
-                let index = self.begin(block, out);
+                let index = self.begin(crate::translate::empty_block(thinking), out);
                 self.open = kind(index);
                 index
             }
         };
-        let text = text.to_string();
-        let delta = if thinking {
-            BlockDelta::ThinkingDelta { thinking: text }
-        } else {
-            BlockDelta::TextDelta { text }
-        };
+        let delta = crate::translate::text_delta(thinking, text.to_string());
         out.push(StreamEvent::ContentBlockDelta { index, delta });
         Ok(())
     }

@@ -65,7 +65,7 @@ fn call_id(id: &str, quirks: &Quirks) -> String {
 
 /// `system` as one string: blocks joined by a blank line, since several compatible servers
 /// reject array content in system messages.
-fn system_text(system: &SystemPrompt) -> String {
+pub(crate) fn system_text(system: &SystemPrompt) -> String {
     match system {
         SystemPrompt::Text(text) => text.clone(),
         SystemPrompt::Blocks(blocks) => blocks
@@ -77,7 +77,7 @@ fn system_text(system: &SystemPrompt) -> String {
     }
 }
 
-fn joined_text(blocks: &[ContentBlock]) -> String {
+pub(crate) fn joined_text(blocks: &[ContentBlock]) -> String {
     blocks
         .iter()
         .filter_map(|b| match b {
@@ -158,11 +158,7 @@ fn assistant(out: &mut Vec<ChatMessage>, blocks: &[ContentBlock], quirks: &Quirk
                 kind: "function".to_string(),
                 function: openai::FunctionCall {
                     name: upstream_name(name),
-                    arguments: if input.is_null() {
-                        "{}".to_string()
-                    } else {
-                        input.to_string()
-                    },
+                    arguments: arguments_text(input),
                 },
             }),
             // Redacted thinking, server tool history, unknown blocks: nothing the upstream
@@ -187,6 +183,15 @@ fn assistant(out: &mut Vec<ChatMessage>, blocks: &[ContentBlock], quirks: &Quirk
             reasoning_content,
         },
     );
+}
+
+/// A `tool_use` input as the arguments string of a call (`{}` for a missing input).
+pub(crate) fn arguments_text(input: &serde_json::Value) -> String {
+    if input.is_null() {
+        "{}".to_string()
+    } else {
+        input.to_string()
+    }
 }
 
 fn user(
@@ -260,7 +265,7 @@ fn tool_result_text(
 }
 
 /// A user content block as OpenAI parts (none for blocks with nothing to send).
-fn user_parts(
+pub(crate) fn user_parts(
     block: &ContentBlock,
     quirks: &Quirks,
     field: &dyn Fn() -> String,

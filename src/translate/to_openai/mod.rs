@@ -4,13 +4,13 @@
 //! `output_config`, `service_tier`, betas) can leak through; the target's [`Quirks`] decide
 //! the provider-specific spelling. Messages and blocks are in [`messages`].
 
-mod messages;
-mod tools;
+pub(crate) mod messages;
+pub(crate) mod tools;
 
 use serde_json::json;
 
 use super::from_openai::Context;
-use super::names::{fnv1a, ToolNames};
+use super::names::ToolNames;
 use super::quirks::{Effort, MaxTokensField, Quirks, Reasoning};
 use super::text_calls::{Formats, TextCalls};
 use super::TranslateError;
@@ -58,7 +58,10 @@ pub fn request(
     }
     let mut single_tool_call = false;
     if !tools.is_empty() {
-        let (choice, parallel) = tools::tool_choice(request.tool_choice.as_ref());
+        let (choice, parallel) = tools::tool_choice(
+            request.tool_choice.as_ref(),
+            |name| json!({"type": "function", "function": {"name": name}}),
+        );
         single_tool_call = parallel == Some(false);
         body.tool_choice = choice;
         body.parallel_tool_calls = parallel.filter(|_| quirks.parallel_tool_calls);
@@ -92,14 +95,10 @@ fn stop_sequences(stop: &[String], quirks: &Quirks) -> Vec<String> {
 /// OpenAI's 64-character limit: a longer id is replaced by a stable hash.
 fn user(request: &anthropic::MessagesRequest, quirks: &Quirks) -> Option<String> {
     let id = request.metadata.as_ref()?.user_id.as_deref()?;
-    if !quirks.user || id.is_empty() {
+    if !quirks.user {
         return None;
     }
-    Some(if id.len() <= 64 {
-        id.to_string()
-    } else {
-        format!("user_{:016x}", fnv1a(id.as_bytes()))
-    })
+    super::end_user_id(id)
 }
 
 /// `output_config.format` (`json_schema`) → `response_format` (README, "The title side task"): Claude Code asks for
@@ -116,7 +115,7 @@ fn response_format(request: &anthropic::MessagesRequest) -> Option<serde_json::V
 /// What the client asked for: no thinking, thinking (with an effort or a budget), or
 /// nothing in particular.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Wanted {
+pub(crate) enum Wanted {
     Unspecified,
     Off,
     On {
@@ -125,7 +124,7 @@ enum Wanted {
     },
 }
 
-fn wanted(request: &anthropic::MessagesRequest) -> Wanted {
+pub(crate) fn wanted(request: &anthropic::MessagesRequest) -> Wanted {
     let effort = request
         .output_config
         .as_ref()

@@ -19,7 +19,7 @@ use crate::translate::names::{upstream_name, ToolNames};
 use crate::wire::anthropic::{self, ContentBlock, MessageContent, ToolChoice, ToolResultContent};
 use crate::wire::openai;
 
-pub(super) fn tools(
+pub(crate) fn tools(
     request: &anthropic::MessagesRequest,
     names: &mut ToolNames,
 ) -> Vec<openai::Tool> {
@@ -103,7 +103,12 @@ fn referenced_tools(request: &anthropic::MessagesRequest) -> HashSet<&str> {
 }
 
 /// `tool_choice` → (`tool_choice`, `parallel_tool_calls`). Only called with tools.
-pub(super) fn tool_choice(choice: Option<&ToolChoice>) -> (Option<Value>, Option<bool>) {
+/// `named` writes the choice of one tool from its upstream name (Chat Completions and the
+/// Responses API spell it differently).
+pub(crate) fn tool_choice(
+    choice: Option<&ToolChoice>,
+    named: impl Fn(String) -> Value,
+) -> (Option<Value>, Option<bool>) {
     let Some(choice) = choice else {
         return (None, None);
     };
@@ -117,10 +122,7 @@ pub(super) fn tool_choice(choice: Option<&ToolChoice>) -> (Option<Value>, Option
         ToolChoice::Tool {
             name,
             disable_parallel_tool_use,
-        } => (
-            json!({"type": "function", "function": {"name": upstream_name(name)}}),
-            *disable_parallel_tool_use,
-        ),
+        } => (named(upstream_name(name)), *disable_parallel_tool_use),
         ToolChoice::None => (json!("none"), false),
     };
     (Some(value), disable_parallel.then_some(false))
