@@ -10,26 +10,36 @@ const NOT_KEYS: &[&str] = &["ANTHROPIC_AUTH_TOKEN"];
 
 /// One line per misspelt key variable: what is set, and the name ccproxy reads.
 pub fn misspelt_keys(config: &Config, env: &Env) -> Vec<String> {
-    let mut providers: Vec<&str> = catalog::names();
-    for provider in &config.providers {
-        if !providers.contains(&provider.name.as_str()) {
-            providers.push(&provider.name);
+    // Each key variable once, with the (first) provider that reads it.
+    let mut readers: Vec<(&str, &str)> = Vec::new();
+    let known = catalog::CATALOG
+        .iter()
+        .map(|entry| (entry.key_var, entry.name));
+    let configured = config
+        .providers
+        .iter()
+        .map(|provider| (provider.key_var.as_str(), provider.name.as_str()));
+    for (key_var, name) in known.chain(configured) {
+        if !readers.iter().any(|(var, _)| *var == key_var) {
+            readers.push((key_var, name));
         }
     }
     let mut hints = Vec::new();
-    for name in providers {
-        let key_var = catalog::key_var(name);
-        if env.get(&key_var).is_some() {
+    for (key_var, name) in &readers {
+        let Some(prefix) = key_var.strip_suffix("API_KEY") else {
+            continue;
+        };
+        if env.get(key_var).is_some() {
             continue;
         }
-        let prefix = format!("{}_", catalog::env_prefix(name));
         let mut found: Vec<&str> = env
             .names()
             .filter(|set| {
                 let upper = set.to_ascii_uppercase();
-                upper != key_var
+                // Another provider's own key variable is no near miss.
+                !readers.iter().any(|(var, _)| *var == upper)
                     && !NOT_KEYS.contains(&upper.as_str())
-                    && upper.starts_with(&prefix)
+                    && upper.starts_with(prefix)
                     && (upper.contains("KEY") || upper.contains("TOKEN"))
             })
             .collect();
@@ -57,11 +67,13 @@ mod tests {
             ("MISTRAL_TOKEN", "m"),
             ("GROQ_MODEL", "x"),
             ("ANTHROPIC_AUTH_TOKEN", "ccproxy"),
+            ("OPENAI_RESPONSES_API_KEY", "sk-x"),
         ]);
         let config =
             crate::config::load(&crate::config::Overrides::default(), &env).expect("valid");
         let hints = misspelt_keys(&config, &env);
-        assert_eq!(hints.len(), 2, "{hints:?}");
+        // OPENAI_RESPONSES_API_KEY is one too: openai-responses shares OPENAI_API_KEY.
+        assert_eq!(hints.len(), 3, "{hints:?}");
         assert!(hints[0].starts_with("GROQ_KEY is set"), "{hints:?}");
         assert!(
             hints[0].ends_with("did you mean GROQ_API_KEY?"),

@@ -27,6 +27,7 @@ mod model_quirks;
 mod observability;
 mod real_clients;
 mod resilience;
+mod responses;
 mod routing;
 mod security_deadlines;
 mod security_keys;

@@ -31,7 +31,7 @@ async fn installed(relative: &str, name: &str, check: &[&str]) -> Option<PathBuf
 }
 
 /// The venv's Python, when the `anthropic` SDK imports in it.
-async fn python_sdk() -> Option<PathBuf> {
+pub(crate) async fn python_sdk() -> Option<PathBuf> {
     installed(
         "venv/bin/python",
         "the anthropic Python SDK",
@@ -61,7 +61,7 @@ fn usage(prompt: u64, completion: u64) -> Value {
 }
 
 /// Runs a client process with a bounded time; returns (status ok, stdout, stderr).
-async fn run(mut command: tokio::process::Command) -> (bool, String, String) {
+pub(crate) async fn run(mut command: tokio::process::Command) -> (bool, String, String) {
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -140,7 +140,14 @@ async fn python_sdk_create_and_stream_through_the_proxy() {
 
 /// Runs tests/clients/sdk_roundtrip.py against `proxy`; it must print `sdk ok`.
 async fn run_sdk_script(python: PathBuf, proxy: &Proxy) {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients/sdk_roundtrip.py");
+    run_python_script(python, proxy, "sdk_roundtrip.py").await;
+}
+
+/// Runs tests/clients/`name` against `proxy`; it must print `sdk ok`.
+pub(crate) async fn run_python_script(python: PathBuf, proxy: &Proxy, name: &str) {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/clients")
+        .join(name);
     let mut command = tokio::process::Command::new(python);
     command.arg(script).env("CCPROXY_URL", proxy.url(""));
     let (ok, stdout, stderr) = run(command).await;
@@ -366,7 +373,7 @@ async fn python_sdk_through_gemini() {
 }
 
 /// The Claude Code CLI, when it is installed and answers `--version`.
-async fn claude_code() -> Option<PathBuf> {
+pub(crate) async fn claude_code() -> Option<PathBuf> {
     installed(
         "node/node_modules/.bin/claude",
         "Claude Code",
@@ -377,7 +384,7 @@ async fn claude_code() -> Option<PathBuf> {
 
 /// `claude` in print mode against `proxy`, with a fresh HOME and working directory (removed
 /// by the caller through the returned paths), no retries and no other traffic.
-fn claude_command(
+pub(crate) fn claude_command(
     claude: &PathBuf,
     proxy: &Proxy,
     prompt: &str,
