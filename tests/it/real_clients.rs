@@ -61,7 +61,7 @@ fn usage(prompt: u64, completion: u64) -> Value {
 }
 
 /// Runs a client process with a bounded time; returns (status ok, stdout, stderr).
-pub(crate) async fn run(mut command: tokio::process::Command) -> (bool, String, String) {
+async fn run(mut command: tokio::process::Command) -> (bool, String, String) {
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -384,7 +384,7 @@ pub(crate) async fn claude_code() -> Option<PathBuf> {
 
 /// `claude` in print mode against `proxy`, with a fresh HOME and working directory (removed
 /// by the caller through the returned paths), no retries and no other traffic.
-pub(crate) fn claude_command(
+fn claude_command(
     claude: &PathBuf,
     proxy: &Proxy,
     prompt: &str,
@@ -407,27 +407,12 @@ pub(crate) fn claude_command(
     (command, [home, work])
 }
 
-/// Claude Code (Bash allowed, three turns at most) asked to run an echo command, through
-/// the proxy to an upstream whose first turn is `first_turn` (a call of `echo {token}`) and
-/// whose second reports the token. Claude must succeed and report it; both turns must be
-/// streamed; the second request must carry the call and its result, paired. Returns the
-/// call's id as the upstream saw it.
-async fn claude_runs_echo(claude: &PathBuf, first_turn: &[Value], token: &str) -> String {
-    let upstream = MockUpstream::start().await;
-    upstream.push(Reply::openai_stream(first_turn));
-    upstream.push(Reply::openai_stream(&[
-        chunk(json!({"role": "assistant", "content": ""}), None),
-        chunk(
-            json!({"content": format!("The command printed {token}.")}),
-            None,
-        ),
-        chunk(json!({}), Some("stop")),
-        usage(950, 10),
-    ]));
-    let proxy = Proxy::start(env_config(&upstream, &[])).await;
+/// Claude Code (Bash allowed, three turns at most) asked through `proxy` to run an echo
+/// command and say what it printed: it must succeed and report `token`.
+pub(crate) async fn claude_reports_echo(claude: &PathBuf, proxy: &Proxy, token: &str) {
     let (mut command, dirs) = claude_command(
         claude,
-        &proxy,
+        proxy,
         "Run the echo command and tell me what it printed.",
     );
     command.args([
@@ -448,6 +433,27 @@ async fn claude_runs_echo(claude: &PathBuf, first_turn: &[Value], token: &str) -
         result["result"].as_str().is_some_and(|r| r.contains(token)),
         "{result}"
     );
+}
+
+/// Claude Code (Bash allowed, three turns at most) asked to run an echo command, through
+/// the proxy to an upstream whose first turn is `first_turn` (a call of `echo {token}`) and
+/// whose second reports the token. Claude must succeed and report it; both turns must be
+/// streamed; the second request must carry the call and its result, paired. Returns the
+/// call's id as the upstream saw it.
+async fn claude_runs_echo(claude: &PathBuf, first_turn: &[Value], token: &str) -> String {
+    let upstream = MockUpstream::start().await;
+    upstream.push(Reply::openai_stream(first_turn));
+    upstream.push(Reply::openai_stream(&[
+        chunk(json!({"role": "assistant", "content": ""}), None),
+        chunk(
+            json!({"content": format!("The command printed {token}.")}),
+            None,
+        ),
+        chunk(json!({}), Some("stop")),
+        usage(950, 10),
+    ]));
+    let proxy = Proxy::start(env_config(&upstream, &[])).await;
+    claude_reports_echo(claude, &proxy, token).await;
 
     let received = upstream.requests();
     assert_eq!(received.len(), 2, "one request per turn");

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::common::{self, client, MockUpstream, Proxy, Reply};
-use crate::real_clients::{claude_code, claude_command, python_sdk, run, run_python_script};
+use crate::real_clients::{claude_code, claude_reports_echo, python_sdk, run_python_script};
 
 /// A proxy whose default provider is the built-in `openai-responses`, moved to `upstream`.
 async fn responses_proxy(upstream: &MockUpstream) -> Proxy {
@@ -259,31 +259,7 @@ async fn claude_code_runs_a_bash_tool_loop_on_a_responses_model() {
     second.push(completed(950, 10));
     upstream.push(stream(&second));
     let proxy = responses_proxy(&upstream).await;
-    let (mut command, dirs) = claude_command(
-        &claude,
-        &proxy,
-        "Run the echo command and tell me what it printed.",
-    );
-    command.args([
-        "--allowedTools",
-        "Bash",
-        "--max-turns",
-        "3",
-        "--output-format",
-        "json",
-    ]);
-    let (ok, stdout, stderr) = run(command).await;
-    dirs.iter()
-        .for_each(|dir| drop(std::fs::remove_dir_all(dir)));
-    assert!(ok, "claude failed:\n{stdout}\n{stderr}");
-    let result: Value = serde_json::from_str(stdout.trim()).expect("claude printed JSON");
-    assert_eq!(result["is_error"], false, "{result}");
-    assert!(
-        result["result"]
-            .as_str()
-            .is_some_and(|r| r.contains(&token)),
-        "{result}"
-    );
+    claude_reports_echo(&claude, &proxy, &token).await;
 
     let received = upstream.requests();
     assert_eq!(received.len(), 2, "one request per turn");
