@@ -181,12 +181,20 @@ fn with_client_model(mut targets: Vec<Target>, model: &str) -> Vec<Target> {
 type Why = Cow<'static, str>;
 type Chosen = (Rule, Vec<Target>, Why, Option<tokens::Size>);
 
-/// Rule 2: the enabled provider that lists `model`.
+/// Rule 2: the enabled provider that lists `model`; the default route's provider when it is
+/// one of several (two endpoints of one host, `deepseek` and `deepseek-anthropic`, list the
+/// same models).
 fn listing<'a>(config: &'a Config, model: &str) -> Option<&'a ProviderConfig> {
-    config
-        .providers
-        .iter()
-        .find(|p| p.enabled && p.models.iter().any(|m| m == model))
+    let lists = |p: &&ProviderConfig| p.enabled && p.models.iter().any(|m| m == model);
+    let default = config.routes.default.first().map(|t| t.provider.as_str());
+    let mut listing = config.providers.iter().filter(lists);
+    let first = listing.next()?;
+    Some(
+        std::iter::once(first)
+            .chain(listing)
+            .find(|p| Some(p.name.as_str()) == default)
+            .unwrap_or(first),
+    )
 }
 
 /// Rules 4–8, in order; `None` when none applies.

@@ -67,8 +67,9 @@ pub fn keyed(env: &Env) -> Vec<&'static CatalogEntry> {
 }
 
 /// How the environment-only configuration chose its default provider, when that is worth
-/// a warning: `PROVIDER` is unset and several built-in providers have a key, so the first
-/// of them in catalog order is the default.
+/// a warning: `PROVIDER` is unset and several keys are set (two built-ins sharing one key,
+/// `deepseek` and `deepseek-anthropic`, are one choice), so the first built-in provider with
+/// a key, in catalog order, is the default.
 pub fn implicit_default(env: &Env) -> Option<String> {
     if env.get("PROVIDER").is_some() {
         return None;
@@ -132,12 +133,42 @@ mod tests {
         assert!(note.contains("(groq, openai)"), "{note}");
         assert!(note.contains("the default is 'groq'"), "{note}");
         assert_eq!(implicit_default(&env(&[("OPENAI_API_KEY", "k")])), None);
+        let one_host = env(&[("DEEPSEEK_API_KEY", "k")]);
+        assert_eq!(implicit_default(&one_host), None, "one key, two endpoints");
         let chosen = env(&[
             ("PROVIDER", "openai"),
             ("OPENAI_API_KEY", "k"),
             ("GROQ_API_KEY", "k"),
         ]);
         assert_eq!(implicit_default(&chosen), None);
+    }
+
+    #[test]
+    fn anthropic_compatible_endpoints_share_their_host_key_and_have_a_profile() {
+        for (name, key_var, profile) in [
+            ("deepseek-anthropic", "DEEPSEEK_API_KEY", Profile::DeepSeek),
+            ("moonshot-anthropic", "MOONSHOT_API_KEY", Profile::Kimi),
+            ("zhipu-anthropic", "ZHIPU_API_KEY", Profile::Glm),
+            ("minimax-anthropic", "MINIMAX_API_KEY", Profile::MiniMax),
+            ("qwen-anthropic", "DASHSCOPE_API_KEY", Profile::Qwen),
+            (
+                "openrouter-anthropic",
+                "OPENROUTER_API_KEY",
+                Profile::OpenRouter,
+            ),
+        ] {
+            let entry = lookup(name).expect("built in");
+            assert_eq!(entry.kind, ProviderKind::Anthropic, "{name}");
+            assert_eq!((entry.key_var, entry.profile), (key_var, profile), "{name}");
+        }
+        assert_eq!(
+            lookup("anthropic").map(|e| e.profile),
+            Some(Profile::Anthropic)
+        );
+        let shared = |name: &str| name.ends_with("-anthropic") || name == "openai-responses";
+        for entry in CATALOG.iter().filter(|e| !shared(e.name)) {
+            assert_eq!(entry.key_var, key_var(entry.name), "{}", entry.name);
+        }
     }
 
     #[test]

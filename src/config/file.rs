@@ -17,6 +17,7 @@ use super::{
     DEFAULT_PORT,
 };
 use crate::secret::Secret;
+use crate::translate::compat::Profile;
 
 const TOP_KEYS: &[&str] = &[
     "host",
@@ -32,7 +33,9 @@ const TOP_KEYS: &[&str] = &[
     "timeouts",
     "circuit_breaker",
 ];
-const PROVIDER_KEYS: &[&str] = &["name", "type", "base_url", "api_key", "models", "enabled"];
+const PROVIDER_KEYS: &[&str] = &[
+    "name", "type", "base_url", "api_key", "models", "enabled", "profile",
+];
 const ROUTE_KEYS: &[&str] = &[
     "default",
     "background",
@@ -182,7 +185,7 @@ impl Reader<'_> {
             .get("api_key")
             .is_some_and(|key| key.as_str() != Some(""));
         let mut provider = ProviderConfig {
-            profile: catalog::profile(entry),
+            profile: self.profile(path, object, entry),
             key_required: entry.map_or(written_key, |e| e.key_required),
             name,
             kind: kind?,
@@ -233,6 +236,36 @@ impl Reader<'_> {
                 None
             }
         }
+    }
+
+    /// `profile`: one of the compatibility profiles (see `translate::compat`); the built-in
+    /// provider's own, or `generic`, when not given.
+    fn profile(
+        &mut self,
+        path: &str,
+        object: &Map<String, Value>,
+        entry: Option<&CatalogEntry>,
+    ) -> Profile {
+        let default = catalog::profile(entry);
+        let Some(text) = self.string(path, object, "profile") else {
+            return default;
+        };
+        if let Some(profile) = Profile::parse(&text) {
+            return profile;
+        }
+        let names = Profile::names();
+        let near = closest(&text, &names)
+            .map(|near| format!(" (did you mean '{near}'?)"))
+            .unwrap_or_default();
+        self.problem(
+            format!("{path}.profile"),
+            format!(
+                "{} is not a profile{near}; profiles: {}",
+                shown(object, "profile", &text),
+                names.join(", ")
+            ),
+        );
+        default
     }
 
     fn base_url(

@@ -161,6 +161,7 @@ pub fn provider_view(provider: &ProviderConfig) -> Value {
         "base_url": crate::secret::redact_url(&provider.base_url),
         "models": provider.models,
         "enabled": provider.enabled,
+        "profile": provider.profile.as_str(),
         "api_key": provider.key().map(crate::secret::Secret::masked),
         "api_key_source": key_source,
     })

@@ -417,6 +417,65 @@ fn anthropic_without_a_model_keeps_the_clients_model() {
 }
 
 #[test]
+fn a_provider_names_its_profile_or_gets_its_default() {
+    let config = load_file(
+        r#"{"providers": [
+            {"name": "anthropic", "base_url": "https://gateway.example"},
+            {"name": "lab", "type": "anthropic", "base_url": "https://lab.example"},
+            {"name": "kimi-gw", "type": "anthropic", "base_url": "https://k.example", "profile": "kimi"},
+            {"name": "zhipu-anthropic"}
+        ]}"#,
+        &[],
+    )
+    .expect("valid");
+    let profile = |name: &str| config.provider(name).expect("configured").profile;
+    assert_eq!(
+        profile("anthropic"),
+        Profile::Anthropic,
+        "whatever its base URL"
+    );
+    assert_eq!(profile("lab"), Profile::Generic);
+    assert_eq!(profile("kimi-gw"), Profile::Kimi);
+    assert_eq!(profile("zhipu-anthropic"), Profile::Glm);
+    assert_eq!(
+        config
+            .provider("zhipu-anthropic")
+            .map(|p| p.key_var.as_str()),
+        Some("ZHIPU_API_KEY")
+    );
+}
+
+#[test]
+fn an_unknown_profile_is_a_problem_with_a_suggestion() {
+    let error = load_file(
+        r#"{"providers": [{"name": "lab", "type": "anthropic", "base_url": "https://l.example", "profile": "kmi"}]}"#,
+        &[],
+    )
+    .expect_err("invalid");
+    let text = error.to_string();
+    assert!(
+        text.contains("providers[0].profile: 'kmi' is not a profile (did you mean 'kimi'?)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_model_two_endpoints_of_one_host_serve_routes_to_the_chosen_one() {
+    let config = load_env(&[
+        ("PROVIDER", "deepseek-anthropic"),
+        ("DEEPSEEK_API_KEY", "k"),
+    ])
+    .expect("valid");
+    let names: Vec<&str> = config.providers.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["deepseek", "deepseek-anthropic"],
+        "one key, both endpoints"
+    );
+    assert_eq!(config.routes.default[0].provider, "deepseek-anthropic");
+}
+
+#[test]
 fn openai_responses_shares_openais_key_and_moves_like_every_built_in() {
     let config = load_env(&[
         ("OPENAI_API_KEY", "sk-x"),

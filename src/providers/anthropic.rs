@@ -20,6 +20,7 @@ use serde_json::Value;
 use crate::config::ProviderConfig;
 use crate::error::ProxyError;
 use crate::router;
+use crate::translate::compat::{self, Profile};
 use crate::translate::passthrough;
 
 use super::kind::{credentials, secret_value, Counter, Kind, Prepared, Reading};
@@ -30,8 +31,15 @@ pub struct Anthropic;
 
 impl Kind for Anthropic {
     /// Claude.ai OAuth access tokens (`sk-ant-oat01-…`) go as `Authorization: Bearer` with
-    /// their beta flag (as Claude Code sends them); API keys go as `x-api-key`.
-    fn authorize(&self, key: &str, headers: &mut HeaderMap) {
+    /// their beta flag (as Claude Code sends them); API keys go as `x-api-key`, except to the
+    /// hosts whose profile takes a bearer token.
+    fn authorize(&self, provider: &ProviderConfig, key: &str, headers: &mut HeaderMap) {
+        if provider.profile.bearer_auth() {
+            if let Some(value) = secret_value(&format!("Bearer {key}")) {
+                headers.insert(header::AUTHORIZATION, value);
+            }
+            return;
+        }
         if !key.starts_with(OAUTH_PREFIX) {
             if let Some(value) = secret_value(key) {
                 headers.insert("x-api-key", value);
@@ -134,15 +142,10 @@ fn request_to(
     {
         return Err(loop_error(provider));
     }
-    let body = match passthrough::body(&inbound.body, &inbound.request, model, tagged(inbound)) {
-        Ok(Some(rewritten)) => rewritten.into(),
-        Ok(None) => inbound.body.clone(),
-        Err(error) => {
-            return Err(ProxyError::InvalidJson {
-                message: format!("request body is not valid JSON: {error}"),
-            })
-        }
-    };
+    let body =
+        prepared_body(provider, model, inbound).map_err(|error| ProxyError::InvalidJson {
+            message: format!("request body is not valid JSON: {error}"),
+        })?;
     let mut url = format!("{}/{path}", api_base(&provider.base_url));
     if let Some(query) = &inbound.query {
         url.push('?');
@@ -152,6 +155,22 @@ fn request_to(
         .post(&url)
         .headers(headers(provider, &inbound.headers, http.hop_id()))
         .body(body))
+}
+
+/// The client's body as the host takes it: prepared for the target (`translate::passthrough`),
+/// then fitted to the host's compatibility profile (`translate::compat`). The client's bytes
+/// themselves when neither changes anything.
+fn prepared_body(
+    provider: &ProviderConfig,
+    model: &str,
+    inbound: &Inbound,
+) -> Result<bytes::Bytes, serde_json::Error> {
+    let rewritten = passthrough::body(&inbound.body, &inbound.request, model, tagged(inbound))?;
+    let prepared = rewritten.as_deref().unwrap_or(&inbound.body);
+    Ok(match compat::apply(provider.profile, prepared)? {
+        Some(fitted) => fitted.into(),
+        None => rewritten.map_or_else(|| inbound.body.clone(), Into::into),
+    })
 }
 
 /// Whether the client's body has a sub-agent tag, which routing removed from the parsed
@@ -184,6 +203,7 @@ fn headers(provider: &ProviderConfig, client: &HeaderMap, hop: &str) -> HeaderMa
             out.append(HeaderName::from_static(name), value.clone());
         }
     }
+    fit_betas(provider.profile, &mut out);
     if !out.contains_key("anthropic-version") {
         out.insert(
             "anthropic-version",
@@ -204,6 +224,24 @@ fn headers(provider: &ProviderConfig, client: &HeaderMap, hop: &str) -> HeaderMa
     }
     credentials(&Anthropic, provider, &mut out);
     out
+}
+
+/// Keeps of the client's `anthropic-beta` flags those the host takes (see
+/// `translate::compat::betas`).
+fn fit_betas(profile: Profile, headers: &mut HeaderMap) {
+    if profile == Profile::Anthropic {
+        return;
+    }
+    let client: Vec<&str> = headers
+        .get_all("anthropic-beta")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect();
+    let kept = compat::betas(profile, &client.join(","));
+    headers.remove("anthropic-beta");
+    if let Some(value) = kept.and_then(|kept| HeaderValue::from_str(&kept).ok()) {
+        headers.insert("anthropic-beta", value);
+    }
 }
 
 /// Whether `base_url` names the server listening on `own`: the same port on a loopback,
@@ -270,7 +308,7 @@ mod tests {
             key_required: true,
             models: vec!["claude-sonnet-4-5".into()],
             enabled: true,
-            profile: crate::translate::compat::Profile::Generic,
+            profile: Profile::Anthropic,
         }
     }
 

@@ -20,7 +20,7 @@ use super::{BodyStream, EventStream, HttpClient, Inbound};
 pub struct Gemini;
 
 impl Kind for Gemini {
-    fn authorize(&self, key: &str, headers: &mut HeaderMap) {
+    fn authorize(&self, _provider: &ProviderConfig, key: &str, headers: &mut HeaderMap) {
         if let Some(value) = secret_value(key) {
             headers.insert("x-goog-api-key", value);
         }

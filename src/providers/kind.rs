@@ -31,8 +31,8 @@ use super::{anthropic, gemini, openai, responses, BodyStream, EventStream, HttpC
 
 /// What a provider kind knows about its wire protocol (see the module doc).
 pub trait Kind: Sync {
-    /// Writes `key` on `headers` the way this kind's API expects it.
-    fn authorize(&self, key: &str, headers: &mut HeaderMap);
+    /// Writes `key` (one of `provider`'s) on `headers` the way this kind's API expects it.
+    fn authorize(&self, provider: &ProviderConfig, key: &str, headers: &mut HeaderMap);
 
     /// The request for `model`, and how its answer is read. A request the kind cannot
     /// take is an error (nothing is sent).
@@ -76,7 +76,7 @@ pub fn of(kind: ProviderKind) -> &'static dyn Kind {
 /// `headers` as `kind` sends it.
 pub fn credentials(kind: &dyn Kind, provider: &ProviderConfig, headers: &mut HeaderMap) {
     if let Some(key) = provider.key() {
-        kind.authorize(key.expose(), headers);
+        kind.authorize(provider, key.expose(), headers);
     }
 }
 

@@ -23,7 +23,7 @@ use super::{BodyStream, EventStream, HttpClient, Inbound};
 pub struct OpenAi;
 
 impl Kind for OpenAi {
-    fn authorize(&self, key: &str, headers: &mut HeaderMap) {
+    fn authorize(&self, _provider: &ProviderConfig, key: &str, headers: &mut HeaderMap) {
         if let Some(value) = secret_value(&format!("Bearer {key}")) {
             headers.insert(header::AUTHORIZATION, value);
         }

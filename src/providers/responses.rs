@@ -36,8 +36,8 @@ pub fn responses_only(model: &str) -> bool {
 pub struct Responses;
 
 impl Kind for Responses {
-    fn authorize(&self, key: &str, headers: &mut HeaderMap) {
-        OpenAi.authorize(key, headers);
+    fn authorize(&self, provider: &ProviderConfig, key: &str, headers: &mut HeaderMap) {
+        OpenAi.authorize(provider, key, headers);
     }
 
     fn prepare(

@@ -12,6 +12,7 @@
 mod cli_support;
 mod common;
 
+mod anthropic_compatible;
 mod anthropic_passthrough;
 mod cli;
 mod cli_code;

@@ -257,4 +257,78 @@ pub const CATALOG: &[CatalogEntry] = &[
         },
         ..BASE
     },
+    // Anthropic-compatible endpoints of other hosts, passed through with each host's
+    // compatibility profile (translate::compat; the rules and their sources are in
+    // docs/providers.md). They share their host's key variable.
+    //
+    // api-docs.deepseek.com/guides/anthropic_api: base URL api.deepseek.com/anthropic, key as
+    // x-api-key; anthropic-beta, container and mcp_servers ignored.
+    CatalogEntry {
+        name: "deepseek-anthropic",
+        kind: ProviderKind::Anthropic,
+        base_url: "https://api.deepseek.com/anthropic",
+        key_var: "DEEPSEEK_API_KEY",
+        default_model: "deepseek-v4-pro",
+        max_output: &[("deepseek-v4-pro", 384_000)],
+        profile: Profile::DeepSeek,
+        ..BASE
+    },
+    // platform.moonshot.ai Claude Code guide (as quoted by kimi-k25.com and others, 3P):
+    // api.moonshot.ai/anthropic (China: api.moonshot.cn/anthropic), key as
+    // ANTHROPIC_AUTH_TOKEN (a bearer token).
+    CatalogEntry {
+        name: "moonshot-anthropic",
+        kind: ProviderKind::Anthropic,
+        base_url: "https://api.moonshot.ai/anthropic",
+        key_var: "MOONSHOT_API_KEY",
+        default_model: "kimi-k2.6",
+        profile: Profile::Kimi,
+        ..BASE
+    },
+    // docs.z.ai Claude Code guide (3P copies): api.z.ai/api/anthropic (China:
+    // open.bigmodel.cn/api/anthropic), key as ANTHROPIC_AUTH_TOKEN; GLM-5.x always thinks.
+    CatalogEntry {
+        name: "zhipu-anthropic",
+        kind: ProviderKind::Anthropic,
+        base_url: "https://api.z.ai/api/anthropic",
+        key_var: "ZHIPU_API_KEY",
+        default_model: "glm-5.1",
+        profile: Profile::Glm,
+        ..BASE
+    },
+    // platform.minimax.io/docs/api-reference/text-anthropic-api: api.minimax.io/anthropic
+    // (China: api.minimaxi.com/anthropic); MiniMax-M3; text and tool calls, no image or
+    // document input; top_k and stop_sequences ignored.
+    CatalogEntry {
+        name: "minimax-anthropic",
+        kind: ProviderKind::Anthropic,
+        base_url: "https://api.minimax.io/anthropic",
+        key_var: "MINIMAX_API_KEY",
+        default_model: "MiniMax-M3",
+        profile: Profile::MiniMax,
+        ..BASE
+    },
+    // alibabacloud.com/help/doc-detail/2980295.html (Model Studio, Anthropic API
+    // compatibility): dashscope-intl.aliyuncs.com/apps/anthropic (China:
+    // dashscope.aliyuncs.com/apps/anthropic), key as x-api-key; Qwen-Coder takes no thinking.
+    CatalogEntry {
+        name: "qwen-anthropic",
+        kind: ProviderKind::Anthropic,
+        base_url: "https://dashscope-intl.aliyuncs.com/apps/anthropic",
+        key_var: "DASHSCOPE_API_KEY",
+        default_model: "qwen3-max",
+        profile: Profile::Qwen,
+        ..BASE
+    },
+    // openrouter.ai Claude Code integration guide (3P copies): ANTHROPIC_BASE_URL
+    // https://openrouter.ai/api, key as ANTHROPIC_AUTH_TOKEN (a bearer token).
+    CatalogEntry {
+        name: "openrouter-anthropic",
+        kind: ProviderKind::Anthropic,
+        base_url: "https://openrouter.ai/api",
+        key_var: "OPENROUTER_API_KEY",
+        default_model: "moonshotai/kimi-k2.6",
+        profile: Profile::OpenRouter,
+        ..BASE
+    },
 ];

@@ -1,8 +1,14 @@
 //! Compatibility profiles: what a host that speaks Anthropic's Messages API, but is not
 //! Anthropic, rejects, and what the pass-through makes of it before sending. Each built-in
 //! provider's row in the catalog names its [`Profile`]; a provider in the config file can name
-//! one (`"profile": "kimi"`). The rules themselves, each with its source, are listed in
-//! docs/providers.md.
+//! one (`"profile": "kimi"`). The rules ([`rules`]) are pure edits of the request body and
+//! of the `anthropic-beta` header; each is listed with its source in docs/providers.md.
+
+mod rules;
+#[cfg(test)]
+mod tests;
+
+pub use rules::{apply, betas};
 
 /// A host's compatibility profile. On an Anthropic-compatible route it picks the rules the
 /// pass-through applies; it also names the model family a built-in provider serves, which
@@ -57,5 +63,11 @@ impl Profile {
     /// The names, for error messages and did-you-mean suggestions.
     pub fn names() -> [&'static str; 8] {
         Self::ALL.map(Self::as_str)
+    }
+
+    /// Whether the host takes the key as `Authorization: Bearer` (its Claude Code guide sets
+    /// `ANTHROPIC_AUTH_TOKEN`) rather than Anthropic's `x-api-key`.
+    pub fn bearer_auth(self) -> bool {
+        matches!(self, Self::Kimi | Self::Glm | Self::OpenRouter)
     }
 }

@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 
 #[allow(unused_imports)] // not every test binary writes config files
 pub use config_file::ConfigFile;
-pub use upstream::{MockUpstream, Reply};
+pub use upstream::{Judge, MockUpstream, Recorded, Reply};
 
 /// The key the mock provider is configured with: it must reach the upstream, and never
 /// appear anywhere else.

@@ -1,6 +1,8 @@
 //! A scripted upstream on `127.0.0.1:0`: answers each request with the next scripted
 //! [`Reply`] and records every request it receives (method, path with query, headers, body),
-//! and every request whose connection the caller closed before the reply was complete.
+//! and every request whose connection the caller closed before the reply was complete. It
+//! can enforce a host's refusals ([`MockUpstream::refusing`]): a request its judge refuses
+//! is answered 400, as the real host would.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -128,8 +130,13 @@ struct Shared {
     cancelled: Mutex<usize>,
     /// SSE bodies that ended: written out, or dropped because the caller went away.
     streams_ended: Mutex<usize>,
+    /// The host's refusals, checked before the script is.
+    judge: Mutex<Option<Judge>>,
     changed: tokio::sync::Notify,
 }
+
+/// Says why a host would refuse a request, or `None` when it takes it.
+pub type Judge = fn(&Recorded) -> Option<String>;
 
 /// How long a test waits for the upstream to see something before failing.
 const EXPECT_WITHIN: Duration = Duration::from_secs(10);
@@ -175,6 +182,13 @@ impl MockUpstream {
             .iter()
             .filter(|r| r.uri.ends_with("/chat/completions"))
             .count()
+    }
+
+    /// Answers a request `judge` refuses with an Anthropic-shaped 400 naming the reason,
+    /// without using up a scripted reply.
+    pub fn refusing(&self, judge: Judge) -> &Self {
+        *self.shared.judge.lock().expect("judge lock") = Some(judge);
+        self
     }
 
     /// Answers `GET {base_url}/models` with this body (a 404 when not set).
@@ -255,17 +269,25 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let body = axum::body::to_bytes(body, usize::MAX)
         .await
         .unwrap_or_default();
+    let recorded = Recorded {
+        method: parts.method.to_string(),
+        uri: parts.uri.to_string(),
+        headers: parts.headers,
+        body,
+    };
+    let judge = *shared.judge.lock().expect("judge lock");
+    let refusal = judge.and_then(|judge| judge(&recorded));
     shared
         .received
         .lock()
         .expect("received lock")
-        .push(Recorded {
-            method: parts.method.to_string(),
-            uri: parts.uri.to_string(),
-            headers: parts.headers,
-            body,
-        });
+        .push(recorded);
     shared.changed.notify_waiters();
+    if let Some(reason) = refusal {
+        let body = serde_json::json!({"type": "error",
+            "error": {"type": "invalid_request_error", "message": reason}});
+        return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
+    }
     if parts.method == axum::http::Method::GET && parts.uri.path().ends_with("/models") {
         let models = shared.models.lock().expect("models lock").clone();
         return match models {
