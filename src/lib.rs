@@ -13,6 +13,7 @@ mod dispatch;
 pub mod error;
 mod logging;
 mod providers;
+pub mod report;
 pub mod router;
 pub mod secret;
 pub mod server;

@@ -20,7 +20,7 @@
 
 use std::borrow::Cow;
 
-use crate::config::{Config, ProviderConfig, Target};
+use crate::config::{Config, ProviderConfig, RouteName, Target};
 use crate::error::ProxyError;
 use crate::tokens;
 use crate::wire::anthropic::{
@@ -60,12 +60,12 @@ impl Rule {
             Self::Explicit => "explicit",
             Self::ProviderModel => "provider_model",
             Self::Subagent => "subagent",
-            Self::LongContext => "long_context",
-            Self::Background => "background",
-            Self::WebSearch => "web_search",
-            Self::Think => "think",
-            Self::Image => "image",
-            Self::Default => "default",
+            Self::LongContext => RouteName::LongContext.as_str(),
+            Self::Background => RouteName::Background.as_str(),
+            Self::WebSearch => RouteName::WebSearch.as_str(),
+            Self::Think => RouteName::Think.as_str(),
+            Self::Image => RouteName::Image.as_str(),
+            Self::Default => RouteName::Default.as_str(),
         }
     }
 }
@@ -205,7 +205,7 @@ fn rules(
     passed: &mut Vec<Rule>,
 ) -> Option<Chosen> {
     let routes = &config.routes;
-    let long_context = enabled(config, &routes.long_context);
+    let long_context = enabled(config, routes.get(RouteName::LongContext));
     if !long_context.is_empty() {
         let threshold = routes.long_context_threshold;
         if let Some((true, size)) = tokens::measure(request, threshold, exact_tokens) {
@@ -214,10 +214,18 @@ fn rules(
         }
     }
     let checks: [(Rule, &[Target], Option<Why>); 4] = [
-        (Rule::Background, &routes.background, background(request)),
-        (Rule::WebSearch, &routes.web_search, web_search(request)),
-        (Rule::Think, &routes.think, think(request)),
-        (Rule::Image, &routes.image, image(request)),
+        (
+            Rule::Background,
+            routes.get(RouteName::Background),
+            background(request),
+        ),
+        (
+            Rule::WebSearch,
+            routes.get(RouteName::WebSearch),
+            web_search(request),
+        ),
+        (Rule::Think, routes.get(RouteName::Think), think(request)),
+        (Rule::Image, routes.get(RouteName::Image), image(request)),
     ];
     for (rule, route, why) in checks {
         let Some(why) = why else { continue };
@@ -248,10 +256,8 @@ fn explicit(config: &Config, model: &str) -> Result<Option<Decision>, ProxyError
         let why = "the model names provider,model".into();
         return Ok(Some(decided(Rule::Explicit, vec![target], why)));
     }
-    let targets = config
-        .routes
-        .get(model)
-        .map(|route| enabled(config, route))
+    let targets = RouteName::parse(model)
+        .map(|name| enabled(config, config.routes.get(name)))
         .unwrap_or_default();
     Ok((!targets.is_empty()).then(|| {
         let why = format!("the model names the route '{model}'").into();

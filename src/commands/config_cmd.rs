@@ -67,7 +67,10 @@ pub fn check(args: &ServerArgs) -> u8 {
 
 pub fn show(args: &ServerArgs) -> u8 {
     match load(args) {
-        Ok(config) => match serde_json::to_string_pretty(&show::masked(&config)) {
+        // Through a JSON value, so the keys print sorted, as they always have.
+        Ok(config) => match serde_json::to_value(show::masked(&config))
+            .and_then(|shown| serde_json::to_string_pretty(&shown))
+        {
             Ok(text) => {
                 say(&text);
                 exit::SUCCESS

@@ -13,7 +13,7 @@ use super::config_cmd::{target_path, write_new};
 use super::files::Paths;
 use super::{complain, exit, say};
 use crate::cli::ImportArgs;
-use crate::config::{self, jsonc, Env, Overrides};
+use crate::config::{self, jsonc, Env, Overrides, RouteName};
 
 /// A ccproxy config file, fields in the order the README documents them.
 #[derive(Debug, Default, Serialize)]
@@ -39,6 +39,19 @@ struct Provider {
     #[serde(skip_serializing_if = "Option::is_none")]
     api_key: Option<String>,
     models: Vec<String>,
+}
+
+impl Routes {
+    fn slot(&mut self, name: RouteName) -> &mut Option<String> {
+        match name {
+            RouteName::Default => &mut self.default,
+            RouteName::Background => &mut self.background,
+            RouteName::Think => &mut self.think,
+            RouteName::LongContext => &mut self.long_context,
+            RouteName::WebSearch => &mut self.web_search,
+            RouteName::Image => &mut self.image,
+        }
+    }
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -301,15 +314,17 @@ fn routes(router: &Value, renamed: &[(String, String)], notes: &mut Vec<String>)
             routes.long_context_threshold = value.as_u64();
             continue;
         }
-        let slot = match key.as_str() {
-            "default" => &mut routes.default,
-            "background" => &mut routes.background,
-            "think" => &mut routes.think,
-            "longContext" => &mut routes.long_context,
-            "webSearch" => &mut routes.web_search,
-            "image" => &mut routes.image,
-            other => {
-                notes.push(format!("Router.{other}: no ccproxy route of that name"));
+        // CCR spells the routes in camelCase.
+        let name = match key.as_str() {
+            "longContext" => Some(RouteName::LongContext),
+            "webSearch" => Some(RouteName::WebSearch),
+            "long_context" | "web_search" => None,
+            other => RouteName::parse(other),
+        };
+        let slot = match name {
+            Some(name) => routes.slot(name),
+            None => {
+                notes.push(format!("Router.{key}: no ccproxy route of that name"));
                 continue;
             }
         };

@@ -5,9 +5,11 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::config::Config;
+use crate::report::StatusReport;
 use crate::secret::Secret;
 
 /// Where a server is and the key it wants (if any).
@@ -120,12 +122,17 @@ impl Probe {
         })
     }
 
+    /// `GET {path}` with the proxy key, read as the report `T` (`crate::report`).
+    pub fn get<T: DeserializeOwned>(&self, endpoint: &Endpoint, path: &str) -> anyhow::Result<T> {
+        let body = self.get_json(endpoint, path)?;
+        serde_json::from_value(body)
+            .with_context(|| format!("{}{path} answered an unexpected document", endpoint.url))
+    }
+
     /// The server's own PID, from `/status` (`None` if it will not say).
     pub fn server_pid(&self, endpoint: &Endpoint) -> Option<u32> {
-        let status = self.get_json(endpoint, "/status").ok()?;
-        status["pid"]
-            .as_u64()
-            .and_then(|pid| u32::try_from(pid).ok())
+        let status: StatusReport = self.get(endpoint, "/status").ok()?;
+        Some(status.pid)
     }
 }
 

@@ -2,12 +2,12 @@
 //! (PID, address, uptime, version, providers and routes with keys masked) from its
 //! `/status`. Exit codes follow the LSB convention: 0 running, 3 not running, 1 error.
 
-use serde_json::Value;
-
 use super::instance::{locate, Context, Found};
 use super::probe::Endpoint;
 use super::{complain, exit, say};
 use crate::cli::StatusArgs;
+use crate::config::RouteName;
+use crate::report::StatusReport;
 
 pub fn run(args: &StatusArgs) -> u8 {
     super::conclude(Context::new(&args.server).map(|context| report(args, &context)))
@@ -23,9 +23,18 @@ fn report(args: &StatusArgs, context: &Context) -> u8 {
                 url,
                 key: context.endpoint.key.clone(),
             };
-            match context.probe.get_json(&endpoint, "/status") {
-                Ok(status) if args.json => say(&status.to_string()),
-                Ok(status) => say(&describe(&status, managed, context)),
+            let answer = match args.json {
+                true => context
+                    .probe
+                    .get_json(&endpoint, "/status")
+                    .map(|status| status.to_string()),
+                false => context
+                    .probe
+                    .get::<StatusReport>(&endpoint, "/status")
+                    .map(|status| describe(&status, managed, context)),
+            };
+            match answer {
+                Ok(text) => say(&text),
                 Err(error) => {
                     complain(&format!("ccproxy: running, but /status failed: {error:#}"));
                     return exit::FAILURE;
@@ -58,53 +67,43 @@ fn report(args: &StatusArgs, context: &Context) -> u8 {
 }
 
 /// The human-readable summary of a `/status` answer.
-fn describe(status: &Value, managed: bool, context: &Context) -> String {
-    let config = &status["config"];
-    let text = |value: &Value| value.as_str().unwrap_or("?").to_string();
+fn describe(status: &StatusReport, managed: bool, context: &Context) -> String {
+    let config = &status.config;
     let mut lines = vec![format!(
         "ccproxy is running (PID {}) on http://{}:{}",
-        status["pid"],
-        text(&status["host"]),
-        status["port"]
+        status.pid, status.host, status.port
     )];
-    lines.push(format!("  version    {}", text(&status["version"])));
-    lines.push(format!(
-        "  uptime     {}",
-        uptime(status["uptime_seconds"].as_u64().unwrap_or(0))
-    ));
-    let auth = match config["api_key"].as_str() {
+    lines.push(format!("  version    {}", status.version));
+    lines.push(format!("  uptime     {}", uptime(status.uptime_seconds)));
+    let auth = match &config.api_key {
         Some(masked) => format!("clients must send the proxy key ({masked})"),
         None => "no proxy key: clients on this machine only".to_string(),
     };
     lines.push(format!("  auth       {auth}"));
-    lines.push(format!("  config     {}", text(&config["source"])));
-    for provider in config["providers"].as_array().into_iter().flatten() {
-        let key = provider["api_key"]
-            .as_str()
+    lines.push(format!("  config     {}", config.source));
+    for provider in &config.providers {
+        let key = provider
+            .api_key
+            .as_ref()
             .map_or_else(|| "no key".to_string(), |k| format!("key {k}"));
         lines.push(format!(
             "  provider   {} ({}, {}, {key})",
-            text(&provider["name"]),
-            text(&provider["type"]),
-            text(&provider["base_url"])
+            provider.name, provider.kind, provider.base_url
         ));
     }
-    if let Some(routes) = config["routes"].as_object() {
-        for (name, targets) in routes {
-            let shown = match targets {
-                Value::Array(list) => list.iter().map(text).collect::<Vec<_>>().join(", then "),
-                Value::String(one) => one.clone(),
-                _ => continue, // long_context_threshold, shown with its route
-            };
-            let name = match name.as_str() {
-                "long_context" => format!(
-                    "long_context (over {} tokens)",
-                    routes["long_context_threshold"]
-                ),
-                _ => name.clone(),
-            };
-            lines.push(format!("  route      {name}: {shown}"));
-        }
+    let routes = &config.routes;
+    // In alphabetical order, as `ccproxy status` has always listed them.
+    let mut listed: Vec<_> = routes.targets.iter().collect();
+    listed.sort_by_key(|(name, _)| name.as_str());
+    for (name, targets) in listed {
+        let shown = targets.texts().join(", then ");
+        let name = match name {
+            RouteName::LongContext => {
+                format!("{name} (over {} tokens)", routes.long_context_threshold)
+            }
+            _ => name.to_string(),
+        };
+        lines.push(format!("  route      {name}: {shown}"));
     }
     if managed {
         lines.push(format!("  log        {}", context.paths.log_file.display()));

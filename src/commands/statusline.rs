@@ -14,6 +14,7 @@ use super::probe::{Endpoint, Probe};
 use super::{exit, overrides, say};
 use crate::cli::ServerArgs;
 use crate::config::{self, Env};
+use crate::report::{SessionReport, StatusReport};
 use crate::secret::Secret;
 
 /// Claude Code refreshes the line often; a proxy on this machine answers in microseconds.
@@ -64,28 +65,25 @@ fn line(endpoint: &Endpoint, session: Option<&str>) -> String {
     let Ok(probe) = Probe::new(TIMEOUT) else {
         return "ccproxy: ?".to_string();
     };
-    let status = match probe.get_json(endpoint, "/status") {
+    let status: StatusReport = match probe.get(endpoint, "/status") {
         Ok(status) => status,
         Err(_) => return format!("ccproxy ○ not answering on {}", endpoint.url),
     };
     let last = session
         .and_then(|id| {
             probe
-                .get_json(endpoint, &format!("/status/session/{id}"))
+                .get::<SessionReport>(endpoint, &format!("/status/session/{id}"))
                 .ok()
         })
-        .map(|answer| answer["last_request"].clone())
-        .filter(|last| !last.is_null());
+        .and_then(|answer| answer.last_request);
     match last {
         Some(last) => format!(
             "ccproxy ● {} → {},{}",
-            last["route"].as_str().unwrap_or("?"),
-            last["provider"].as_str().unwrap_or("?"),
-            last["model"].as_str().unwrap_or("?")
+            last.route, last.provider, last.model
         ),
         None => format!(
             "ccproxy ● default → {}",
-            status["default_route"].as_str().unwrap_or("(none)")
+            status.default_route.as_deref().unwrap_or("(none)")
         ),
     }
 }

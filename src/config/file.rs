@@ -13,8 +13,8 @@ use super::resilience::{Resilience, BREAKER_KEYS, MAX_ATTEMPTS_LIMIT, RETRY_KEYS
 use super::{
     check_base_url, default_log, log_format_problem, log_level_problem, parse_log_format,
     parse_log_level, Config, ConfigError, ConfigSource, Problem, ProviderConfig, ProviderKind,
-    Routes, Target, DEFAULT_HOST, DEFAULT_LONG_CONTEXT_THRESHOLD, DEFAULT_MAX_REQUEST_BYTES,
-    DEFAULT_PORT,
+    RouteName, Routes, Target, DEFAULT_HOST, DEFAULT_LONG_CONTEXT_THRESHOLD,
+    DEFAULT_MAX_REQUEST_BYTES, DEFAULT_PORT,
 };
 use crate::secret::Secret;
 use crate::translate::compat::Profile;
@@ -36,15 +36,16 @@ const TOP_KEYS: &[&str] = &[
 const PROVIDER_KEYS: &[&str] = &[
     "name", "type", "base_url", "api_key", "models", "enabled", "profile",
 ];
-const ROUTE_KEYS: &[&str] = &[
-    "default",
-    "background",
-    "think",
-    "long_context",
-    "long_context_threshold",
-    "web_search",
-    "image",
-];
+/// The route names, then `long_context_threshold`.
+const ROUTE_KEYS: [&str; RouteName::ALL.len() + 1] = {
+    let mut keys = ["long_context_threshold"; RouteName::ALL.len() + 1];
+    let mut i = 0;
+    while i < RouteName::ALL.len() {
+        keys[i] = RouteName::ALL[i].as_str();
+        i += 1;
+    }
+    keys
+};
 
 pub(super) fn load(path: &Path, env: &Env) -> Result<Config, ConfigError> {
     let value = read(path)?;
@@ -352,13 +353,10 @@ impl Reader<'_> {
             ..Routes::default()
         };
         if let Some(value) = value {
-            if let Some(object) = self.object("routes", value, ROUTE_KEYS) {
-                routes.default = self.route(object, "default", providers);
-                routes.background = self.route(object, "background", providers);
-                routes.think = self.route(object, "think", providers);
-                routes.long_context = self.route(object, "long_context", providers);
-                routes.web_search = self.route(object, "web_search", providers);
-                routes.image = self.route(object, "image", providers);
+            if let Some(object) = self.object("routes", value, &ROUTE_KEYS) {
+                for name in RouteName::ALL {
+                    *routes.get_mut(name) = self.route(object, name.as_str(), providers);
+                }
                 if let Some(n) = self.integer("routes", object, "long_context_threshold", 1) {
                     routes.long_context_threshold = n;
                 }

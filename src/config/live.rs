@@ -16,7 +16,7 @@ use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
-use super::{catalog, file, finish, Config, ConfigError, ConfigSource, Env, Overrides, Routes};
+use super::{catalog, file, finish, Config, ConfigError, ConfigSource, Env, Overrides, RouteName};
 use super::{key_host, Problem, ProviderConfig, Target, DEFAULT_MAX_REQUEST_BYTES};
 
 /// The character [`crate::secret::mask`] puts in every masked key: a key sent back as read
@@ -206,12 +206,9 @@ fn from_config(config: &Config) -> Value {
         })
         .collect();
     let mut routes = Map::new();
-    for name in Routes::NAMES {
-        let targets = config.routes.get(name).unwrap_or_default();
-        if !targets.is_empty() {
-            let texts: Vec<String> = targets.iter().map(ToString::to_string).collect();
-            routes.insert(name.into(), json!(texts));
-        }
+    for (name, targets) in config.routes.configured() {
+        let texts: Vec<String> = targets.iter().map(ToString::to_string).collect();
+        routes.insert(name.to_string(), json!(texts));
     }
     routes.insert(
         "long_context_threshold".into(),
@@ -469,7 +466,7 @@ fn remove_from_routes(document: &mut Value, name: &str) {
             .is_some_and(|t| t.provider == name)
     };
     routes.retain(|key, value| {
-        if !Routes::NAMES.contains(&key.as_str()) {
+        if RouteName::parse(key).is_none() {
             return true;
         }
         match value {

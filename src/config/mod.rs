@@ -14,6 +14,7 @@ mod prices;
 mod problems;
 pub(crate) mod provider_choice;
 pub(crate) mod resilience;
+mod routes;
 pub(crate) mod show;
 
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ pub use env::Env;
 pub use prices::{Price, Prices};
 pub use problems::{ConfigError, Problem};
 pub use resilience::{BreakerSettings, Resilience, RetrySettings, Timeouts};
+pub use routes::{RouteName, Routes};
 
 use crate::secret::Secret;
 use crate::translate::compat::Profile;
@@ -158,44 +160,6 @@ impl Target {
 impl std::fmt::Display for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{},{}", self.provider, self.model)
-    }
-}
-
-/// The routes of the config. Each is a list of targets: the first is used, the rest are
-/// fallbacks. An empty list means the route is not configured.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Routes {
-    pub default: Vec<Target>,
-    pub background: Vec<Target>,
-    pub think: Vec<Target>,
-    pub long_context: Vec<Target>,
-    pub web_search: Vec<Target>,
-    pub image: Vec<Target>,
-    pub long_context_threshold: u64,
-}
-
-impl Routes {
-    /// The route names, as the config file and `GET /v1/models` spell them.
-    pub const NAMES: [&'static str; 6] = [
-        "default",
-        "background",
-        "think",
-        "long_context",
-        "web_search",
-        "image",
-    ];
-
-    /// The targets of the route called `name` (empty when it is not configured).
-    pub fn get(&self, name: &str) -> Option<&[Target]> {
-        Some(match name {
-            "default" => &self.default,
-            "background" => &self.background,
-            "think" => &self.think,
-            "long_context" => &self.long_context,
-            "web_search" => &self.web_search,
-            "image" => &self.image,
-            _ => return None,
-        })
     }
 }
 

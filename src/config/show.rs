@@ -1,69 +1,128 @@
 //! The effective configuration as JSON in the config file's own shape, with every key
 //! masked: what `ccproxy config show` prints and `GET /status` reports. Never the raw keys.
 
-use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 
-use super::{Config, Target};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-/// The configuration in the file format, keys masked, plus where it came from.
-pub fn masked(config: &Config) -> Value {
-    let providers: Vec<Value> = config
-        .providers
-        .iter()
-        .map(|p| {
-            json!({
-                "name": p.name,
-                "type": p.kind.as_str(),
-                "base_url": crate::secret::redact_url(&p.base_url),
-                "api_key": p.api_key.as_ref().map(|k| k.masked()),
-                "api_key_from": if p.key_in_file { "config file".to_string() } else { p.key_var.clone() },
-                "models": p.models,
-                "enabled": p.enabled,
-            })
-        })
-        .collect();
-    let routes = &config.routes;
-    let mut route_map = Map::new();
-    for (name, targets) in [
-        ("default", &routes.default),
-        ("background", &routes.background),
-        ("think", &routes.think),
-        ("long_context", &routes.long_context),
-        ("web_search", &routes.web_search),
-        ("image", &routes.image),
-    ] {
-        if !targets.is_empty() {
-            route_map.insert(name.to_string(), targets_json(targets));
-        }
-    }
-    route_map.insert(
-        "long_context_threshold".to_string(),
-        json!(routes.long_context_threshold),
-    );
-    let mut shown = json!({
-        "source": config.source.describe(),
-        "host": config.host,
-        "port": config.port,
-        "api_key": config.api_key.as_ref().map(|k| k.masked()),
-        "log_level": config.log.level,
-        "log_format": if config.log.json { "json" } else { "text" },
-        "max_request_bytes": config.max_request_bytes,
-        "providers": providers,
-        "routes": route_map,
-        "prices": config.prices.to_json(),
-    });
-    if let Value::Object(fields) = &mut shown {
-        for (key, section) in config.resilience.file_sections() {
-            fields.insert(key.to_string(), section);
-        }
-    }
-    shown
+use super::{Config, RouteName, Target};
+
+/// The effective configuration as shown: the config file's shape, keys masked, plus where
+/// it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shown {
+    /// Where the configuration came from (`environment`, or the file's path).
+    pub source: String,
+    pub host: String,
+    pub port: u16,
+    /// The proxy key, masked.
+    pub api_key: Option<String>,
+    pub log_level: String,
+    /// `text` or `json`.
+    pub log_format: String,
+    pub max_request_bytes: usize,
+    pub providers: Vec<ShownProvider>,
+    pub routes: ShownRoutes,
+    pub prices: Value,
+    /// The other sections, as the config file writes them (`retry`, `timeouts`,
+    /// `circuit_breaker`).
+    #[serde(flatten)]
+    pub sections: BTreeMap<String, Value>,
 }
 
-fn targets_json(targets: &[Target]) -> Value {
-    match targets {
-        [one] => json!(one.to_string()),
-        many => json!(many.iter().map(ToString::to_string).collect::<Vec<_>>()),
+/// A provider as shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShownProvider {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Credentials in the URL are redacted.
+    pub base_url: String,
+    /// Masked.
+    pub api_key: Option<String>,
+    /// `config file`, or the environment variable the key comes from.
+    pub api_key_from: String,
+    pub models: Vec<String>,
+    pub enabled: bool,
+}
+
+/// The configured routes and the long-context threshold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShownRoutes {
+    pub long_context_threshold: u64,
+    #[serde(flatten)]
+    pub targets: BTreeMap<RouteName, ShownTargets>,
+}
+
+/// One target as `"provider,model"`, or a list of them (the first, then the fallbacks).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ShownTargets {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl ShownTargets {
+    fn of(targets: &[Target]) -> Self {
+        match targets {
+            [one] => Self::One(one.to_string()),
+            many => Self::Many(many.iter().map(ToString::to_string).collect()),
+        }
+    }
+
+    /// The targets in order.
+    pub fn texts(&self) -> Vec<&str> {
+        match self {
+            Self::One(one) => vec![one.as_str()],
+            Self::Many(many) => many.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// The configuration in the file format, keys masked, plus where it came from.
+pub fn masked(config: &Config) -> Shown {
+    let providers = config
+        .providers
+        .iter()
+        .map(|p| ShownProvider {
+            name: p.name.clone(),
+            kind: p.kind.as_str().to_string(),
+            base_url: crate::secret::redact_url(&p.base_url),
+            api_key: p.api_key.as_ref().map(|k| k.masked()),
+            api_key_from: if p.key_in_file {
+                "config file".to_string()
+            } else {
+                p.key_var.clone()
+            },
+            models: p.models.clone(),
+            enabled: p.enabled,
+        })
+        .collect();
+    let routes = ShownRoutes {
+        long_context_threshold: config.routes.long_context_threshold,
+        targets: config
+            .routes
+            .configured()
+            .map(|(name, targets)| (name, ShownTargets::of(targets)))
+            .collect(),
+    };
+    let sections = config.resilience.file_sections();
+    Shown {
+        source: config.source.describe(),
+        host: config.host.clone(),
+        port: config.port,
+        api_key: config.api_key.as_ref().map(|k| k.masked()),
+        log_level: config.log.level.clone(),
+        log_format: if config.log.json { "json" } else { "text" }.to_string(),
+        max_request_bytes: config.max_request_bytes,
+        providers,
+        routes,
+        prices: config.prices.to_json(),
+        sections: sections
+            .into_iter()
+            .map(|(key, section)| (key.to_string(), section))
+            .collect(),
     }
 }
 
@@ -79,7 +138,7 @@ mod tests {
             ("CCPROXY_API_KEY", "proxy-secret-key-0000"),
         ]);
         let config = load(&Overrides::default(), &env).expect("valid");
-        let shown = masked(&config);
+        let shown = serde_json::to_value(masked(&config)).expect("JSON");
         let text = shown.to_string();
         assert!(!text.contains("abcdefghijklmnop"), "{text}");
         assert!(!text.contains("proxy-secret"), "{text}");

@@ -381,7 +381,7 @@ fn bad_resilience_settings_are_listed_with_their_paths() {
 #[test]
 fn config_show_lists_the_resilience_sections_in_the_file_shape() {
     let config = load_env(&[("CCPROXY_UPSTREAM_TIMEOUT_MS", "1500")]).expect("valid");
-    let shown = show::masked(&config);
+    let shown = serde_json::to_value(show::masked(&config)).expect("JSON");
     assert_eq!(
         shown["retry"],
         serde_json::json!({"max_attempts": 3, "max_retry_wait_ms": 2000, "base_delay_ms": 500,

@@ -13,14 +13,14 @@
 //! Lock-light: one mutex over small per-target records, held for a few field updates and
 //! never across an `await`. Time is tokio's, so tests can pause it.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use serde_json::{json, Map, Value};
 use tokio::time::Instant;
 
 use crate::config::BreakerSettings;
+use crate::report::{BreakerReport, BreakerState, CircuitReport};
 
 /// What a caller is told while a half-open trial is in flight: come back shortly.
 pub const TRIAL_WAIT: Duration = Duration::from_secs(1);
@@ -56,11 +56,11 @@ impl Circuit {
         self.outcomes.push_back((now, failed));
     }
 
-    fn state(&self, now: Instant) -> &'static str {
+    fn state(&self, now: Instant) -> BreakerState {
         match self.open_until {
-            None => "closed",
-            Some(until) if now < until => "open",
-            Some(_) => "half_open",
+            None => BreakerState::Closed,
+            Some(until) if now < until => BreakerState::Open,
+            Some(_) => BreakerState::HalfOpen,
         }
     }
 }
@@ -121,32 +121,33 @@ impl Breakers {
     /// The circuits of `provider` for `/status`: `state` is its worst model's (`open`,
     /// `half_open` or `closed`), `models` each model's own state, consecutive failures,
     /// and the remaining cool-down of an open one.
-    pub fn status(&self, provider: &str) -> Value {
+    pub fn status(&self, provider: &str) -> BreakerReport {
         let now = Instant::now();
         let circuits = self
             .circuits
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut models = Map::new();
-        let mut worst = "closed";
-        for ((name, model), circuit) in circuits.iter() {
-            if name != provider {
-                continue;
-            }
-            let state = circuit.state(now);
-            if rank(state) > rank(worst) {
-                worst = state;
-            }
-            let mut shown = json!({
-                "state": state,
-                "consecutive_failures": circuit.consecutive_failures,
-            });
-            if let Some(until) = circuit.open_until.filter(|until| now < *until) {
-                shown["retry_after_ms"] = json!(millis(until - now));
-            }
-            models.insert(model.clone(), shown);
-        }
-        json!({"state": worst, "models": models})
+        let models: BTreeMap<String, CircuitReport> = circuits
+            .iter()
+            .filter(|((name, _), _)| name == provider)
+            .map(|((_, model), circuit)| {
+                let shown = CircuitReport {
+                    state: circuit.state(now),
+                    consecutive_failures: circuit.consecutive_failures,
+                    retry_after_ms: circuit
+                        .open_until
+                        .filter(|until| now < *until)
+                        .map(|until| millis(until - now)),
+                };
+                (model.clone(), shown)
+            })
+            .collect();
+        let state = models
+            .values()
+            .map(|circuit| circuit.state)
+            .max()
+            .unwrap_or(BreakerState::Closed);
+        BreakerReport { state, models }
     }
 
     fn with<T>(&self, key: &(String, String), change: impl FnOnce(&mut Circuit) -> T) -> T {
@@ -158,14 +159,6 @@ impl Breakers {
             return change(circuit);
         }
         change(circuits.entry(key.clone()).or_default())
-    }
-}
-
-fn rank(state: &str) -> u8 {
-    match state {
-        "open" => 2,
-        "half_open" => 1,
-        _ => 0,
     }
 }
 
@@ -248,17 +241,24 @@ mod tests {
     async fn opens_after_consecutive_failed_requests_and_reports_the_remaining_cooldown() {
         let breakers = Breakers::default();
         fail(&breakers, 2, SETTINGS);
-        assert_eq!(breakers.status("groq")["state"], "closed");
+        assert_eq!(breakers.status("groq").state, BreakerState::Closed);
         fail(&breakers, 1, SETTINGS);
         let open = breakers.admit("groq", "m", false).err();
         assert_eq!(open, Some(shut(Duration::from_secs(30))));
         tokio::time::advance(Duration::from_secs(10)).await;
         let open = breakers.admit("groq", "m", false).err();
         assert_eq!(open, Some(shut(Duration::from_secs(20))));
+        let open = CircuitReport {
+            state: BreakerState::Open,
+            consecutive_failures: 3,
+            retry_after_ms: Some(20_000),
+        };
         assert_eq!(
             breakers.status("groq"),
-            json!({"state": "open", "models": {"m": {
-                "state": "open", "consecutive_failures": 3, "retry_after_ms": 20000}}})
+            BreakerReport {
+                state: BreakerState::Open,
+                models: BTreeMap::from([("m".to_string(), open)]),
+            }
         );
         assert!(breakers.admit("other", "m", false).is_ok(), "per provider");
         assert!(breakers.admit("groq", "m2", false).is_ok(), "per model");
@@ -325,7 +325,7 @@ mod tests {
         let breakers = Breakers::default();
         fail(&breakers, 3, SETTINGS);
         tokio::time::advance(SETTINGS.cooldown).await;
-        assert_eq!(breakers.status("groq")["state"], "half_open");
+        assert_eq!(breakers.status("groq").state, BreakerState::HalfOpen);
         let trial = breakers.admit("groq", "m", false).expect("the trial");
         let busy = breakers
             .admit("groq", "m", true)
@@ -342,8 +342,12 @@ mod tests {
             .expect("the trial")
             .succeeded();
         assert_eq!(
-            breakers.status("groq")["models"]["m"],
-            json!({"state": "closed", "consecutive_failures": 0})
+            breakers.status("groq").models.get("m"),
+            Some(&CircuitReport {
+                state: BreakerState::Closed,
+                consecutive_failures: 0,
+                retry_after_ms: None,
+            })
         );
     }
 
@@ -355,7 +359,7 @@ mod tests {
         let trial = breakers.admit("groq", "m", true).expect("trial while open");
         assert!(breakers.admit("groq", "m", true).is_err(), "one at a time");
         trial.succeeded();
-        assert_eq!(breakers.status("groq")["state"], "closed");
+        assert_eq!(breakers.status("groq").state, BreakerState::Closed);
     }
 
     #[tokio::test(start_paused = true)]

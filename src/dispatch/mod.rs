@@ -14,12 +14,12 @@ mod policy;
 
 use std::time::Duration;
 
-use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::config::{Config, ProviderConfig, Target};
 use crate::error::ProxyError;
 use crate::providers::{self, HttpClient, Inbound, ModelCatalog, Upstream};
+use crate::report::BreakerReport;
 
 pub use breaker::Breakers;
 use breaker::{Permit, Shut};
@@ -57,7 +57,7 @@ impl Dispatcher {
     }
 
     /// The circuit breakers of `provider`'s models, as `/status` shows them.
-    pub fn breaker_status(&self, provider: &str) -> Value {
+    pub fn breaker_status(&self, provider: &str) -> BreakerReport {
         self.breakers.status(provider)
     }
 

@@ -3,45 +3,52 @@
 //! and the recent requests: the JSON the dashboard reads). Reads the statistics
 //! and the circuit breakers; never calls a provider.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Map, Value};
 
 use super::{middleware, AppState};
 use crate::config::{Config, ProviderConfig};
+use crate::report::{
+    BasicHealth, BreakerReport, BreakerState, ConfigSummary, HealthReport, HealthStatus, Memory,
+    Performance, ProviderHealth, ProviderStatus, RequestCounts, StatsReport,
+};
 use crate::stats::{Figures, Process, Snapshot};
 
 /// A provider whose recent error rate reaches this is reported unhealthy.
 const UNHEALTHY_ERROR_RATE: f64 = 0.5;
 
-pub async fn health(State(state): State<Arc<AppState>>, request: Request) -> Json<Value> {
+pub async fn health(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let config = state.config();
     if middleware::may_see_figures(&config, state.local_addr.port(), &request).is_err() {
-        return Json(json!({"status": "healthy"}));
+        let basic = BasicHealth {
+            status: HealthStatus::Healthy,
+        };
+        return Json(basic).into_response();
     }
     let snapshot = state.stats.snapshot();
-    Json(detailed(&state, &config, &snapshot))
+    Json(detailed(&state, &config, &snapshot)).into_response()
 }
 
-pub async fn stats(State(state): State<Arc<AppState>>) -> Json<Value> {
+pub async fn stats(State(state): State<Arc<AppState>>) -> Json<StatsReport> {
     let config = state.config();
     let snapshot = state.stats.snapshot();
-    let mut body = detailed(&state, &config, &snapshot);
-    if let Value::Object(body) = &mut body {
-        body.insert("statistics".into(), json!(snapshot));
-        body.insert("timeline".into(), json!(state.stats.timeline()));
-        body.insert("recent".into(), json!(state.stats.recent()));
-    }
-    Json(body)
+    Json(StatsReport {
+        health: detailed(&state, &config, &snapshot),
+        timeline: state.stats.timeline(),
+        recent: state.stats.recent(),
+        statistics: snapshot,
+    })
 }
 
 /// The detailed health: version, uptime, a config summary, performance (memory, CPU,
 /// requests, latency percentiles) and the health of each configured provider.
-fn detailed(state: &AppState, config: &Config, snapshot: &Snapshot) -> Value {
+fn detailed(state: &AppState, config: &Config, snapshot: &Snapshot) -> HealthReport {
     let stats = &state.stats;
-    let providers: Map<String, Value> = config
+    let providers: BTreeMap<String, ProviderHealth> = config
         .providers
         .iter()
         .map(|p| {
@@ -50,69 +57,82 @@ fn detailed(state: &AppState, config: &Config, snapshot: &Snapshot) -> Value {
             (p.name.clone(), health)
         })
         .collect();
-    let unhealthy = providers.values().any(|p| p["status"] == "unhealthy");
+    let unhealthy = providers
+        .values()
+        .any(|p| p.status == ProviderStatus::Unhealthy);
     let process = Process::read();
     let totals = &snapshot.totals;
-    json!({
-        "status": if unhealthy { "degraded" } else { "healthy" },
-        "version": env!("CARGO_PKG_VERSION"),
-        "uptime_seconds": stats.uptime().as_secs(),
-        "started_at": stats.started_at(),
-        "config": config_summary(config),
-        "performance": {
-            "memory": {"rss_bytes": process.rss_bytes, "peak_rss_bytes": process.peak_rss_bytes},
-            "cpu_seconds": process.cpu_seconds,
-            "open_fds": process.open_fds,
-            "in_flight": stats.in_flight(),
-            "requests": {
-                "total": totals.requests,
-                "successes": totals.successes,
-                "failures": totals.failures,
-                "by_error": totals.errors,
-            },
-            "window_seconds": snapshot.window_seconds,
-            "recent": totals.recent,
+    HealthReport {
+        status: if unhealthy {
+            HealthStatus::Degraded
+        } else {
+            HealthStatus::Healthy
         },
-        "providers": providers,
-    })
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        uptime_seconds: stats.uptime().as_secs(),
+        started_at: stats.started_at(),
+        config: config_summary(config),
+        performance: Performance {
+            memory: Memory {
+                rss_bytes: process.rss_bytes,
+                peak_rss_bytes: process.peak_rss_bytes,
+            },
+            cpu_seconds: process.cpu_seconds,
+            open_fds: process.open_fds,
+            in_flight: stats.in_flight(),
+            requests: RequestCounts {
+                total: totals.requests,
+                successes: totals.successes,
+                failures: totals.failures,
+                by_error: totals.errors.clone(),
+            },
+            window_seconds: snapshot.window_seconds,
+            recent: totals.recent.clone(),
+        },
+        providers,
+    }
 }
 
-fn config_summary(config: &Config) -> Value {
-    json!({
-        "source": config.source.describe(),
-        "providers": config.provider_names(),
-        "default_route": config.routes.default.first().map(ToString::to_string),
-        "api_key_configured": config.api_key.is_some(),
-        "priced_models": config.prices.len(),
-    })
+fn config_summary(config: &Config) -> ConfigSummary {
+    ConfigSummary {
+        source: config.source.describe(),
+        providers: config.provider_names(),
+        default_route: config.routes.default.first().map(ToString::to_string),
+        api_key_configured: config.api_key.is_some(),
+        priced_models: config.prices.len(),
+    }
 }
 
 /// A provider's health: `disabled`, `no_key`, `unhealthy` while its circuit is open, `idle`
 /// without recent traffic, then by its recent error rate.
-fn provider_health(provider: &ProviderConfig, figures: Option<&Figures>, breaker: Value) -> Value {
+fn provider_health(
+    provider: &ProviderConfig,
+    figures: Option<&Figures>,
+    breaker: BreakerReport,
+) -> ProviderHealth {
     let figures = figures.cloned().unwrap_or_default();
     let recent = &figures.recent;
     let status = if !provider.enabled {
-        "disabled"
+        ProviderStatus::Disabled
     } else if provider.key_required && provider.key().is_none() {
-        "no_key"
-    } else if breaker["state"] == "open" {
-        "unhealthy"
+        ProviderStatus::NoKey
+    } else if breaker.state == BreakerState::Open {
+        ProviderStatus::Unhealthy
     } else if recent.requests == 0 {
-        "idle"
+        ProviderStatus::Idle
     } else if recent.error_rate >= UNHEALTHY_ERROR_RATE {
-        "unhealthy"
+        ProviderStatus::Unhealthy
     } else if recent.failures > 0 {
-        "degraded"
+        ProviderStatus::Degraded
     } else {
-        "healthy"
+        ProviderStatus::Healthy
     };
-    json!({
-        "status": status,
-        "kind": provider.kind.as_str(),
-        "requests": figures.requests,
-        "failures": figures.failures,
-        "recent": figures.recent,
-        "circuit_breaker": breaker,
-    })
+    ProviderHealth {
+        status,
+        kind: provider.kind.as_str().to_string(),
+        requests: figures.requests,
+        failures: figures.failures,
+        recent: figures.recent,
+        circuit_breaker: breaker,
+    }
 }

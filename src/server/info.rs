@@ -8,6 +8,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::AppState;
+use crate::report::{ProvidersSummary, StatusReport};
 use crate::stats::Process;
 
 pub async fn root() -> Json<Value> {
@@ -35,28 +36,32 @@ pub async fn hello() -> Json<Value> {
     Json(json!({"service": "ccproxy"}))
 }
 
-pub async fn status(State(state): State<Arc<AppState>>) -> Json<Value> {
+pub async fn status(State(state): State<Arc<AppState>>) -> Json<StatusReport> {
     let config = state.config();
     let names = config.provider_names();
-    let circuits: serde_json::Map<String, Value> = names
+    let circuit_breakers = names
         .iter()
         .map(|name| (name.clone(), state.dispatcher.breaker_status(name)))
         .collect();
-    Json(json!({
-        "service": "ccproxy",
-        "version": env!("CARGO_PKG_VERSION"),
-        "status": "running",
-        "uptime_seconds": state.started.elapsed().as_secs(),
-        "pid": std::process::id(),
-        "host": state.local_addr.ip().to_string(),
-        "port": state.local_addr.port(),
-        "api_key_configured": config.api_key.is_some(),
-        "providers": {"count": names.len(), "names": names, "circuit_breakers": circuits},
-        "default_route": config.routes.default.first().map(ToString::to_string),
-        "in_flight": state.stats.in_flight(),
-        "process": Process::read(),
-        "statistics": state.stats.snapshot(),
-        "config": crate::config::show::masked(&config),
-        "config_reload": state.reload_status(),
-    }))
+    Json(StatusReport {
+        service: "ccproxy".to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        status: "running".to_string(),
+        uptime_seconds: state.started.elapsed().as_secs(),
+        pid: std::process::id(),
+        host: state.local_addr.ip().to_string(),
+        port: state.local_addr.port(),
+        api_key_configured: config.api_key.is_some(),
+        providers: ProvidersSummary {
+            count: names.len(),
+            names,
+            circuit_breakers,
+        },
+        default_route: config.routes.default.first().map(ToString::to_string),
+        in_flight: state.stats.in_flight(),
+        process: Process::read(),
+        statistics: state.stats.snapshot(),
+        config: crate::config::show::masked(&config),
+        config_reload: state.reload_status(),
+    })
 }

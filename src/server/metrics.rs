@@ -10,6 +10,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 
 use super::AppState;
+use crate::report::BreakerState;
 use crate::stats::window::Buckets;
 use crate::stats::{Process, SeriesTotals, Totals};
 
@@ -106,13 +107,16 @@ fn render(state: &AppState) -> String {
         "1 for each provider's circuit breaker state (closed, open, half_open).",
     );
     for provider in state.config().provider_names() {
-        let breaker = state.dispatcher.breaker_status(&provider);
-        let current = breaker["state"].as_str().unwrap_or("closed");
-        for circuit in ["closed", "open", "half_open"] {
+        let current = state.dispatcher.breaker_status(&provider).state;
+        for (circuit, name) in [
+            (BreakerState::Closed, "closed"),
+            (BreakerState::Open, "open"),
+            (BreakerState::HalfOpen, "half_open"),
+        ] {
             let value = if circuit == current { 1.0 } else { 0.0 };
             out.sample(
                 "ccproxy_circuit_state",
-                &[("provider", &provider), ("state", circuit)],
+                &[("provider", &provider), ("state", name)],
                 value,
             );
         }

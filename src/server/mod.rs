@@ -36,6 +36,7 @@ use crate::config::Config;
 use crate::dispatch::Dispatcher;
 use crate::error::ProxyError;
 use crate::providers;
+use crate::report::ReloadReport;
 use crate::secret::{Holding, Secret};
 use crate::stats::Stats;
 
@@ -55,7 +56,9 @@ pub struct AppState {
     /// (`None` when the config file could not be read again at start-up). Its lock also
     /// serialises configuration changes.
     document: Mutex<Option<Document>>,
-    reloads: Mutex<reload::ReloadLog>,
+    /// The outcome of the latest re-read of the config file, shown in `GET /status` so
+    /// that whoever edited the file can see whether it was taken.
+    reloads: Mutex<ReloadReport>,
     /// The last request of each Claude Code session (for `ccproxy statusline`).
     pub sessions: sessions::Sessions,
     /// The keys of the configuration, which every upstream text relayed is scrubbed of.
@@ -75,7 +78,11 @@ impl AppState {
         Ok(Self {
             secrets: Holding::new(secrets(&config)),
             document: Mutex::new(document),
-            reloads: Mutex::default(),
+            reloads: Mutex::new({
+                let mut report = ReloadReport::default();
+                report.applied_now();
+                report
+            }),
             config: ArcSwap::from_pointee(config),
             dispatcher: Dispatcher::new(http.clone()),
             http,
@@ -92,11 +99,11 @@ impl AppState {
     }
 
     /// What the latest re-reads of the config file did, for `GET /status`.
-    pub fn reload_status(&self) -> serde_json::Value {
+    pub fn reload_status(&self) -> ReloadReport {
         self.reloads
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .to_json()
+            .clone()
     }
 
     /// Puts a new configuration in force for every request that starts after this.

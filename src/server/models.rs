@@ -9,7 +9,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::AppState;
-use crate::config::{Config, Routes, Target};
+use crate::config::{Config, Target};
 
 /// Models have no release date here; a fixed one keeps the shape exact.
 const CREATED_AT: &str = "1970-01-01T00:00:00Z";
@@ -36,8 +36,8 @@ fn entries(config: &Config) -> Vec<Value> {
             );
         }
     }
-    for name in Routes::NAMES {
-        for target in config.routes.get(name).unwrap_or_default() {
+    for (_, targets) in config.routes.configured() {
+        for target in targets {
             // A target that keeps the client's model names no model a client could pick.
             let concrete = target.model != Target::CLIENT_MODEL;
             if concrete && config.provider(&target.provider).is_some_and(|p| p.enabled) {
@@ -48,8 +48,8 @@ fn entries(config: &Config) -> Vec<Value> {
             }
         }
     }
-    for name in Routes::NAMES {
-        if let Some(first) = config.routes.get(name).and_then(<[_]>::first) {
+    for (name, targets) in config.routes.configured() {
+        if let Some(first) = targets.first() {
             push(name.to_string(), format!("{name} route ({first})"));
         }
     }

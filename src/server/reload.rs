@@ -13,50 +13,9 @@ use super::AppState;
 use crate::config::live::{Edit, Reload};
 use crate::config::{Config, ConfigSource};
 use crate::error::ProxyError;
+use crate::report::ReloadOutcome;
 
 const POLL: Duration = Duration::from_secs(1);
-
-/// The outcome of the latest re-read of the config file, shown in `GET /status` so that
-/// whoever edited the file can see whether it was taken, and when the running
-/// configuration was put in force.
-#[derive(Debug)]
-pub struct ReloadLog {
-    /// Re-reads that found a change (applied, refused, or a refused file repaired).
-    changes: u64,
-    last: Option<(&'static str, Vec<String>)>,
-    /// When the running configuration was put in force (start-up, a reload, an admin edit).
-    applied_at: SystemTime,
-}
-
-impl Default for ReloadLog {
-    fn default() -> Self {
-        Self {
-            changes: 0,
-            last: None,
-            applied_at: SystemTime::now(),
-        }
-    }
-}
-
-impl ReloadLog {
-    pub fn to_json(&self) -> serde_json::Value {
-        let (outcome, problems) = self
-            .last
-            .as_ref()
-            .map_or((None, &[][..]), |(o, p)| (Some(*o), p.as_slice()));
-        let applied_at = self
-            .applied_at
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |since| since.as_secs());
-        serde_json::json!({"changes": self.changes, "last": outcome, "problems": problems,
-                           "applied_at": applied_at})
-    }
-
-    /// The running configuration changed now.
-    pub fn applied_now(&mut self) {
-        self.applied_at = SystemTime::now();
-    }
-}
 
 impl AppState {
     /// Applies an admin edit: validated like the file, written back to it (when the
@@ -102,11 +61,12 @@ impl AppState {
         let outcome = match current.reload(&self.config()) {
             Reload::Unchanged => {
                 let mut log = self.reloads.lock().unwrap_or_else(PoisonError::into_inner);
-                if matches!(log.last, Some(("refused", _))) {
+                if log.last == Some(ReloadOutcome::Refused) {
                     // The refused file was repaired back to what runs: say so.
                     tracing::info!("{why}: the file is valid again (same as the running one)");
                     log.changes += 1;
-                    log.last = Some(("unchanged", Vec::new()));
+                    log.last = Some(ReloadOutcome::Unchanged);
+                    log.problems.clear();
                 } else {
                     tracing::debug!("{why}: configuration unchanged");
                 }
@@ -116,19 +76,19 @@ impl AppState {
                 *document = Some(next_document);
                 self.replace_config(Arc::new(*next));
                 tracing::info!("{why}: configuration reloaded");
-                ("applied", Vec::new())
+                (ReloadOutcome::Applied, Vec::new())
             }
             Reload::Refused(error) => {
                 tracing::error!(
                     "{why}: {error}\n  the running configuration stays in force until the file is fixed"
                 );
                 let problems = error.problems.iter().map(ToString::to_string).collect();
-                ("refused", problems)
+                (ReloadOutcome::Refused, problems)
             }
         };
         let mut log = self.reloads.lock().unwrap_or_else(PoisonError::into_inner);
         log.changes += 1;
-        log.last = Some(outcome);
+        (log.last, log.problems) = (Some(outcome.0), outcome.1);
     }
 }
 

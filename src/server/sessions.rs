@@ -9,10 +9,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::Json;
-use serde_json::{json, Value};
 
 use super::AppState;
 use crate::config::Target;
+use crate::report::{SessionReport, SessionRequest};
 use crate::router::Rule;
 
 /// The header Claude Code sends with every request of a session.
@@ -85,17 +85,18 @@ impl Sessions {
 pub async fn last_request(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
-) -> Json<Value> {
-    let last = state.sessions.get(&id).map(|last| {
-        json!({
-            "route": last.rule,
-            "provider": last.provider,
-            "model": last.model,
-            "at_unix_seconds": last.at.as_secs(),
-            "requests": last.requests,
-        })
+) -> Json<SessionReport> {
+    let last_request = state.sessions.get(&id).map(|last| SessionRequest {
+        route: last.rule.to_string(),
+        provider: last.provider,
+        model: last.model,
+        at_unix_seconds: last.at.as_secs(),
+        requests: last.requests,
     });
-    Json(json!({"session_id": id, "last_request": last}))
+    Json(SessionReport {
+        session_id: id,
+        last_request,
+    })
 }
 
 #[cfg(test)]

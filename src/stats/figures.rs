@@ -2,15 +2,16 @@
 //! percentiles over the recent window ([`Snapshot`]), and slice-by-slice latency for the
 //! dashboard's plot ([`Timeline`]). Pure functions of the series and the time.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::window::{Slice, SLICE, SLICES};
 use super::{Series, Totals};
 
 /// Everything added up, as `/stats`, `/status` and `/health` serve it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
     /// How far back the `recent` figures (percentiles, error rates) look.
     pub window_seconds: u64,
@@ -22,13 +23,13 @@ pub struct Snapshot {
 }
 
 /// The figures of a group of requests: all-time totals, and the recent window.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Figures {
     pub requests: u64,
     pub successes: u64,
     pub failures: u64,
     /// Failures by error code.
-    pub errors: BTreeMap<&'static str, u64>,
+    pub errors: BTreeMap<Cow<'static, str>, u64>,
     pub input_tokens: u64,
     pub output_tokens: u64,
     /// From the configured prices; 0 when no model used is priced.
@@ -39,7 +40,7 @@ pub struct Figures {
 }
 
 /// Figures over the recent window.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Windowed {
     pub requests: u64,
     pub failures: u64,
@@ -49,7 +50,7 @@ pub struct Windowed {
 }
 
 /// Absent when the window holds no sample.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Percentiles {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub p50: Option<f64>,
@@ -60,7 +61,7 @@ pub struct Percentiles {
 }
 
 /// Per provider and per route, one [`Point`] per slice of the window, oldest first.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Timeline {
     pub slice_seconds: u64,
     /// When each slice began, in milliseconds since the Unix epoch.
@@ -69,7 +70,7 @@ pub struct Timeline {
     pub routes: BTreeMap<String, Vec<Point>>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Point {
     pub requests: u64,
     pub failures: u64,
@@ -95,7 +96,7 @@ impl Group {
         let errors = totals.outcomes.iter().filter(|o| !o.code.is_empty()).fold(
             BTreeMap::new(),
             |mut errors, o| {
-                *errors.entry(o.code).or_insert(0) += o.count;
+                *errors.entry(Cow::Borrowed(o.code)).or_insert(0) += o.count;
                 errors
             },
         );

@@ -14,14 +14,15 @@ mod figures;
 mod process;
 pub mod window;
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-pub use figures::{Figures, Snapshot, Timeline};
+pub use figures::{Figures, Snapshot, Timeline, Windowed};
 pub use process::Process;
 use window::{Buckets, Window, SLICE};
 
@@ -143,18 +144,18 @@ impl RequestRecord {
 }
 
 /// One entry of the recent-requests list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recent {
     pub id: String,
     /// When it finished, in milliseconds since the Unix epoch.
     pub at_ms: u64,
-    pub rule: &'static str,
+    pub rule: Cow<'static, str>,
     pub provider: String,
     pub model: String,
     pub stream: bool,
     pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<&'static str>,
+    pub code: Option<Cow<'static, str>>,
     pub latency_ms: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ttft_ms: Option<u64>,
@@ -311,10 +312,10 @@ impl Inner {
         }
         self.recent.push_back(Recent {
             at_ms: unix_ms(SystemTime::now()),
-            rule: route,
+            rule: Cow::Borrowed(route),
             stream: record.stream,
             status: record.status,
-            code: record.code,
+            code: record.code.map(Cow::Borrowed),
             latency_ms: millis(total),
             ttft_ms: record.time_to_first_token.map(millis),
             input_tokens: record.input_tokens,

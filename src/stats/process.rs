@@ -2,13 +2,13 @@
 //! path): resident memory, CPU time and open file descriptors. Elsewhere than Linux they
 //! are simply absent.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Linux reports CPU time in clock ticks of `USER_HZ`, which the kernel ABI fixes at 100
 /// on every architecture Rust targets (sysconf(_SC_CLK_TCK) returns it; no libc needed).
 const TICKS_PER_SECOND: f64 = 100.0;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Process {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rss_bytes: Option<u64>,

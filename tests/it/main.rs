@@ -37,3 +37,4 @@ mod server;
 mod skips;
 mod streaming;
 mod ui_browser;
+mod wire_shapes;

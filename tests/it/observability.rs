@@ -7,7 +7,8 @@ use crate::common;
 
 use common::prometheus;
 use common::{
-    client, env_config, hello, with_backup, ConfigFile, MockUpstream, Proxy, Reply, PROVIDER_KEY,
+    client, env_config, get_json, hello, with_backup, ConfigFile, MockUpstream, Proxy, Reply,
+    PROVIDER_KEY,
 };
 use serde_json::{json, Value};
 
@@ -32,12 +33,6 @@ async fn send(proxy: &Proxy) -> (u16, String) {
         .expect("ascii id")
         .to_string();
     (response.status().as_u16(), id)
-}
-
-async fn get_json(proxy: &Proxy, path: &str) -> Value {
-    let response = client().get(proxy.url(path)).send().await.expect("GET");
-    assert_eq!(response.status(), 200, "GET {path}");
-    response.json().await.expect("JSON")
 }
 
 async fn metrics(proxy: &Proxy) -> prometheus::Exposition {

@@ -103,6 +103,13 @@ pub fn with_backup(mut config: Config, backup_url: &str) -> Config {
     config
 }
 
+/// `GET path` from the proxy, which must answer 200 with JSON.
+pub async fn get_json(proxy: &Proxy, path: &str) -> serde_json::Value {
+    let response = client().get(proxy.url(path)).send().await.expect("GET");
+    assert_eq!(response.status(), 200, "GET {path}");
+    response.json().await.expect("JSON")
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
