@@ -34,6 +34,9 @@ pub enum ProxyError {
     InvalidField { field: String, reason: String },
     #[error("request body is larger than the limit of {limit} bytes")]
     RequestTooLarge { limit: usize },
+    /// The client stopped sending its request body.
+    #[error("the request body stalled: nothing arrived for {}", show_duration(*after))]
+    RequestTimeout { after: Duration },
     #[error("no route for {method} {path}")]
     NotFound { method: String, path: String },
     #[error("method {method} is not allowed on {path}")]

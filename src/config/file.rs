@@ -457,6 +457,8 @@ impl Reader<'_> {
             t.stream_idle = idle.unwrap_or(t.stream_idle);
             let total = self.millis("timeouts", timeouts, "total_ms", 1);
             t.total = total.unwrap_or(t.total);
+            let body = self.millis("timeouts", timeouts, "client_body_ms", 1);
+            t.client_body = body.unwrap_or(t.client_body);
         }
         if let Some(breaker) = self.section(top, "circuit_breaker", BREAKER_KEYS) {
             let b = &mut settings.breaker;

@@ -48,6 +48,8 @@ pub struct Timeouts {
     /// cannot keep a request open past it. Below the 50 minutes `ccproxy code` gives
     /// Claude Code (`API_TIMEOUT_MS`), so the proxy answers first.
     pub total: Duration,
+    /// A client's request body: a body that sends nothing for this long is a 408.
+    pub client_body: Duration,
 }
 
 impl Default for Timeouts {
@@ -57,6 +59,7 @@ impl Default for Timeouts {
             response: Duration::from_secs(300),
             stream_idle: Duration::from_secs(120),
             total: Duration::from_secs(45 * 60),
+            client_body: Duration::from_secs(10),
         }
     }
 }
@@ -119,6 +122,7 @@ impl Resilience {
                     "response_ms": ms(timeouts.response),
                     "stream_idle_ms": ms(timeouts.stream_idle),
                     "total_ms": ms(timeouts.total),
+                    "client_body_ms": ms(timeouts.client_body),
                 }),
             ),
             (
@@ -142,8 +146,13 @@ pub(super) const RETRY_KEYS: &[&str] = &[
     "base_delay_ms",
     "total_ms",
 ];
-pub(super) const TIMEOUT_KEYS: &[&str] =
-    &["connect_ms", "response_ms", "stream_idle_ms", "total_ms"];
+pub(super) const TIMEOUT_KEYS: &[&str] = &[
+    "connect_ms",
+    "response_ms",
+    "stream_idle_ms",
+    "total_ms",
+    "client_body_ms",
+];
 pub(super) const BREAKER_KEYS: &[&str] = &[
     "failure_threshold",
     "cooldown_ms",

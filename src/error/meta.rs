@@ -105,6 +105,12 @@ impl ProxyError {
                 "request_too_large",
                 Client,
             ),
+            Self::RequestTimeout { .. } => Meta::row(
+                S::REQUEST_TIMEOUT,
+                INVALID_REQUEST,
+                "request_timeout",
+                Client,
+            ),
             Self::NotFound { .. } => {
                 Meta::row(S::NOT_FOUND, "not_found_error", "not_found", Client)
             }

@@ -102,8 +102,7 @@ pub(super) fn refused(error: EditError) -> ProxyError {
 }
 
 async fn provider_body(state: &AppState, request: Request) -> Result<Value, ProxyError> {
-    let limit = state.config().max_request_bytes;
     let (parts, body) = request.into_parts();
-    let bytes = body::read(&parts.headers, body, limit).await?;
+    let bytes = body::read(&parts.headers, body, &state.config()).await?;
     body::parse(&bytes)
 }

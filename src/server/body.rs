@@ -1,16 +1,28 @@
-//! Reading and validating a request body: the size limit (413), JSON syntax, the shape of an
-//! Anthropic Messages request, each failure mapped to a 400 that names the field.
+//! Reading and validating a request body: the size limit (413), a body that stalls (408)
+//! or breaks off (400), JSON syntax (one object, nothing after it), the shape of an
+//! Anthropic Messages request, each failure mapped to an error that names the field.
 
 use axum::body::{Body, Bytes};
 use axum::http::HeaderMap;
+use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 
+use crate::config::Config;
 use crate::error::ProxyError;
 use crate::wire::anthropic;
 
-/// Reads the whole body, refusing anything above `limit` bytes (by its declared length
-/// first, so an oversized upload is refused before it is read).
-pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ProxyError> {
+/// Reads the whole body: anything above `max_request_bytes` is refused (by its declared
+/// length first, so an oversized upload is refused before it is read); a body that sends
+/// nothing for `timeouts.client_body_ms` is a 408; one that breaks off (cut short, badly
+/// chunked, shorter than its `Content-Length`: the HTTP layer reports each as a broken
+/// body) is a 400 saying so.
+pub async fn read(
+    headers: &HeaderMap,
+    mut body: Body,
+    config: &Config,
+) -> Result<Bytes, ProxyError> {
+    let limit = config.max_request_bytes;
+    let stall = config.resilience.timeouts.client_body;
     let declared = headers
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -18,9 +30,30 @@ pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes
     if declared.is_some_and(|length| length > limit) {
         return Err(ProxyError::RequestTooLarge { limit });
     }
-    axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| ProxyError::RequestTooLarge { limit })
+    let mut bytes = Vec::with_capacity(declared.unwrap_or(0));
+    loop {
+        let frame = match tokio::time::timeout(stall, body.frame()).await {
+            Err(_) => return Err(ProxyError::RequestTimeout { after: stall }),
+            Ok(None) => break,
+            Ok(Some(Err(error))) => return Err(incomplete(&error.to_string())),
+            Ok(Some(Ok(frame))) => frame,
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        if bytes.len() + data.len() > limit {
+            return Err(ProxyError::RequestTooLarge { limit });
+        }
+        bytes.extend_from_slice(&data);
+    }
+    Ok(Bytes::from(bytes))
+}
+
+fn incomplete(why: &str) -> ProxyError {
+    ProxyError::InvalidField {
+        field: "body".into(),
+        reason: format!("the request body was incomplete ({why})"),
+    }
 }
 
 /// The longest `model` accepted, in characters: the model string is kept in the statistics
@@ -55,7 +88,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ProxyError> {
         });
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
         if inner.is_syntax() || inner.is_eof() {
@@ -74,7 +107,11 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ProxyError> {
                 reason: text.to_string(),
             },
         }
-    })
+    })?;
+    deserializer.end().map_err(|_| ProxyError::InvalidJson {
+        message: "request body is not valid JSON: bytes follow the JSON object".into(),
+    })?;
+    Ok(value)
 }
 
 fn missing_field_name(message: &str) -> Option<&str> {

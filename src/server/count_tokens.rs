@@ -22,7 +22,7 @@ pub async fn count(
 ) -> Result<Json<Value>, ProxyError> {
     let config = state.config();
     let (parts, body) = request.into_parts();
-    let bytes = body::read(&parts.headers, body, config.max_request_bytes).await?;
+    let bytes = body::read(&parts.headers, body, &config).await?;
     let mut request = body::messages_request(&bytes)?;
     let decision = routing::route(&config, &mut request).await;
     let inbound = providers::Inbound {

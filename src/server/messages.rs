@@ -76,7 +76,7 @@ async fn handle(
     record: &mut RequestRecord,
 ) -> Result<(Answer, Target, router::Rule), ProxyError> {
     let (parts, body) = request.into_parts();
-    let bytes = body::read(&parts.headers, body, config.max_request_bytes).await?;
+    let bytes = body::read(&parts.headers, body, config).await?;
     let mut request = body::messages_request(&bytes)?;
     record.stream = request.stream;
     let decision = super::routing::route(config, &mut request).await?;

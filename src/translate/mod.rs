@@ -48,7 +48,8 @@ pub enum TranslateError {
         message: String,
         status: Option<u16>,
     },
-    /// The stream ended without `[DONE]` and without a finish reason.
+    /// The stream ended without `[DONE]` and without a finish reason, or had nothing in it
+    /// (no content, finish reason or usage).
     #[error("the stream ended before the answer was complete")]
     Truncated,
     #[error("unreadable stream chunk ({0})")]

@@ -113,6 +113,16 @@ async fn example(code: &str) -> Example {
                            "messages": [{"role": "user", "content": "Hi"}]}"#;
             from_client(body, "/v1/messages", false).await
         }
+        "request_timeout" => {
+            let upstream = MockUpstream::start().await;
+            let mut config = groq(&upstream, true);
+            config.resilience.timeouts.client_body = Duration::from_millis(100);
+            let proxy = Proxy::start(config).await;
+            let head = "POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+                        content-type: application/json\r\ncontent-length: 100\r\n\r\n";
+            let (status, body) = common::raw(proxy.addr, head, b"{\"model\":", false).await;
+            Example { status, body }
+        }
         "not_found" => from_client("", "/v1/nothing", true).await,
         "method_not_allowed" => from_client("", "/v1/messages", true).await,
         "request_too_large" => {

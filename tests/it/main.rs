@@ -31,6 +31,7 @@ mod resilience;
 mod responses;
 mod routing;
 mod security_deadlines;
+mod security_frames;
 mod security_keys;
 mod seed_examples;
 mod server;

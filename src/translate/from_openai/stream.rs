@@ -9,7 +9,8 @@
 //! `message_stop`. Parallel tool calls that arrive interleaved are held back (per call)
 //! until the open call's object is complete or the stream ends, then emitted in order.
 //! Failures (an `error` chunk, `finish_reason: "error"`, unrepairable arguments, a stream
-//! that ends without `[DONE]` or a finish reason) are returned as errors: the caller ends
+//! that ends without `[DONE]` or a finish reason, or with no content, finish reason or
+//! usage at all) are returned as errors: the caller ends
 //! the stream with an `error` event and no `message_stop`.
 
 use serde_json::Value;
@@ -416,6 +417,10 @@ impl StreamTranslator {
                 self.open_tool(slot, &mut out)?;
                 self.close(&mut out)?;
             }
+        }
+        if self.next_index == 0 && self.finish_reason.is_none() && self.usage.is_none() {
+            // `[DONE]` after nothing at all: no answer, not an empty one.
+            return Err(TranslateError::Truncated);
         }
         let (mut stop_reason, stop_sequence) = stop_reason(
             self.finish_reason.as_deref(),

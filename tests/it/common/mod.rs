@@ -147,3 +147,45 @@ pub async fn admin(
     let status = response.status().as_u16();
     (status, response.text().await.expect("body"))
 }
+
+/// A raw HTTP/1.1 exchange over a socket (for requests no HTTP client would send): writes
+/// `head` then `body`, half-closes when `close`, and returns the status and JSON body of
+/// the answer (5 s at most).
+pub async fn raw(
+    addr: SocketAddr,
+    head: &str,
+    body: &[u8],
+    close: bool,
+) -> (u16, serde_json::Value) {
+    let exchange = async {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut socket = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        socket.write_all(head.as_bytes()).await.expect("head");
+        socket.write_all(body).await.expect("body");
+        if close {
+            socket.shutdown().await.expect("half-close");
+        }
+        let mut answer = Vec::new();
+        let mut buffer = [0u8; 4096];
+        // Read until the end of the answer's JSON body (the connection may stay open).
+        loop {
+            let n = socket.read(&mut buffer).await.unwrap_or(0);
+            answer.extend_from_slice(&buffer[..n]);
+            let text = String::from_utf8_lossy(&answer);
+            if n == 0 || text.contains("\r\n\r\n") && text.trim_end().ends_with('}') {
+                break;
+            }
+        }
+        String::from_utf8_lossy(&answer).into_owned()
+    };
+    let text = tokio::time::timeout(std::time::Duration::from_secs(5), exchange)
+        .await
+        .expect("the proxy did not answer in time");
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, serde_json::from_str(body).unwrap_or_default())
+}
