@@ -7,6 +7,8 @@
 #   KEEP=1 bench/callgrind.sh          # keep the callgrind.out files (for callgrind_annotate)
 #   PASSTHROUGH=1 bench/callgrind.sh   # the same small request through the Anthropic
 #                                      # pass-through (fixed-upstream answers /v1/messages)
+#   RESPONSES=1 bench/callgrind.sh     # the same three requests through a provider of type
+#                                      # `responses` (fixed-upstream answers /v1/responses)
 #
 # Method: the proxy runs under callgrind with instrumentation off; after a warm-up the counters
 # are switched on, N requests are sent, and the total is divided by N. Needs the release
@@ -39,6 +41,13 @@ PORT=$(( (RANDOM % 20000) + 30000 ))
 if [ "${PASSTHROUGH:-0}" = 1 ]; then
   PROVIDER_ENV=(PROVIDER=anthropic "ANTHROPIC_BASE_URL=http://$UPSTREAM" ANTHROPIC_MODEL=bench-model
     ANTHROPIC_API_KEY=x)
+elif [ "${RESPONSES:-0}" = 1 ]; then
+  cat > "$OUT/responses.json" <<JSON
+{"providers":[{"name":"bench","type":"responses","base_url":"http://$UPSTREAM/v1","api_key":"x",
+  "models":["bench-model"]}],
+ "routes":{"default":"bench,bench-model"}}
+JSON
+  PROVIDER_ENV=("CCPROXY_CONFIG=$OUT/responses.json")
 else
   PROVIDER_ENV=(PROVIDER=bench "BENCH_BASE_URL=http://$UPSTREAM/v1" BENCH_MODEL=bench-model BENCH_API_KEY=x)
 fi

@@ -20,6 +20,8 @@
 #
 # ccproxy is configured for an OpenAI-compatible server by the env contract:
 #   PROVIDER=bench BENCH_BASE_URL=http://127.0.0.1:<port>/v1 BENCH_MODEL=bench-model BENCH_API_KEY=x CCPROXY_PORT=<port>
+# and once more (target `ccproxy-responses`) with a config file whose one provider is of
+# type `responses`, so its Responses path runs beside the chat path against the same upstream.
 #
 # Output: human lines on stderr, JSON lines in bench/results/<stamp>.jsonl, and the
 # table from `loadgen report` at the end.
@@ -242,6 +244,19 @@ cmd_ccproxy() { # port upstream
     "${PIN_PROXY[@]}" "$CCPROXY_BIN" $CCPROXY_ARGS)
 }
 
+# The same ccproxy with a provider of type `responses`: its Responses path (translate to
+# `POST /responses` and back), measured beside the chat path against the same upstream.
+cmd_ccproxy_responses() { # port upstream
+  local cfg="$LOGS/ccproxy-responses-$1.json"
+  cat > "$cfg" <<JSON
+{"providers":[{"name":"bench","type":"responses","base_url":"http://$2/v1","api_key":"x",
+  "models":["bench-model"]}],
+ "routes":{"default":"bench,bench-model"}}
+JSON
+  # shellcheck disable=SC2206 # CCPROXY_ARGS is a word list on purpose
+  CMD=(env "CCPROXY_CONFIG=$cfg" "CCPROXY_PORT=$1" "${PIN_PROXY[@]}" "$CCPROXY_BIN" $CCPROXY_ARGS)
+}
+
 # The floor: a forwarder that parses and translates nothing (src/bin/null_proxy.rs). What
 # it adds is the cost of the extra loopback hops and wake-ups any proxy pays here.
 cmd_null_proxy() { # port upstream
@@ -311,6 +326,8 @@ for run in $(seq "$RUNS"); do
   if [ -x "$CCPROXY_BIN" ]; then
     log "run $run/$RUNS: through ccproxy ($CCPROXY_BIN $CCPROXY_ARGS)"
     if measure_proxy ccproxy cmd_ccproxy; then MEASURED_PROXY=1; fi
+    log "run $run/$RUNS: through ccproxy, Responses provider (POST /responses upstream)"
+    measure_proxy ccproxy-responses cmd_ccproxy_responses || true
     if [ "$run" = 1 ]; then
       echo "{\"mode\":\"binary\",\"target\":\"ccproxy\",\"label\":\"\",\"bytes\":$(stat -c %s "$CCPROXY_BIN")}" >> "$RESULTS"
     fi

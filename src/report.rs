@@ -72,6 +72,47 @@ pub struct ProvidersSummary {
     pub count: usize,
     pub names: Vec<String>,
     pub circuit_breakers: BTreeMap<String, BreakerReport>,
+    /// The key pools of the providers that have several keys.
+    pub keys: BTreeMap<String, Vec<KeyReport>>,
+}
+
+/// One key of a provider's pool, masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyReport {
+    /// Masked (`gsk_…3f9a`).
+    pub key: String,
+    pub state: KeyCondition,
+    /// While cooling: the cool-down that remains.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cooling_ms: Option<u64>,
+    pub requests: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub last_error: Option<String>,
+}
+
+/// The state of a pool key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyCondition {
+    /// It serves requests.
+    Active,
+    /// Rate-limited or out of quota: set aside until its cool-down ends.
+    Cooling,
+    /// Refused (401/403): set aside until the provider's configuration changes.
+    Invalid,
+}
+
+impl KeyCondition {
+    pub const ALL: [Self; 3] = [Self::Active, Self::Cooling, Self::Invalid];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Cooling => "cooling",
+            Self::Invalid => "invalid",
+        }
+    }
 }
 
 /// The outcome of the latest re-read of the config file.
@@ -191,6 +232,9 @@ pub struct ProviderHealth {
     pub failures: u64,
     pub recent: Windowed,
     pub circuit_breaker: BreakerReport,
+    /// Its key pool, when it has several keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<Vec<KeyReport>>,
 }
 
 /// A provider's health, worst first.

@@ -7,7 +7,7 @@ use super::probe::Endpoint;
 use super::{complain, exit, say};
 use crate::cli::StatusArgs;
 use crate::config::RouteName;
-use crate::report::StatusReport;
+use crate::report::{KeyReport, StatusReport};
 
 pub fn run(args: &StatusArgs) -> u8 {
     super::conclude(Context::new(&args.server).map(|context| report(args, &context)))
@@ -90,6 +90,13 @@ fn describe(status: &StatusReport, managed: bool, context: &Context) -> String {
             "  provider   {} ({}, {}, {key})",
             provider.name, provider.kind, provider.base_url
         ));
+        if let Some(pool) = status.providers.keys.get(&provider.name) {
+            lines.push(format!(
+                "  keys       {}: {}",
+                provider.name,
+                pool_line(pool)
+            ));
+        }
     }
     let routes = &config.routes;
     // In alphabetical order, as `ccproxy status` has always listed them.
@@ -111,6 +118,20 @@ fn describe(status: &StatusReport, managed: bool, context: &Context) -> String {
         lines.push("  (not started by `ccproxy start`: no PID file, log on its terminal)".into());
     }
     lines.join("\n")
+}
+
+/// A pool's keys, masked, each with its state and requests: `gsk_…aaaa active (3
+/// requests), gsk_…bbbb cooling 12s (1 request)`.
+fn pool_line(pool: &[KeyReport]) -> String {
+    let key = |k: &KeyReport| {
+        let state = match k.cooling_ms {
+            Some(ms) => format!("{} {}s", k.state.as_str(), ms.div_ceil(1000)),
+            None => k.state.as_str().to_string(),
+        };
+        let plural = if k.requests == 1 { "" } else { "s" };
+        format!("{} {state} ({} request{plural})", k.key, k.requests)
+    };
+    pool.iter().map(key).collect::<Vec<_>>().join(", ")
 }
 
 /// `1h 02m 03s`, `4m 05s`, `6s`.

@@ -48,6 +48,9 @@ pub(super) fn load(env: &Env) -> Result<Config, ConfigError> {
         long_context_threshold: DEFAULT_LONG_CONTEXT_THRESHOLD,
         ..Routes::default()
     };
+    for provider in &mut providers {
+        super::pool::from_env(provider, env, &mut problems);
+    }
     if !problems.is_empty() {
         return Err(ConfigError::new("environment", problems));
     }
@@ -161,6 +164,7 @@ fn provider(
         kind,
         base_url,
         api_key: env.get(&key_var).map(crate::secret::Secret::new),
+        more_keys: Vec::new(),
         key_host: None,
         key_var,
         key_in_file: false,

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::catalog::{self, CatalogEntry};
 use super::env::{expand, Env};
+use super::pool;
 use super::prices;
 use super::resilience::{Resilience, BREAKER_KEYS, MAX_ATTEMPTS_LIMIT, RETRY_KEYS, TIMEOUT_KEYS};
 use super::{
@@ -34,7 +35,7 @@ const TOP_KEYS: &[&str] = &[
     "circuit_breaker",
 ];
 const PROVIDER_KEYS: &[&str] = &[
-    "name", "type", "base_url", "api_key", "models", "enabled", "profile",
+    "name", "type", "base_url", "api_key", "api_keys", "models", "enabled", "profile",
 ];
 /// The route names, then `long_context_threshold`.
 const ROUTE_KEYS: [&str; RouteName::ALL.len() + 1] = {
@@ -192,6 +193,7 @@ impl Reader<'_> {
             kind: kind?,
             base_url: base_url?,
             api_key,
+            more_keys: Vec::new(),
             key_host: None,
             key_var,
             key_in_file,
@@ -199,7 +201,34 @@ impl Reader<'_> {
             enabled,
         };
         provider.bind_key();
+        if let Some(entries) = self.api_keys(path, object) {
+            pool::from_file(
+                &mut provider,
+                entries,
+                &format!("{path}.api_keys"),
+                &mut self.problems,
+            );
+        }
         Some(provider)
+    }
+
+    /// The `api_keys` list, each entry expanded (`None` for one that is not a string, or
+    /// names an unset variable); `None` when there is no list.
+    fn api_keys(&mut self, path: &str, object: &Map<String, Value>) -> Option<Vec<Option<String>>> {
+        let value = object.get("api_keys")?;
+        let Value::Array(items) = value else {
+            self.problem(format!("{path}.api_keys"), "expected a list of strings");
+            return None;
+        };
+        let entries = items
+            .iter()
+            .map(|item| {
+                let text = item.as_str()?;
+                let expanded = expand(text, self.env);
+                expanded.missing.is_empty().then_some(expanded.value)
+            })
+            .collect();
+        Some(entries)
     }
 
     fn kind(
@@ -444,6 +473,8 @@ impl Reader<'_> {
             settings.retry.base_delay = base.unwrap_or(settings.retry.base_delay);
             let total = self.millis("retry", retry, "total_ms", 1);
             settings.retry.total = total.unwrap_or(settings.retry.total);
+            let cooldown = self.millis("retry", retry, "key_cooldown_ms", 1);
+            settings.retry.key_cooldown = cooldown.unwrap_or(settings.retry.key_cooldown);
         }
         if let Some(timeouts) = self.section(top, "timeouts", TIMEOUT_KEYS) {
             let t = &mut settings.timeouts;

@@ -10,6 +10,7 @@ mod file;
 pub(crate) mod jsonc;
 pub(crate) mod key_hints;
 pub(crate) mod live;
+mod pool;
 mod prices;
 mod problems;
 pub(crate) mod provider_choice;
@@ -80,6 +81,9 @@ pub struct ProviderConfig {
     /// Without a trailing slash.
     pub base_url: String,
     pub api_key: Option<Secret>,
+    /// The other keys of the provider's pool (`api_keys`, `<NAME>_API_KEYS`), after
+    /// `api_key`; empty for a single key. Bound to the same host as `api_key`.
+    pub more_keys: Vec<Secret>,
     /// Where the key may be sent: the scheme and authority (`https://api.groq.com`) of the
     /// base URL it was configured with (see [`key_host`]). A key goes nowhere else, even if
     /// `base_url` is later moved: [`ProviderConfig::key`] withholds it then.
@@ -113,6 +117,13 @@ impl ProviderConfig {
         self.api_key
             .as_ref()
             .filter(|_| bound.eq_ignore_ascii_case(key_host(&self.base_url)))
+    }
+
+    /// Every key of the pool to send (`api_key` first), under the same rule as
+    /// [`ProviderConfig::key`]: none once `base_url` has left the keys' host.
+    pub fn keys(&self) -> impl Iterator<Item = &Secret> {
+        let more = self.key().map(|_| self.more_keys.iter());
+        self.key().into_iter().chain(more.into_iter().flatten())
     }
 
     /// Binds the key to the current `base_url`: for a key configured together with it (the

@@ -20,6 +20,9 @@ pub struct RetrySettings {
     /// counted until an answer starts: when it runs out, the attempt in flight is dropped
     /// and the client is told what was tried. A stream that has started is not cut.
     pub total: Duration,
+    /// How long a key refused for its rate or quota is set aside when the provider's
+    /// headers do not say.
+    pub key_cooldown: Duration,
 }
 
 impl Default for RetrySettings {
@@ -29,6 +32,7 @@ impl Default for RetrySettings {
             max_retry_wait: Duration::from_secs(2),
             base_delay: Duration::from_millis(500),
             total: Duration::from_secs(60),
+            key_cooldown: Duration::from_secs(60),
         }
     }
 }
@@ -113,6 +117,7 @@ impl Resilience {
                     "max_retry_wait_ms": ms(retry.max_retry_wait),
                     "base_delay_ms": ms(retry.base_delay),
                     "total_ms": ms(retry.total),
+                    "key_cooldown_ms": ms(retry.key_cooldown),
                 }),
             ),
             (
@@ -145,6 +150,7 @@ pub(super) const RETRY_KEYS: &[&str] = &[
     "max_retry_wait_ms",
     "base_delay_ms",
     "total_ms",
+    "key_cooldown_ms",
 ];
 pub(super) const TIMEOUT_KEYS: &[&str] = &[
     "connect_ms",

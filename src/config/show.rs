@@ -45,6 +45,9 @@ pub struct ShownProvider {
     pub api_key_from: String,
     pub models: Vec<String>,
     pub enabled: bool,
+    /// The key pool, masked: every key when it has several, else absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_keys: Option<Vec<String>>,
 }
 
 /// The configured routes and the long-context threshold.
@@ -80,6 +83,12 @@ impl ShownTargets {
     }
 }
 
+/// A provider's pool, masked: every key when it has several, else nothing.
+fn pool(provider: &super::ProviderConfig) -> Option<Vec<String>> {
+    let keys = provider.api_key.iter().chain(&provider.more_keys);
+    (!provider.more_keys.is_empty()).then(|| keys.map(|k| k.masked()).collect())
+}
+
 /// The configuration in the file format, keys masked, plus where it came from.
 pub fn masked(config: &Config) -> Shown {
     let providers = config
@@ -97,6 +106,7 @@ pub fn masked(config: &Config) -> Shown {
             },
             models: p.models.clone(),
             enabled: p.enabled,
+            api_keys: pool(p),
         })
         .collect();
     let routes = ShownRoutes {

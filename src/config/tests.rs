@@ -385,7 +385,7 @@ fn config_show_lists_the_resilience_sections_in_the_file_shape() {
     assert_eq!(
         shown["retry"],
         serde_json::json!({"max_attempts": 3, "max_retry_wait_ms": 2000, "base_delay_ms": 500,
-                           "total_ms": 60000})
+                           "total_ms": 60000, "key_cooldown_ms": 60000})
     );
     assert_eq!(
         shown["timeouts"],
@@ -414,6 +414,44 @@ fn anthropic_without_a_model_keeps_the_clients_model() {
         config.routes.default[0].to_string(),
         "anthropic,claude-haiku-5-5"
     );
+}
+
+#[test]
+fn a_key_pool_from_the_file_is_checked_and_shown_masked() {
+    let config = load_file(
+        r#"{"providers": [{"name": "groq", "api_key": "${KEY_B}",
+                          "api_keys": ["${KEY_A}", "${KEY_B}"]}]}"#,
+        &[
+            ("KEY_A", "gsk_pool_key_aaaa"),
+            ("KEY_B", "gsk_pool_key_bbbb"),
+        ],
+    )
+    .expect("valid");
+    let groq = &config.providers[0];
+    let keys: Vec<&str> = groq.keys().map(|k| k.expose()).collect();
+    assert_eq!(keys, ["gsk_pool_key_aaaa", "gsk_pool_key_bbbb"]);
+    let shown = show::masked(&config);
+    assert_eq!(
+        shown.providers[0].api_keys,
+        Some(vec!["gsk_…aaaa".to_string(), "gsk_…bbbb".to_string()])
+    );
+
+    let error = load_file(
+        r#"{"providers": [{"name": "groq", "api_key": "gsk_stray_key_0000",
+                          "api_keys": ["gsk_pool_key_aaaa", "", "gsk_pool_key_aaaa", "${UNSET}"]}]}"#,
+        &[],
+    )
+    .expect_err("invalid pool");
+    assert_eq!(
+        paths(&error),
+        vec![
+            "providers[0].api_keys[1]",
+            "providers[0].api_keys[2]",
+            "providers[0].api_keys[3]",
+            "providers[0].api_key",
+        ]
+    );
+    assert!(!error.to_string().contains("gsk_"), "{error}");
 }
 
 #[test]

@@ -76,11 +76,40 @@ pub struct Outcome {
     failed: Option<ProxyError>,
     open: Option<ProxyError>,
     skipped: Option<ProxyError>,
+    /// The shortest wait of the rate limits met on the way.
+    rate_wait: Option<Duration>,
 }
 
 impl Outcome {
     pub fn failed(&mut self, error: ProxyError) {
+        self.note_rate_limit(&error);
         self.failed = Some(error);
+    }
+
+    fn note_rate_limit(&mut self, error: &ProxyError) {
+        if let (ProxyError::RateLimited { .. }, Some(wait)) = (error, error.retry_wait()) {
+            self.rate_wait = Some(self.rate_wait.map_or(wait, |w| w.min(wait)));
+        }
+    }
+
+    /// The final error, a rate limit saying when the soonest of the targets' rate limits
+    /// ends: that is when the route can serve again.
+    pub fn soonest(&mut self, error: ProxyError) -> ProxyError {
+        self.note_rate_limit(&error);
+        match error {
+            ProxyError::RateLimited {
+                provider,
+                limit,
+                remaining,
+                ..
+            } if self.rate_wait.is_some() => ProxyError::RateLimited {
+                provider,
+                retry_after: self.rate_wait,
+                limit,
+                remaining,
+            },
+            other => other,
+        }
     }
 
     /// An open circuit: the one whose next trial comes soonest is the wait worth reporting.
@@ -101,7 +130,10 @@ impl Outcome {
         }
     }
 
-    pub fn into_error(self) -> ProxyError {
+    pub fn into_error(mut self) -> ProxyError {
+        if let Some(failed) = self.failed.take() {
+            return self.soonest(failed);
+        }
         self.failed
             .or(self.open)
             .or(self.skipped)

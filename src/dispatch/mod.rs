@@ -10,6 +10,7 @@
 
 mod breaker;
 mod chain;
+mod keys;
 mod policy;
 
 use std::time::Duration;
@@ -19,11 +20,13 @@ use tokio::time::Instant;
 use crate::config::{Config, ProviderConfig, Target};
 use crate::error::ProxyError;
 use crate::providers::{self, HttpClient, Inbound, ModelCatalog, Upstream};
-use crate::report::BreakerReport;
+use crate::report::{BreakerReport, KeyReport};
 
 pub use breaker::Breakers;
 use breaker::{Permit, Shut};
 use chain::{Chain, Outcome};
+pub use keys::KeyId;
+use keys::KeyPools;
 use policy::{Next, Verdict};
 
 /// What one dispatch did, for the statistics and the request log.
@@ -37,6 +40,8 @@ pub struct Tally {
     pub target: Option<Target>,
     /// From sending the answering attempt to its response headers.
     pub upstream_latency: Option<Duration>,
+    /// The key of the provider's pool that served, for its token counts.
+    pub key: Option<KeyId>,
 }
 
 /// What every request shares: the HTTP client, the breakers, the model lists.
@@ -44,6 +49,7 @@ pub struct Tally {
 pub struct Dispatcher {
     http: HttpClient,
     breakers: Breakers,
+    keys: KeyPools,
     models: ModelCatalog,
 }
 
@@ -52,6 +58,7 @@ impl Dispatcher {
         Self {
             http,
             breakers: Breakers::default(),
+            keys: KeyPools::default(),
             models: ModelCatalog::default(),
         }
     }
@@ -59,6 +66,16 @@ impl Dispatcher {
     /// The circuit breakers of `provider`'s models, as `/status` shows them.
     pub fn breaker_status(&self, provider: &str) -> BreakerReport {
         self.breakers.status(provider)
+    }
+
+    /// The keys of `provider`'s pool, masked, as `/status` shows them.
+    pub fn key_status(&self, provider: &ProviderConfig) -> Vec<KeyReport> {
+        self.keys.status(provider)
+    }
+
+    /// Adds an answer's tokens to the figures of the key that served it.
+    pub fn count_tokens(&self, key: KeyId, input: u64, output: u64) {
+        self.keys.count_tokens(key, input, output);
     }
 
     /// Sends `request` to the first target that answers 2xx. A target without its key is
@@ -80,6 +97,7 @@ impl Dispatcher {
             config,
             request,
             chain: Chain::new(config.resilience.retry.total),
+            session: keys::session_of(request),
             outcome: Outcome::default(),
             tried_targets: 0,
         };
@@ -87,7 +105,7 @@ impl Dispatcher {
         for (index, target) in targets.iter().enumerate() {
             let last = index + 1 == targets.len();
             match self.try_target(&mut run, target, false, last, tally).await {
-                Step::Done(done) => return self.finish(config, *done).await,
+                Step::Done(done) => return self.finish(config, &mut run, *done).await,
                 Step::Open => open.push(target),
                 Step::Next => {}
             }
@@ -97,10 +115,11 @@ impl Dispatcher {
         for (index, target) in open.into_iter().enumerate() {
             let last = index + 1 == count;
             if let Step::Done(done) = self.try_target(&mut run, target, true, last, tally).await {
-                return self.finish(config, *done).await;
+                return self.finish(config, &mut run, *done).await;
             }
         }
-        self.finish(config, Err(run.outcome.into_error())).await
+        let error = std::mem::take(&mut run.outcome).into_error();
+        self.finish(config, &mut run, Err(error)).await
     }
 
     /// One target, if it can be sent to and its breaker admits the request (`only`: the
@@ -132,11 +151,15 @@ impl Dispatcher {
     async fn finish(
         &self,
         config: &Config,
+        run: &mut Run<'_>,
         done: Result<Upstream, ProxyError>,
     ) -> Result<Upstream, ProxyError> {
         match done {
             Ok(upstream) => Ok(upstream),
-            Err(error) => Err(self.enrich(config, error).await),
+            Err(error) => {
+                let error = run.outcome.soonest(error);
+                Err(self.enrich(config, error).await)
+            }
         }
     }
 
@@ -186,29 +209,61 @@ impl Dispatcher {
     ) -> Result<Upstream, Tried> {
         let settings = run.config.resilience;
         let model = target.model.as_str();
+        // A single key has nothing to move to: its refusals go through the policy as they are.
+        let pooled = !provider.more_keys.is_empty() && provider.key().is_some();
         let mut attempt = 1;
+        // Keys refused (rate, quota, invalid) in this round; a retry starts a new round.
+        let mut refused: Vec<KeyId> = Vec::new();
+        let mut key_error: Option<ProxyError> = None;
         loop {
             if Instant::now() >= run.chain.deadline() {
                 return Err(run.exhausted());
             }
-            tally.attempts += 1;
-            let sent = Instant::now();
-            let sending = providers::send(&self.http, provider, model, run.request);
-            let error = match tokio::time::timeout_at(run.chain.deadline(), sending).await {
-                Ok(Ok(upstream)) => {
-                    tally.upstream_latency = Some(sent.elapsed());
-                    permit.succeeded();
-                    return Ok(upstream);
-                }
-                Ok(Err(error)) => error,
-                Err(_) => {
-                    // Cut by the budget: no verdict on the provider.
-                    let answer = "no answer yet when the budget ran out".to_string();
-                    run.chain.note(target, None, answer);
-                    return Err(run.exhausted());
+            let chosen = match pooled
+                .then(|| self.keys.choose(provider, run.session.as_deref(), &refused))
+            {
+                None => Ok(None),
+                Some(Ok(chosen)) => Ok(Some(chosen)),
+                Some(Err(none)) => Err(keys::exhausted(provider, none, key_error.take())),
+            };
+            let error = match chosen {
+                // No key left to try: the pool's answer goes through the policy below.
+                Err(error) => error,
+                Ok(chosen) => {
+                    tally.attempts += 1;
+                    let masked = chosen.as_ref().map(|c| c.masked.clone());
+                    let keyed = keys::with_key(provider, chosen.as_ref());
+                    let sent = Instant::now();
+                    let sending = providers::send(&self.http, &keyed, model, run.request);
+                    match tokio::time::timeout_at(run.chain.deadline(), sending).await {
+                        Ok(Ok(upstream)) => {
+                            tally.upstream_latency = Some(sent.elapsed());
+                            tally.key = chosen.map(|c| c.id);
+                            permit.succeeded();
+                            return Ok(upstream);
+                        }
+                        Ok(Err(error)) => {
+                            run.chain.note_error(target, masked, &error);
+                            let cooldown = settings.retry.key_cooldown;
+                            if let Some(chosen) = chosen
+                                .filter(|c| self.keys.set_aside(provider, c, &error, cooldown))
+                            {
+                                // The same request goes on at once with the next key.
+                                refused.push(chosen.id);
+                                key_error = Some(error);
+                                continue;
+                            }
+                            error
+                        }
+                        Err(_) => {
+                            // Cut by the budget: no verdict on the provider.
+                            let answer = "no answer yet when the budget ran out".to_string();
+                            run.chain.note(target, masked, answer);
+                            return Err(run.exhausted());
+                        }
+                    }
                 }
             };
-            run.chain.note_error(target, None, &error);
             let next = match policy::next(&error, attempt, &settings.retry, last) {
                 Next::Retry(wait) if !run.chain.fits(wait) => return Err(run.exhausted()),
                 next => next,
@@ -222,6 +277,7 @@ impl Dispatcher {
                     );
                     tokio::time::sleep(wait).await;
                     attempt += 1;
+                    refused.clear();
                 }
                 Next::FallBack => {
                     judge(permit, &error, settings.breaker);
@@ -282,6 +338,8 @@ struct Run<'a> {
     config: &'a Config,
     request: &'a Inbound,
     chain: Chain,
+    /// The Claude Code session the request belongs to, which keeps it on one key.
+    session: Option<String>,
     outcome: Outcome,
     /// Targets an attempt was actually sent to: skipped ones are no fallbacks.
     tried_targets: u32,

@@ -86,6 +86,7 @@ mod tests {
         max_retry_wait: Duration::from_secs(2),
         base_delay: Duration::from_millis(500),
         total: Duration::from_secs(60),
+        key_cooldown: Duration::from_secs(60),
     };
 
     fn rate_limited(wait: u64) -> ProxyError {

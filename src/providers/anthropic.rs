@@ -302,6 +302,7 @@ mod tests {
             kind: ProviderKind::Anthropic,
             base_url: "https://api.anthropic.com".into(),
             api_key: Some(Secret::new(key)),
+            more_keys: Vec::new(),
             key_host: Some("https://api.anthropic.com".into()),
             key_var: "ANTHROPIC_API_KEY".into(),
             key_in_file: false,

@@ -96,6 +96,17 @@ fn looks_truncated(problem: &str) -> bool {
 }
 
 /// A non-2xx answer.
+/// A 429 with what its headers say about the wait and the limit.
+fn rate_limited(provider: String, headers: &HeaderMap) -> ProxyError {
+    let limit = ratelimit::read(headers, SystemTime::now());
+    ProxyError::RateLimited {
+        provider,
+        retry_after: limit.wait,
+        limit: limit.limit,
+        remaining: limit.remaining,
+    }
+}
+
 pub fn from_status(
     provider: &ProviderConfig,
     model: &str,
@@ -125,23 +136,19 @@ pub fn from_status(
     if found.model_missing() && matches!(status, 400 | 404 | 422) {
         return model_not_found(provider, model);
     }
+    let quota = status == 402 || found.quota_refused();
     let message = found.message;
     match status {
+        // A quota or billing refusal sets the key aside like a rate limit (its pool moves
+        // on to the next key), so it is one.
+        429 => rate_limited(name, headers),
+        _ if quota => rate_limited(name, headers),
         401 => invalid_key(provider),
         403 => ProxyError::PermissionDenied {
             provider: name,
             message,
         },
         404 => model_not_found(provider, model),
-        429 => {
-            let limit = ratelimit::read(headers, SystemTime::now());
-            ProxyError::RateLimited {
-                provider: name,
-                retry_after: limit.wait,
-                limit: limit.limit,
-                remaining: limit.remaining,
-            }
-        }
         400 | 422 => ProxyError::ProviderRejected {
             provider: name,
             message,
@@ -248,6 +255,12 @@ impl Found {
             "DEADLINE_EXCEEDED" => 504,
             _ => return None,
         })
+    }
+
+    /// The key's quota or billing refused the request (OpenAI's `insufficient_quota`,
+    /// `billing_hard_limit_reached`, Anthropic's `billing_error`).
+    fn quota_refused(&self) -> bool {
+        self.code.contains("insufficient_quota") || self.code.contains("billing")
     }
 
     /// Gemini answers a bad key with 400 `INVALID_ARGUMENT`, reason `API_KEY_INVALID`.

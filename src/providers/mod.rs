@@ -243,6 +243,15 @@ pub struct Inbound {
     pub query: Option<String>,
 }
 
+impl Inbound {
+    /// The session Claude Code names in `X-Claude-Code-Session-Id`, when it names one.
+    pub fn session(&self) -> Option<&str> {
+        self.headers
+            .get(crate::server::SESSION_HEADER)
+            .and_then(|value| value.to_str().ok())
+    }
+}
+
 /// A streamed answer as Anthropic events; an `Err` ends it (nothing follows).
 pub type EventStream = BoxStream<'static, Result<wire::anthropic::StreamEvent, ProxyError>>;
 

@@ -116,6 +116,7 @@ mod tests {
             kind,
             base_url: base_url.into(),
             api_key: key.map(Secret::new),
+            more_keys: Vec::new(),
             key_host: None,
             key_var: "P_API_KEY".into(),
             key_in_file: false,

@@ -47,6 +47,7 @@ impl Kind for OpenAi {
             model,
             quirks: catalog::quirks(&provider.name).for_model(&provider.name, model),
             max_output_tokens: catalog::max_output_tokens(model),
+            session: inbound.session(),
         };
         let (body, context) = to_openai::request(&inbound.request, &target)
             .map_err(|e| translate_error(provider, model, e))?;

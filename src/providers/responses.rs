@@ -10,7 +10,6 @@ use serde_json::Value;
 
 use crate::config::{catalog, ProviderConfig};
 use crate::error::ProxyError;
-use crate::server::SESSION_HEADER;
 use crate::translate::from_responses::{self, Context};
 use crate::translate::to_responses;
 use crate::wire::{anthropic, responses};
@@ -19,9 +18,6 @@ use super::errors::from_translate;
 use super::kind::{credentials, Counter, Kind, Prepared, Reading, Translation};
 use super::openai::{listed_ids, OpenAi};
 use super::{BodyStream, EventStream, HttpClient, Inbound};
-
-/// Session ids longer than this are not Claude Code's and are not used for the cache key.
-const MAX_SESSION_LEN: usize = 128;
 
 /// Models OpenAI serves on `/responses` and not on `/chat/completions`: the Codex family
 /// (`gpt-5-codex`, `gpt-5.1-codex-max`, `codex-mini-latest`, ...; openai-cookbook
@@ -87,15 +83,10 @@ fn translate(
     model: &str,
     inbound: &Inbound,
 ) -> Result<(responses::Request, Context), ProxyError> {
-    let session = inbound
-        .headers
-        .get(SESSION_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .filter(|id| !id.is_empty() && id.len() <= MAX_SESSION_LEN);
     let target = to_responses::Target {
         model,
         max_output_tokens: catalog::max_output_tokens(model),
-        session,
+        session: inbound.session(),
     };
     to_responses::request(&inbound.request, &target).map_err(|e| from_translate(provider, model, e))
 }

@@ -17,6 +17,7 @@ fn provider(name: &str, models: &[&str]) -> ProviderConfig {
         kind: ProviderKind::OpenAi,
         base_url: format!("http://{name}.invalid/v1"),
         api_key: None,
+        more_keys: Vec::new(),
         key_host: None,
         key_var: format!("{}_API_KEY", name.to_uppercase()),
         key_in_file: false,

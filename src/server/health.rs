@@ -53,7 +53,10 @@ fn detailed(state: &AppState, config: &Config, snapshot: &Snapshot) -> HealthRep
         .iter()
         .map(|p| {
             let breaker = state.dispatcher.breaker_status(&p.name);
-            let health = provider_health(p, snapshot.providers.get(&p.name), breaker);
+            let mut health = provider_health(p, snapshot.providers.get(&p.name), breaker);
+            if !p.more_keys.is_empty() {
+                health.keys = Some(state.dispatcher.key_status(p));
+            }
             (p.name.clone(), health)
         })
         .collect();
@@ -134,5 +137,6 @@ fn provider_health(
         failures: figures.failures,
         recent: figures.recent,
         circuit_breaker: breaker,
+        keys: None,
     }
 }

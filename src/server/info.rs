@@ -43,6 +43,12 @@ pub async fn status(State(state): State<Arc<AppState>>) -> Json<StatusReport> {
         .iter()
         .map(|name| (name.clone(), state.dispatcher.breaker_status(name)))
         .collect();
+    let keys = config
+        .providers
+        .iter()
+        .filter(|p| !p.more_keys.is_empty())
+        .map(|p| (p.name.clone(), state.dispatcher.key_status(p)))
+        .collect();
     Json(StatusReport {
         service: "ccproxy".to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
@@ -56,6 +62,7 @@ pub async fn status(State(state): State<Arc<AppState>>) -> Json<StatusReport> {
             count: names.len(),
             names,
             circuit_breakers,
+            keys,
         },
         default_route: config.routes.default.first().map(ToString::to_string),
         in_flight: state.stats.in_flight(),

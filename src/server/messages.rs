@@ -164,6 +164,10 @@ impl Drop for Finish {
         let started = self.record.started;
         let record =
             std::mem::replace(&mut self.record, RequestRecord::new(String::new(), started));
+        if let Some(key) = record.key {
+            let dispatcher = &self.state.dispatcher;
+            dispatcher.count_tokens(key, record.input_tokens, record.output_tokens);
+        }
         self.state.stats.record(record, &self.config.prices);
     }
 }

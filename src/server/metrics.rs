@@ -10,7 +10,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 
 use super::AppState;
-use crate::report::BreakerState;
+use crate::report::{BreakerState, KeyCondition};
 use crate::stats::window::Buckets;
 use crate::stats::{Process, SeriesTotals, Totals};
 
@@ -119,6 +119,26 @@ fn render(state: &AppState) -> String {
                 &[("provider", &provider), ("state", name)],
                 value,
             );
+        }
+    }
+
+    out.family(
+        "ccproxy_key_state",
+        "gauge",
+        "1 for each pool key's state (active, cooling, invalid); the key is masked.",
+    );
+    let config = state.config();
+    for provider in config.providers.iter().filter(|p| !p.more_keys.is_empty()) {
+        for key in state.dispatcher.key_status(provider) {
+            for kind in KeyCondition::ALL {
+                let value = if kind == key.state { 1.0 } else { 0.0 };
+                let labels = [
+                    ("provider", provider.name.as_str()),
+                    ("key", key.key.as_str()),
+                    ("state", kind.as_str()),
+                ];
+                out.sample("ccproxy_key_state", &labels, value);
+            }
         }
     }
 

@@ -27,7 +27,7 @@ pub use process::Process;
 use window::{Buckets, Window, SLICE};
 
 use crate::config::{Prices, Target};
-use crate::dispatch::Tally;
+use crate::dispatch::{KeyId, Tally};
 use crate::error::ProxyError;
 use crate::wire::anthropic::StreamEvent;
 
@@ -65,6 +65,8 @@ pub struct RequestRecord {
     pub attempts: u32,
     /// Targets tried after the first.
     pub fallbacks: u32,
+    /// The pool key that served (a fingerprint, never the key), for its token counts.
+    pub key: Option<KeyId>,
 }
 
 impl RequestRecord {
@@ -84,6 +86,7 @@ impl RequestRecord {
             output_tokens: 0,
             attempts: 0,
             fallbacks: 0,
+            key: None,
         }
     }
 
@@ -98,6 +101,7 @@ impl RequestRecord {
         self.attempts = tally.attempts;
         self.fallbacks = tally.fallbacks;
         self.upstream_latency = tally.upstream_latency;
+        self.key = tally.key;
         if let Some(target) = &tally.target {
             self.served_by(target);
         }

@@ -5,6 +5,7 @@
 //! docs/translation.md.
 
 pub mod arguments;
+pub mod cache_affinity;
 pub mod compat;
 pub mod from_gemini;
 pub mod from_openai;

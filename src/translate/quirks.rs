@@ -69,6 +69,8 @@ pub struct Quirks {
     pub stream_usage: bool,
     /// Accepts `user` (from `metadata.user_id`).
     pub user: bool,
+    /// Accepts `prompt_cache_key` (a hash of the client's session).
+    pub prompt_cache_key: bool,
     /// Accepts `parallel_tool_calls`.
     pub parallel_tool_calls: bool,
     /// Accepts `top_k` as an extension.
@@ -100,6 +102,7 @@ impl Quirks {
             max_tokens_field: MaxTokensField::MaxTokens,
             stream_usage: true,
             user: false,
+            prompt_cache_key: false,
             parallel_tool_calls: true,
             top_k: false,
             max_stop_sequences: None,

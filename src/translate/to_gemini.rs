@@ -20,6 +20,7 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
+use super::cache_affinity::without_billing_line;
 use super::from_gemini::{signature_of, thinking_signature_of};
 use super::gemini_schema;
 use super::TranslateError;
@@ -88,8 +89,11 @@ fn tool_names(request: &anthropic::MessagesRequest) -> HashMap<&str, &str> {
 
 fn system(system: &SystemPrompt) -> Option<Content> {
     let parts: Vec<Part> = match system {
-        SystemPrompt::Text(text) => vec![text_part(text)],
-        SystemPrompt::Blocks(blocks) => blocks.iter().map(|b| text_part(&b.text)).collect(),
+        SystemPrompt::Text(text) => vec![text_part(without_billing_line(text))],
+        SystemPrompt::Blocks(blocks) => blocks
+            .iter()
+            .map(|b| text_part(without_billing_line(&b.text)))
+            .collect(),
     };
     let parts: Vec<Part> = parts
         .into_iter()

@@ -36,6 +36,9 @@ pub struct ChatRequest {
     pub parallel_tool_calls: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// The prompt-cache affinity key, where the provider documents one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prompt_cache_key: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reasoning_effort: Option<&'static str>,
     /// DeepSeek's thinking switch: `{"type": "enabled" | "disabled"}`.

@@ -1,6 +1,6 @@
 //! The background server through the real binary: start → status → stop, starting twice,
 //! stale PID files, a port held by another program, stopping when nothing runs, and the
-//! LSB exit codes of `status`.
+//! LSB exit codes of `status`, and the key pools it lists.
 
 use crate::cli_support;
 
@@ -211,4 +211,29 @@ fn status_sees_a_foreground_server_too() {
     );
     let started = home.run(&["start"]);
     assert!(started.stdout.contains("already running"), "{started:?}");
+}
+
+#[test]
+fn status_lists_a_key_pool_masked() {
+    let mut home = Home::new();
+    home.set("GROQ_API_KEY", None).set(
+        "GROQ_API_KEYS",
+        Some("gsk_pool_key_number_one_aaaa,gsk_pool_key_number_two_bbbb"),
+    );
+    let started = home.run(&["start"]);
+    assert_eq!(started.code, Some(0), "{started:?}");
+    let status = home.run(&["status"]);
+    let stopped = home.run(&["stop"]);
+    assert_eq!(stopped.code, Some(0), "{stopped:?}");
+    assert_eq!(status.code, Some(0), "{status:?}");
+    assert!(
+        status.stdout.contains(
+            "keys       groq: gsk_…aaaa active (0 requests), gsk_…bbbb active (0 requests)"
+        ),
+        "{status:?}"
+    );
+    assert!(
+        !status.all().contains("gsk_pool_key"),
+        "key leaked: {status:?}"
+    );
 }

@@ -8,6 +8,7 @@ use crate::common;
 use std::time::Duration;
 
 use ccproxy::config::Config;
+use common::anthropic_sse;
 use common::{client, config_from_env, MockUpstream, Proxy, Reply, PROVIDER_KEY};
 use serde_json::{json, Value};
 
@@ -211,16 +212,13 @@ fn sse(chunks: &[Value]) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// The events of an Anthropic SSE body: (name, data).
+/// The events of an Anthropic SSE body: (name, data), grammar-checked.
 fn events(text: &str) -> Vec<(String, Value)> {
-    text.split("\n\n")
-        .filter(|e| !e.trim().is_empty())
-        .map(|event| {
-            let (name, data) = event.split_once('\n').expect("two lines");
-            let name = name.strip_prefix("event: ").expect("event line");
-            let data = data.strip_prefix("data: ").expect("data line");
-            (name.to_string(), serde_json::from_str(data).expect("JSON"))
-        })
+    let events = anthropic_sse::events(text.as_bytes());
+    anthropic_sse::check_grammar(&events);
+    events
+        .into_iter()
+        .map(|data| (data["type"].as_str().unwrap_or_default().to_string(), data))
         .collect()
 }
 

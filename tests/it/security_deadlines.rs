@@ -9,6 +9,7 @@ use crate::common;
 
 use std::time::Duration;
 
+use common::anthropic_sse::{check_grammar, events};
 use common::{client, env_config, hello, MockUpstream, Proxy, Reply};
 use serde_json::{json, Value};
 
@@ -114,6 +115,7 @@ async fn comments_alone_do_not_keep_a_stream_alive() {
     let proxy = proxy_with(&upstream, |t| t.stream_idle = Duration::from_millis(600)).await;
     let (status, body) = post(&proxy, streamed()).await;
     assert_eq!(status, 200);
+    check_grammar(&events(body.as_bytes()));
     assert!(body.contains("event: error"), "{body}");
     assert!(body.contains("timeouts.stream_idle_ms"), "{body}");
     assert!(timeouts_counted(&proxy).await >= 1);
@@ -132,6 +134,7 @@ async fn a_stream_of_empty_events_ends_at_the_whole_request_deadline() {
     let proxy = proxy_with(&upstream, |t| t.total = Duration::from_millis(1500)).await;
     let (status, body) = post(&proxy, streamed()).await;
     assert_eq!(status, 200);
+    check_grammar(&events(body.as_bytes()));
     assert!(body.contains("event: error"), "{body}");
     assert!(body.contains("timeouts.total_ms"), "{body}");
     assert!(timeouts_counted(&proxy).await >= 1);

@@ -73,7 +73,7 @@ async fn status_describes_the_running_proxy_without_secrets() {
         body["providers"],
         json!({"count": 1, "names": ["mock"], "circuit_breakers": {
             "mock": {"state": "closed", "models": {}}
-        }})
+        }, "keys": {}})
     );
     assert_eq!(body["default_route"], "mock,mock-model");
     assert!(body["uptime_seconds"].is_u64());

@@ -5,7 +5,7 @@ use crate::common;
 
 use std::time::Duration;
 
-use ccproxy::sse;
+use common::anthropic_sse;
 use common::{client, env_config, MockUpstream, Proxy, Reply};
 use serde_json::{json, Value};
 
@@ -19,20 +19,13 @@ fn chunk(delta: Value, finish: Option<&str>) -> Value {
            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
 }
 
-/// The response's SSE events as (event name, data).
+/// The response's SSE events as (event name, data), each stream grammar-checked.
 async fn events(response: reqwest::Response) -> Vec<(String, Value)> {
-    let bytes = response.bytes().await.expect("body");
-    let mut decoder = sse::Decoder::new();
-    let mut events = decoder.push(&bytes).expect("lines within the limit");
-    events.extend(decoder.finish());
+    let events = anthropic_sse::events(&response.bytes().await.expect("body"));
+    anthropic_sse::check_grammar(&events);
     events
         .into_iter()
-        .map(|e| {
-            let data: Value = serde_json::from_str(&e.data).expect("data is JSON");
-            let name = e.event.expect("every event has an event: line");
-            assert_eq!(data["type"], name.as_str());
-            (name, data)
-        })
+        .map(|data| (data["type"].as_str().unwrap_or_default().to_string(), data))
         .collect()
 }
 

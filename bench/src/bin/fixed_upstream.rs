@@ -8,6 +8,14 @@
 //!   content chunks, then a finish chunk, a usage chunk and `data: [DONE]`.
 //!   Every answer is prebuilt at start-up; the body is only scanned (with
 //!   `memchr`) for the `"stream"` key, never parsed as JSON.
+//! - `POST …/responses` answers the same text as OpenAI's Responses API documents it
+//!   (platform.openai.com/docs/api-reference/responses): a `response` object with one
+//!   `message` output item and usage, or, with `"stream": true`, the event stream
+//!   `response.created`, `response.in_progress`, `response.output_item.added`,
+//!   `response.content_part.added`, one `response.output_text.delta` per chunk,
+//!   `response.output_text.done`, `response.content_part.done`,
+//!   `response.output_item.done`, `response.completed`, each as `event:` and `data:` lines.
+//!   It measures ccproxy's Responses path beside its Chat Completions path.
 //! - `POST …/v1/messages` (non-streaming) answers a fixed Anthropic message, to measure
 //!   ccproxy's Anthropic pass-through against its translating path.
 //! - `GET …/models` answers a fixed model list.
@@ -44,7 +52,9 @@ use tokio::time::{Instant, Sleep};
 
 /// Command-line options.
 #[derive(Parser, Debug)]
-#[command(about = "Fixed-answer OpenAI-compatible upstream for benchmarks")]
+#[command(
+    about = "Fixed-answer OpenAI-compatible (Chat Completions and Responses) upstream for benchmarks"
+)]
 struct Args {
     /// Port to listen on; 0 picks a free one (printed on stdout).
     #[arg(long, default_value_t = 0)]
@@ -63,15 +73,32 @@ struct Args {
     threads: usize,
 }
 
+/// A prebuilt SSE answer.
+struct Sse {
+    /// One frame per event, each ending in a blank line.
+    frames: Arc<[Bytes]>,
+    /// All frames concatenated, for the no-delay case.
+    all: Bytes,
+}
+
+impl Sse {
+    fn new(frames: Vec<Bytes>) -> Self {
+        let all: Vec<u8> = frames.iter().flat_map(|f| f.iter().copied()).collect();
+        Self {
+            frames: frames.into(),
+            all: Bytes::from(all),
+        }
+    }
+}
+
 /// Prebuilt answers shared by all connections.
 struct Answers {
     completion: Bytes,
+    response: Bytes,
     message: Bytes,
     models: Bytes,
-    /// SSE frames, one per event, each ending in a blank line.
-    sse_frames: Arc<[Bytes]>,
-    /// All SSE frames concatenated, for the no-delay case.
-    sse_all: Bytes,
+    chat_sse: Sse,
+    responses_sse: Sse,
     chunk_delay: Option<Duration>,
     served: AtomicU64,
 }
@@ -79,6 +106,9 @@ struct Answers {
 const ID: &str = "chatcmpl-bench0000000000000001";
 const MODEL: &str = "bench-model";
 const CREATED: u64 = 1_700_000_000;
+const RESP_ID: &str = "resp_bench0000000000000001";
+const ITEM_ID: &str = "msg_bench0000000000000001";
+const TEXT: &str = "Hello! This is a fixed answer from the benchmark upstream.";
 
 fn completion_json() -> String {
     format!(
@@ -156,6 +186,111 @@ fn sse_frames(chunks: usize) -> Vec<Bytes> {
     )));
     frames.push(Bytes::from_static(b"data: [DONE]\n\n"));
     frames
+}
+
+/// A Responses API `response` object: `status`, `output` and `usage` as given.
+fn response_object(status: &str, output: &str, usage: &str) -> String {
+    format!(
+        concat!(
+            r#"{{"id":"{RESP_ID}","object":"response","created_at":{CREATED},"status":"{status}","#,
+            r#""error":null,"incomplete_details":null,"instructions":null,"max_output_tokens":null,"#,
+            r#""model":"{MODEL}","output":{output},"parallel_tool_calls":true,"#,
+            r#""previous_response_id":null,"store":false,"temperature":1.0,"tool_choice":"auto","#,
+            r#""tools":[],"top_p":1.0,"truncation":"disabled","usage":{usage}}}"#
+        ),
+        RESP_ID = RESP_ID,
+        CREATED = CREATED,
+        MODEL = MODEL,
+        status = status,
+        output = output,
+        usage = usage
+    )
+}
+
+fn output_text_part(text: &str) -> String {
+    format!(r#"{{"type":"output_text","text":"{text}","annotations":[],"logprobs":[]}}"#)
+}
+
+fn message_item(status: &str, content: &str) -> String {
+    format!(
+        r#"{{"id":"{ITEM_ID}","type":"message","status":"{status}","role":"assistant","content":[{content}]}}"#
+    )
+}
+
+fn responses_usage(output_tokens: usize) -> String {
+    format!(
+        concat!(
+            r#"{{"input_tokens":42,"input_tokens_details":{{"cached_tokens":0}},"#,
+            r#""output_tokens":{n},"output_tokens_details":{{"reasoning_tokens":0}},"#,
+            r#""total_tokens":{t}}}"#
+        ),
+        n = output_tokens,
+        t = 42 + output_tokens
+    )
+}
+
+/// The non-streamed Responses answer.
+fn response_json() -> String {
+    let item = message_item("completed", &output_text_part(TEXT));
+    response_object("completed", &format!("[{item}]"), &responses_usage(12))
+}
+
+/// One Responses stream event: `event: TYPE`, then `data:` with `type` and
+/// `sequence_number` first and `rest` (more JSON members) after them.
+fn response_event(kind: &str, seq: usize, rest: &str) -> Bytes {
+    Bytes::from(format!(
+        "event: {kind}\ndata: {{\"type\":\"{kind}\",\"sequence_number\":{seq},{rest}}}\n\n"
+    ))
+}
+
+/// The streamed Responses answer with `chunks` text deltas.
+fn responses_frames(chunks: usize) -> Vec<Bytes> {
+    let text: String = (0..chunks).map(|i| format!("tok{i} ")).collect();
+    let at = format!(r#""item_id":"{ITEM_ID}","output_index":0,"content_index":0"#);
+    let started = response_object("in_progress", "[]", "null");
+    let mut events: Vec<(&str, String)> = vec![
+        ("response.created", format!(r#""response":{started}"#)),
+        ("response.in_progress", format!(r#""response":{started}"#)),
+        (
+            "response.output_item.added",
+            format!(
+                r#""output_index":0,"item":{}"#,
+                message_item("in_progress", "")
+            ),
+        ),
+        (
+            "response.content_part.added",
+            format!(r#"{at},"part":{}"#, output_text_part("")),
+        ),
+    ];
+    for i in 0..chunks {
+        events.push((
+            "response.output_text.delta",
+            format!(r#"{at},"delta":"tok{i} ","logprobs":[]"#),
+        ));
+    }
+    let item = message_item("completed", &output_text_part(&text));
+    let done = response_object("completed", &format!("[{item}]"), &responses_usage(chunks));
+    events.extend([
+        (
+            "response.output_text.done",
+            format!(r#"{at},"text":"{text}","logprobs":[]"#),
+        ),
+        (
+            "response.content_part.done",
+            format!(r#"{at},"part":{}"#, output_text_part(&text)),
+        ),
+        (
+            "response.output_item.done",
+            format!(r#""output_index":0,"item":{item}"#),
+        ),
+        ("response.completed", format!(r#""response":{done}"#)),
+    ]);
+    events
+        .iter()
+        .enumerate()
+        .map(|(seq, (kind, rest))| response_event(kind, seq, rest))
+        .collect()
 }
 
 /// True when the JSON body has a `"stream"` key whose value is `true`.
@@ -239,36 +374,43 @@ fn full(status: StatusCode, content_type: &'static str, body: Bytes) -> Response
     resp
 }
 
+fn streamed(sse: &Sse, chunk_delay: Option<Duration>) -> Response<RespBody> {
+    let mut resp = match chunk_delay {
+        None => Response::new(Either::Left(Full::new(sse.all.clone()))),
+        Some(delay) => Response::new(Either::Right(DelayedSse {
+            frames: sse.frames.clone(),
+            next: 0,
+            delay,
+            start: Instant::now(),
+            sleep: None,
+        })),
+    };
+    resp.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    resp.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    resp
+}
+
 async fn handle(
     req: Request<Incoming>,
     answers: Arc<Answers>,
 ) -> Result<Response<RespBody>, hyper::Error> {
     let path = req.uri().path();
-    if req.method() == Method::POST && path.ends_with("/chat/completions") {
+    let post = req.method() == Method::POST;
+    let chat = post && path.ends_with("/chat/completions");
+    if chat || (post && path.ends_with("/responses")) {
         let body = req.into_body().collect().await?.to_bytes();
         answers.served.fetch_add(1, Ordering::Relaxed);
-        if !wants_stream(&body) {
-            return Ok(full(
-                StatusCode::OK,
-                "application/json",
-                answers.completion.clone(),
-            ));
-        }
-        let mut resp = match answers.chunk_delay {
-            None => Response::new(Either::Left(Full::new(answers.sse_all.clone()))),
-            Some(delay) => Response::new(Either::Right(DelayedSse {
-                frames: answers.sse_frames.clone(),
-                next: 0,
-                delay,
-                start: Instant::now(),
-                sleep: None,
-            })),
+        let (json, sse) = if chat {
+            (&answers.completion, &answers.chat_sse)
+        } else {
+            (&answers.response, &answers.responses_sse)
         };
-        resp.headers_mut()
-            .insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
-        resp.headers_mut()
-            .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-        return Ok(resp);
+        if !wants_stream(&body) {
+            return Ok(full(StatusCode::OK, "application/json", json.clone()));
+        }
+        return Ok(streamed(sse, answers.chunk_delay));
     }
     if req.method() == Method::POST && path.ends_with("/v1/messages") {
         req.into_body().collect().await?;
@@ -331,14 +473,13 @@ async fn serve(listener: TcpListener, answers: Arc<Answers>) -> anyhow::Result<(
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let frames = sse_frames(args.chunks);
-    let sse_all: Vec<u8> = frames.iter().flat_map(|f| f.iter().copied()).collect();
     let answers = Arc::new(Answers {
         completion: Bytes::from(completion_json()),
+        response: Bytes::from(response_json()),
         message: Bytes::from(message_json()),
         models: Bytes::from(models_json()),
-        sse_frames: frames.into(),
-        sse_all: Bytes::from(sse_all),
+        chat_sse: Sse::new(sse_frames(args.chunks)),
+        responses_sse: Sse::new(responses_frames(args.chunks)),
         chunk_delay: (args.chunk_delay_us > 0).then(|| Duration::from_micros(args.chunk_delay_us)),
         served: AtomicU64::new(0),
     });
@@ -398,5 +539,43 @@ mod tests {
             let json = s.strip_prefix("data: ").unwrap().trim_end();
             let _: serde_json::Value = serde_json::from_str(json).unwrap();
         }
+    }
+
+    #[test]
+    fn responses_answers_follow_the_documented_shapes() {
+        let r: serde_json::Value = serde_json::from_str(&response_json()).unwrap();
+        assert_eq!(r["object"], "response");
+        assert_eq!(r["output"][0]["content"][0]["text"], TEXT);
+        assert_eq!(r["usage"]["total_tokens"], 54);
+        let frames = responses_frames(3);
+        let mut kinds = Vec::new();
+        for (seq, f) in frames.iter().enumerate() {
+            let s = std::str::from_utf8(f).unwrap();
+            let (event, data) = s.trim_end().split_once('\n').unwrap();
+            let kind = event.strip_prefix("event: ").unwrap();
+            let v: serde_json::Value =
+                serde_json::from_str(data.strip_prefix("data: ").unwrap()).unwrap();
+            assert_eq!(v["type"], kind);
+            assert_eq!(v["sequence_number"], seq);
+            kinds.push(kind.to_owned());
+        }
+        assert_eq!(kinds.len(), 3 + 8);
+        assert_eq!(kinds[0], "response.created");
+        assert_eq!(kinds[4], "response.output_text.delta");
+        let last: serde_json::Value = serde_json::from_str(
+            std::str::from_utf8(&frames[10])
+                .unwrap()
+                .split_once("data: ")
+                .unwrap()
+                .1
+                .trim_end(),
+        )
+        .unwrap();
+        assert_eq!(last["response"]["status"], "completed");
+        assert_eq!(
+            last["response"]["output"][0]["content"][0]["text"],
+            "tok0 tok1 tok2 "
+        );
+        assert_eq!(last["response"]["usage"]["output_tokens"], 3);
     }
 }

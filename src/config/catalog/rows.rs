@@ -54,7 +54,8 @@ pub const CATALOG: &[CatalogEntry] = &[
     // developers.openai.com/api/docs/models: gpt-5.6-terra, 1.05M context, 128K output.
     // Quirks: openai-python src/openai/types/chat/completion_create_params.py and
     // src/openai/types/shared/reasoning_effort.py: gpt-5 / o-series reject `max_tokens` ("Use 'max_completion_tokens'"); stop ≤ 4;
-    // `reasoning_effort` up to max; `file` parts take base64 PDFs.
+    // `reasoning_effort` up to max; `file` parts take base64 PDFs; `prompt_cache_key`
+    // (completion_create_params.py: "used by OpenAI to cache responses for similar requests").
     CatalogEntry {
         name: "openai",
         base_url: "https://api.openai.com/v1",
@@ -69,6 +70,7 @@ pub const CATALOG: &[CatalogEntry] = &[
         quirks: Quirks {
             max_tokens_field: MaxTokensField::MaxCompletionTokens,
             user: true,
+            prompt_cache_key: true,
             max_stop_sequences: Some(4),
             pdf_files: true,
             reasoning: Reasoning::Effort(Effort::Max),
@@ -99,7 +101,8 @@ pub const CATALOG: &[CatalogEntry] = &[
     // Quirks: openrouter.ai/docs/use-cases/usage-accounting: usage is always in the last
     // chunk (include_usage is a no-op); reasoning-tokens doc: `reasoning: {effort |
     // max_tokens}`; unsupported parameters are ignored, `top_k` passes through; PDFs via
-    // `file` parts (openrouter.ai/docs/features/multimodal/pdfs).
+    // `file` parts (openrouter.ai/docs/features/multimodal/pdfs); `prompt_cache_key` is
+    // passed on to the providers that take it (OpenAI's models) and ignored by the rest.
     CatalogEntry {
         name: "openrouter",
         base_url: "https://openrouter.ai/api/v1",
@@ -108,6 +111,7 @@ pub const CATALOG: &[CatalogEntry] = &[
         quirks: Quirks {
             stream_usage: false,
             user: true,
+            prompt_cache_key: true,
             top_k: true,
             pdf_files: true,
             reasoning: Reasoning::OpenRouter,
@@ -141,7 +145,8 @@ pub const CATALOG: &[CatalogEntry] = &[
     // Quirks: mistralai/client-python models: strict schema (422 `extra_forbidden`) — only
     // `max_tokens`, no `stream_options`, no `user`; `reasoning_effort` up to xhigh. Tool-call
     // ids must match ^[a-zA-Z0-9]{9}$ (error 3280) and a user message right after a tool
-    // message is refused (error 3230), per the reports in docs/providers-research.md ("mistral").
+    // message is refused (error 3230), per the reports in docs/providers-research.md ("mistral");
+    // `prompt_cache_key` (docs.mistral.ai, "Prompt caching").
     CatalogEntry {
         name: "mistral",
         base_url: "https://api.mistral.ai/v1",
@@ -149,6 +154,7 @@ pub const CATALOG: &[CatalogEntry] = &[
         default_model: "mistral-medium-latest",
         quirks: Quirks {
             stream_usage: false,
+            prompt_cache_key: true,
             reasoning: Reasoning::Effort(Effort::XHigh),
             nine_character_tool_ids: true,
             assistant_between_tool_and_user: true,

@@ -8,6 +8,7 @@ fn groq() -> ProviderConfig {
         kind: crate::config::ProviderKind::OpenAi,
         base_url: "http://127.0.0.1:9".into(),
         api_key: None,
+        more_keys: Vec::new(),
         key_host: None,
         key_var: "GROQ_API_KEY".into(),
         key_in_file: false,

@@ -118,9 +118,7 @@ const DSML_PARAMETER_END: &str = "</｜DSML｜parameter>";
 /// `</｜DSML｜invoke>`, one or more (DeepSeek V3.2 and later). `string="true"` is the text
 /// as written, `"false"` JSON.
 fn dsml(body: &str, offered: &TextCalls) -> Option<Vec<TextCall>> {
-    let mut calls = Vec::new();
-    let mut rest = body;
-    while !rest.is_empty() {
+    calls_in(body, |rest| {
         let after = rest.strip_prefix(DSML_INVOKE)?;
         let (name, after) = after.split_once("\">")?;
         let strings = string_params(offered, name)?;
@@ -144,21 +142,18 @@ fn dsml(body: &str, offered: &TextCalls) -> Option<Vec<TextCall>> {
         if !params.is_empty() {
             return None;
         }
-        calls.push(TextCall {
+        let call = TextCall {
             name: name.to_string(),
             input,
-        });
-        rest = after.trim_start();
-    }
-    Some(calls)
+        };
+        Some((call, after))
+    })
 }
 
 /// `<|tool_call_begin|>functions.NAME:IDX<|tool_call_argument_begin|>{JSON}<|tool_call_end|>`,
 /// one or more (Kimi K2).
 fn kimi(body: &str) -> Option<Vec<TextCall>> {
-    let mut calls = Vec::new();
-    let mut rest = body;
-    while !rest.is_empty() {
+    calls_in(body, |rest| {
         let after = rest.strip_prefix("<|tool_call_begin|>")?;
         let (id, after) = after.split_once("<|tool_call_argument_begin|>")?;
         let (json, after) = after.split_once("<|tool_call_end|>")?;
@@ -168,10 +163,25 @@ fn kimi(body: &str) -> Option<Vec<TextCall>> {
         let Value::Object(input) = arguments::repair(json).ok()? else {
             return None;
         };
-        calls.push(TextCall {
+        let call = TextCall {
             name: name.to_string(),
             input,
-        });
+        };
+        Some((call, after))
+    })
+}
+
+/// The calls of a body that holds one or more, whitespace between: `one` reads the call at
+/// the start of what is left and returns it with the rest.
+fn calls_in<'a>(
+    body: &'a str,
+    mut one: impl FnMut(&'a str) -> Option<(TextCall, &'a str)>,
+) -> Option<Vec<TextCall>> {
+    let mut calls = Vec::new();
+    let mut rest = body;
+    while !rest.is_empty() {
+        let (call, after) = one(rest)?;
+        calls.push(call);
         rest = after.trim_start();
     }
     Some(calls)

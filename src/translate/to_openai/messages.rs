@@ -7,6 +7,7 @@
 //! one user message. Empty text is dropped, empty messages are dropped, and consecutive
 //! messages of the same role are merged, as the Anthropic API itself does.
 
+use crate::translate::cache_affinity::without_billing_line;
 use crate::translate::names::{nine_alphanumeric_id, tool_id, upstream_name};
 use crate::translate::quirks::Quirks;
 use crate::translate::TranslateError;
@@ -65,12 +66,14 @@ fn call_id(id: &str, quirks: &Quirks) -> String {
 
 /// `system` as one string: blocks joined by a blank line, since several compatible servers
 /// reject array content in system messages.
+/// The system prompt as one text, without Claude Code's volatile billing line
+/// ([`without_billing_line`]).
 pub(crate) fn system_text(system: &SystemPrompt) -> String {
     match system {
-        SystemPrompt::Text(text) => text.clone(),
+        SystemPrompt::Text(text) => without_billing_line(text).to_string(),
         SystemPrompt::Blocks(blocks) => blocks
             .iter()
-            .map(|b| b.text.as_str())
+            .map(|b| without_billing_line(&b.text))
             .filter(|t| !t.is_empty())
             .collect::<Vec<_>>()
             .join("\n\n"),

@@ -9,6 +9,7 @@ pub(crate) mod tools;
 
 use serde_json::json;
 
+use super::cache_affinity::cache_key;
 use super::from_openai::Context;
 use super::names::ToolNames;
 use super::quirks::{Effort, MaxTokensField, Quirks, Reasoning};
@@ -24,6 +25,8 @@ pub struct Target<'a> {
     pub quirks: Quirks,
     /// The model's output-token limit, when known.
     pub max_output_tokens: Option<u64>,
+    /// The client's session id (Claude Code's `X-Claude-Code-Session-Id`), when it sent one.
+    pub session: Option<&'a str>,
 }
 
 /// Translates a request; also returns what the response translation needs to know.
@@ -46,6 +49,7 @@ pub fn request(
             include_usage: true,
         }),
         user: user(request, &quirks),
+        prompt_cache_key: cache_key(target.session, request).filter(|_| quirks.prompt_cache_key),
         response_format: response_format(request),
         ..Default::default()
     };

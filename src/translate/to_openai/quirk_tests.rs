@@ -16,6 +16,7 @@ fn translate(
         model,
         quirks: crate::config::catalog::quirks(provider).for_model(provider, model),
         max_output_tokens: None,
+        session: None,
     };
     super::request(&parse(request), &target).expect("translates")
 }

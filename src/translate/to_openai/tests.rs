@@ -13,6 +13,7 @@ fn target(provider: &str) -> Target<'static> {
         model: "up-model",
         quirks: crate::config::catalog::quirks(provider),
         max_output_tokens: None,
+        session: None,
     }
 }
 
@@ -396,6 +397,7 @@ fn max_tokens_is_capped_and_uses_the_providers_field() {
         model: "m",
         quirks: crate::config::catalog::quirks("groq"),
         max_output_tokens: Some(16384),
+        session: None,
     };
     let (out, _) = super::request(&request, &capped).expect("translates");
     assert_eq!(out.max_completion_tokens, Some(16384));
@@ -427,6 +429,7 @@ fn openai_reasoning_models_get_no_sampling_parameters() {
         model: "gpt-5.6-terra",
         quirks: crate::config::catalog::quirks("openai").for_model("openai", "gpt-5.6-terra"),
         max_output_tokens: None,
+        session: None,
     };
     let (out, _) = super::request(&request, &gpt5).expect("translates");
     assert_eq!((out.temperature, out.top_p), (None, None));
@@ -581,6 +584,7 @@ fn claude_codes_first_turn_request_translates_cleanly() {
         model: "moonshotai/kimi-k2-instruct",
         quirks: crate::config::catalog::quirks("groq"),
         max_output_tokens: Some(16384),
+        session: None,
     };
     let (out, _) = super::request(&request, &groq).expect("translates");
     let out = serde_json::to_value(out).expect("json");

@@ -11,8 +11,9 @@ mod strict;
 
 use serde_json::json;
 
+use super::cache_affinity::cache_key;
 use super::from_responses::Context;
-use super::names::{fnv1a, ToolNames};
+use super::names::ToolNames;
 use super::quirks::{openai_reasoning_model, Effort};
 use super::to_openai::messages::system_text;
 use super::to_openai::{tools, wanted, Wanted};
@@ -82,7 +83,7 @@ pub fn request(
             Vec::new()
         },
         stream: request.stream,
-        prompt_cache_key: target.session.or(user_id).map(cache_key),
+        prompt_cache_key: cache_key(target.session, request),
         safety_identifier: user_id.and_then(super::end_user_id),
         ..Default::default()
     };
@@ -100,12 +101,6 @@ pub fn request(
         model: model.to_string(),
     };
     Ok((body, context))
-}
-
-/// `prompt_cache_key`: a hash of the session, so requests of one session share a cache
-/// bucket, different sessions do not, and the id itself never leaves the machine.
-fn cache_key(session: &str) -> String {
-    format!("ccproxy-{:016x}", fnv1a(session.as_bytes()))
 }
 
 /// `thinking` / `output_config.effort` → `reasoning`; `summary: "auto"` so that thinking

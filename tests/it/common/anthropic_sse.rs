@@ -26,19 +26,32 @@ pub fn events(bytes: &[u8]) -> Vec<Value> {
 /// blocks start with `signature: ""` and get their `signature_delta` right before the stop;
 /// tool_use blocks start with `input: {}`, a legal id, and their `partial_json` concatenates
 /// to a JSON object; text blocks are never empty; `ping` anywhere between; then
-/// `message_delta` (with a stop reason and output tokens) and `message_stop` last.
+/// `message_delta` (with a stop reason and output tokens) and `message_stop` last. A stream
+/// that failed after its start ends instead with one `error` event (type and message), a
+/// block possibly left open, and no `message_delta` or `message_stop`.
 pub fn check_grammar(events: &[Value]) {
     assert_eq!(events[0]["type"], "message_start", "{events:?}");
     assert_eq!(events[0]["message"]["content"], json!([]));
     assert!(events[0]["message"]["usage"]["input_tokens"].is_u64());
     let n = events.len();
-    assert_eq!(events[n - 1]["type"], "message_stop", "{events:?}");
-    assert_eq!(events[n - 2]["type"], "message_delta", "{events:?}");
-    assert!(events[n - 2]["delta"]["stop_reason"].is_string());
-    assert!(events[n - 2]["usage"]["output_tokens"].is_u64());
+    let failed = events[n - 1]["type"] == "error";
+    let body_end = if failed {
+        let error = &events[n - 1]["error"];
+        assert!(
+            error["type"].is_string() && error["message"].is_string(),
+            "{error}"
+        );
+        n - 1
+    } else {
+        assert_eq!(events[n - 1]["type"], "message_stop", "{events:?}");
+        assert_eq!(events[n - 2]["type"], "message_delta", "{events:?}");
+        assert!(events[n - 2]["delta"]["stop_reason"].is_string());
+        assert!(events[n - 2]["usage"]["output_tokens"].is_u64());
+        n - 2
+    };
     let mut next = 0;
     let mut open: Option<(u64, Value, String, bool)> = None;
-    for event in &events[1..n - 2] {
+    for event in &events[1..body_end] {
         match event["type"].as_str() {
             Some("ping") => {}
             Some("content_block_start") => {
@@ -96,7 +109,7 @@ pub fn check_grammar(events: &[Value]) {
             other => panic!("unexpected event {other:?}"),
         }
     }
-    assert!(open.is_none(), "a block was left open");
+    assert!(failed || open.is_none(), "a block was left open");
 }
 
 /// The content blocks the events build (text, thinking and signature joined; tool inputs

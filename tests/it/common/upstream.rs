@@ -115,6 +115,13 @@ pub struct Recorded {
 }
 
 impl Recorded {
+    /// The key the request carried: `Authorization: Bearer <key>`, else `x-api-key`.
+    pub fn key(&self) -> Option<String> {
+        let header = |name: &str| self.headers.get(name).and_then(|v| v.to_str().ok());
+        let bearer = header("authorization").and_then(|v| v.strip_prefix("Bearer "));
+        bearer.or_else(|| header("x-api-key")).map(str::to_string)
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).expect("upstream received JSON")
     }
@@ -124,6 +131,9 @@ impl Recorded {
 struct Shared {
     script: Mutex<VecDeque<Reply>>,
     received: Mutex<Vec<Recorded>>,
+    /// Standing replies by the key a request carries (`Authorization: Bearer` or
+    /// `x-api-key`), answered apart from the script, as often as asked.
+    by_key: Mutex<std::collections::HashMap<String, Reply>>,
     /// Replies to `GET .../models` (answered apart from the script).
     models: Mutex<Option<Value>>,
     /// Requests whose connection closed before their reply was complete.
@@ -170,6 +180,18 @@ impl MockUpstream {
             .expect("script lock")
             .push_back(reply);
         self
+    }
+
+    /// Answers every request that carries `key` with `reply` (before the script).
+    pub fn answer_key(&self, key: &str, reply: Reply) -> &Self {
+        let mut by_key = self.shared.by_key.lock().expect("by_key lock");
+        by_key.insert(key.to_string(), reply);
+        self
+    }
+
+    /// The key each request carried, in order.
+    pub fn keys_used(&self) -> Vec<String> {
+        self.requests().iter().filter_map(Recorded::key).collect()
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
@@ -269,12 +291,22 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let body = axum::body::to_bytes(body, usize::MAX)
         .await
         .unwrap_or_default();
+    let model_list =
+        parts.method == axum::http::Method::GET && parts.uri.path().ends_with("/models");
     let recorded = Recorded {
         method: parts.method.to_string(),
         uri: parts.uri.to_string(),
         headers: parts.headers,
         body,
     };
+    let keyed = recorded.key().and_then(|key| {
+        shared
+            .by_key
+            .lock()
+            .expect("by_key lock")
+            .get(&key)
+            .cloned()
+    });
     let judge = *shared.judge.lock().expect("judge lock");
     let refusal = judge.and_then(|judge| judge(&recorded));
     shared
@@ -288,14 +320,14 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
             "error": {"type": "invalid_request_error", "message": reason}});
         return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
     }
-    if parts.method == axum::http::Method::GET && parts.uri.path().ends_with("/models") {
+    if model_list {
         let models = shared.models.lock().expect("models lock").clone();
         return match models {
             Some(body) => axum::Json(body).into_response(),
             None => StatusCode::NOT_FOUND.into_response(),
         };
     }
-    let reply = shared.script.lock().expect("script lock").pop_front();
+    let reply = keyed.or_else(|| shared.script.lock().expect("script lock").pop_front());
     let mut in_flight = InFlight {
         shared: shared.clone(),
         finished: false,

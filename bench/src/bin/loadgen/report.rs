@@ -266,12 +266,12 @@ pub fn report(file: &PathBuf, check: bool, factor: f64, checked: &str) -> anyhow
             ),
         ] {
             if let Some(x) = median_of(target, label, mode, path) {
-                raw.push(format!("{target:<10} {what:<28} {x:>12.1}"));
+                raw.push(format!("{target:<17} {what:<28} {x:>12.1}"));
             }
         }
         if let Some(x) = median_of(target, "", "binary", &["bytes"]) {
             raw.push(format!(
-                "{target:<10} {:<28} {:>12.1}",
+                "{target:<17} {:<28} {:>12.1}",
                 "binary size MiB",
                 x / 1_048_576.0
             ));

@@ -1,0 +1,128 @@
+//! Prompt caches on translated routes, through the real server: the `prompt_cache_key`
+//! derived from Claude Code's session (header, else `metadata.user_id`) where the provider
+//! documents it, and Claude Code's volatile billing line removed from the system prompt on
+//! translated routes and kept on the Anthropic pass-through.
+
+use crate::common;
+
+use common::{client, config_from_env, MockUpstream, Proxy, Reply, PROVIDER_KEY};
+use serde_json::{json, Value};
+
+const BILLING: &str =
+    "x-anthropic-billing-header: cc_version=2.1.331.e3a; cc_entrypoint=cli; cch=5b1c0;";
+
+/// Claude Code's shape: the billing line as the first system block, the session in the
+/// JSON `metadata.user_id`.
+fn request(session: &str) -> Value {
+    let user_id = json!({"device_id": "d0", "account_uuid": "", "session_id": session});
+    json!({"model": "claude-sonnet-4-5", "max_tokens": 64,
+           "system": [{"type": "text", "text": BILLING},
+                      {"type": "text", "text": "You are Claude Code.", "cache_control": {"type": "ephemeral"}}],
+           "metadata": {"user_id": user_id.to_string()},
+           "messages": [{"role": "user", "content": "hi"}]})
+}
+
+async fn proxy(provider: &str, upstream: &MockUpstream, model: &str) -> Proxy {
+    let prefix = provider.to_ascii_uppercase();
+    let base_url = upstream.base_url();
+    let (base, model_var, key) = (
+        format!("{prefix}_BASE_URL"),
+        format!("{prefix}_MODEL"),
+        format!("{prefix}_API_KEY"),
+    );
+    Proxy::start(config_from_env(&[
+        ("PROVIDER", provider),
+        (base.as_str(), base_url.as_str()),
+        (model_var.as_str(), model),
+        (key.as_str(), PROVIDER_KEY),
+    ]))
+    .await
+}
+
+/// Posts `body`, with `X-Claude-Code-Session-Id` when `session` is given; expects a 200.
+async fn post(proxy: &Proxy, body: &Value, session: Option<&str>) {
+    let mut request = client().post(proxy.url("/v1/messages")).json(body);
+    if let Some(session) = session {
+        request = request.header("x-claude-code-session-id", session);
+    }
+    let response = request.send().await.expect("POST");
+    assert_eq!(response.status(), 200, "{:?}", response.text().await);
+}
+
+fn sent(upstream: &MockUpstream) -> Vec<Value> {
+    upstream.requests().iter().map(|r| r.json()).collect()
+}
+
+#[tokio::test]
+async fn openai_gets_one_cache_key_per_session_and_no_billing_line() {
+    let upstream = MockUpstream::start().await;
+    let proxy = proxy("openai", &upstream, "gpt-4.1").await;
+    for _ in 0..4 {
+        upstream.push(Reply::completion("ok"));
+    }
+    post(&proxy, &request("s-1"), Some("s-1")).await;
+    post(&proxy, &request("s-1"), None).await;
+    post(&proxy, &request("s-2"), Some("s-2")).await;
+    post(&proxy, &request("s-1"), Some("s-3")).await;
+    let keys: Vec<Value> = sent(&upstream)
+        .iter()
+        .map(|b| b["prompt_cache_key"].clone())
+        .collect();
+    assert!(
+        keys[0].as_str().is_some_and(|k| !k.contains("s-1")),
+        "{keys:?}"
+    );
+    assert_eq!(
+        keys[0], keys[1],
+        "the user id's session gives the header's key"
+    );
+    assert_ne!(keys[0], keys[2]);
+    assert_ne!(keys[0], keys[3], "the header wins over the user id");
+    for body in sent(&upstream) {
+        assert_eq!(body["messages"][0]["role"], "system");
+        assert_eq!(body["messages"][0]["content"], "You are Claude Code.");
+        assert!(!body.to_string().contains("x-anthropic-billing-header"));
+    }
+}
+
+#[tokio::test]
+async fn a_provider_without_the_key_gets_none_and_no_billing_line() {
+    let upstream = MockUpstream::start().await;
+    let proxy = proxy("deepseek", &upstream, "deepseek-v4-pro").await;
+    upstream.push(Reply::completion("ok"));
+    post(&proxy, &request("s-1"), Some("s-1")).await;
+    let body = &sent(&upstream)[0];
+    assert!(body.get("prompt_cache_key").is_none(), "{body}");
+    assert_eq!(body["messages"][0]["content"], "You are Claude Code.");
+}
+
+#[tokio::test]
+async fn gemini_gets_no_billing_line() {
+    let upstream = MockUpstream::start().await;
+    let proxy = proxy("gemini", &upstream, "gemini-2.5-flash").await;
+    upstream.push(Reply::json(json!({
+        "candidates": [{"content": {"role": "model", "parts": [{"text": "ok"}]},
+                        "finishReason": "STOP", "index": 0}],
+        "usageMetadata": {"promptTokenCount": 10, "candidatesTokenCount": 1}})));
+    post(&proxy, &request("s-1"), Some("s-1")).await;
+    let body = &sent(&upstream)[0];
+    assert_eq!(
+        body["systemInstruction"]["parts"],
+        json!([{"text": "You are Claude Code."}])
+    );
+}
+
+#[tokio::test]
+async fn the_anthropic_pass_through_keeps_the_billing_line() {
+    let upstream = MockUpstream::start().await;
+    let proxy = proxy("anthropic", &upstream, "claude-sonnet-4-5").await;
+    upstream.push(Reply::json(json!({
+        "id": "msg_1", "type": "message", "role": "assistant",
+        "content": [{"type": "text", "text": "ok"}], "model": "claude-sonnet-4-5",
+        "stop_reason": "end_turn", "stop_sequence": null,
+        "usage": {"input_tokens": 5, "output_tokens": 1}})));
+    post(&proxy, &request("s-1"), Some("s-1")).await;
+    let body = &sent(&upstream)[0];
+    assert_eq!(body["system"][0]["text"], BILLING);
+    assert!(body.get("prompt_cache_key").is_none());
+}
