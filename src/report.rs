@@ -118,11 +118,23 @@ impl KeyCondition {
 /// The outcome of the latest re-read of the config file.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ReloadReport {
-    /// Re-reads that found a change (applied or refused).
+    /// Re-reads that found a change (applied, refused, or a refused file repaired).
     pub changes: u64,
     pub last: Option<ReloadOutcome>,
     /// Why the last change was refused.
     pub problems: Vec<String>,
+    /// When the running configuration was put in force (start-up, a reload, an admin
+    /// edit), in Unix seconds.
+    pub applied_at: u64,
+}
+
+impl ReloadReport {
+    /// The running configuration changed now.
+    pub fn applied_now(&mut self) {
+        self.applied_at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs());
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,6 +142,8 @@ pub struct ReloadReport {
 pub enum ReloadOutcome {
     Applied,
     Refused,
+    /// A refused file was repaired back to the running configuration.
+    Unchanged,
 }
 
 /// `GET /health` for a client that may not see figures.

@@ -266,8 +266,10 @@ fn explicit(config: &Config, model: &str) -> Result<Option<Decision>, ProxyError
 }
 
 /// A target the client named: its provider must exist (else a 400 listing the providers)
-/// and be enabled (else a 503 saying how to enable it).
-fn enabled_target(config: &Config, target: Target, named: &str) -> Result<Target, ProxyError> {
+/// and be enabled (else a 503 saying how to enable it). Provider names are lowercase, and
+/// a client's may be in any case (`OpenRouter,...` from a claude-code-router set-up).
+fn enabled_target(config: &Config, mut target: Target, named: &str) -> Result<Target, ProxyError> {
+    target.provider.make_ascii_lowercase();
     match config.provider(&target.provider) {
         None => Err(ProxyError::UnknownProvider {
             provider: target.provider,

@@ -333,7 +333,11 @@ fn routes(router: &Value, renamed: &[(String, String)], notes: &mut Vec<String>)
         };
         match text.split_once(',') {
             Some((provider, model)) => {
-                match renamed.iter().find(|(from, _)| from == provider.trim()) {
+                let provider = provider.trim();
+                match renamed
+                    .iter()
+                    .find(|(from, _)| from.eq_ignore_ascii_case(provider))
+                {
                     Some((_, to)) => *slot = Some(format!("{to},{}", model.trim())),
                     None => notes.push(format!(
                         "Router.{key} '{text}': provider '{provider}' is not among the Providers"
@@ -422,7 +426,7 @@ mod tests {
         let conversion = convert(&json!({
             "Providers": [{"name": "SiliconFlow", "api_base_url": "https://api.siliconflow.cn/v1/chat/completions",
                            "api_key": "$SF_KEY", "models": ["moonshotai/Kimi-K2-Instruct"]}],
-            "Router": {"default": "SiliconFlow,moonshotai/Kimi-K2-Instruct", "think": "nobody,x"}
+            "Router": {"default": "siliconflow,moonshotai/Kimi-K2-Instruct", "think": "nobody,x"}
         }))
         .expect("converts");
         let file = serde_json::to_value(&conversion.file).expect("json");

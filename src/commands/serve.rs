@@ -24,6 +24,9 @@ pub fn run(args: &ServerArgs) -> u8 {
     if let Some(note) = config::provider_choice::note(&config, &env) {
         tracing::warn!("{note}");
     }
+    for hint in config::key_hints::misspelt_keys(&config, &env) {
+        tracing::warn!("{hint}");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

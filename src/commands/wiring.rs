@@ -41,8 +41,11 @@ pub fn client_env(url: &str, key: Option<&Secret>, env: &Env) -> ClientEnv {
         .iter()
         .any(|name| env.get(name).is_some());
     if behind_proxy {
+        // Both spellings get the user's entries from both, plus loopback: tools differ in
+        // which one they read, and neither may lose what the user had.
+        let merged = no_proxy([env.get("NO_PROXY"), env.get("no_proxy")]);
         for name in ["NO_PROXY", "no_proxy"] {
-            set.push((name, no_proxy(env.get(name))));
+            set.push((name, merged.clone()));
         }
     }
     let unset = REMOVED
@@ -53,17 +56,17 @@ pub fn client_env(url: &str, key: Option<&Secret>, env: &Env) -> ClientEnv {
     ClientEnv { set, unset }
 }
 
-/// The user's `NO_PROXY` list with the loopback names added.
-fn no_proxy(existing: Option<&str>) -> String {
-    let mut hosts: Vec<&str> = existing
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|h| !h.is_empty())
-        .collect();
-    for local in ["127.0.0.1", "localhost", "::1"] {
-        if !hosts.contains(&local) {
-            hosts.push(local);
+/// The user's `NO_PROXY` lists (both spellings) merged, with the loopback names added.
+fn no_proxy(existing: [Option<&str>; 2]) -> String {
+    let mut hosts: Vec<&str> = Vec::new();
+    let listed = existing
+        .into_iter()
+        .flatten()
+        .flat_map(|list| list.split(','))
+        .map(str::trim);
+    for host in listed.chain(["127.0.0.1", "localhost", "::1"]) {
+        if !host.is_empty() && !hosts.contains(&host) {
+            hosts.push(host);
         }
     }
     hosts.join(",")
@@ -95,12 +98,15 @@ mod tests {
             ("API_TIMEOUT_MS", "5"),
             ("HTTPS_PROXY", "http://corp:8080"),
             ("NO_PROXY", "internal.example,localhost"),
+            ("no_proxy", ".corp.example"),
         ]);
         let wired = client_env("http://127.0.0.1:3456", None, &env);
         assert!(!wired.set.iter().any(|(name, _)| *name == "API_TIMEOUT_MS"));
-        assert!(wired.set.contains(&(
-            "NO_PROXY",
-            "internal.example,localhost,127.0.0.1,::1".to_string()
-        )));
+        for name in ["NO_PROXY", "no_proxy"] {
+            assert!(wired.set.contains(&(
+                name,
+                "internal.example,localhost,.corp.example,127.0.0.1,::1".to_string()
+            )));
+        }
     }
 }

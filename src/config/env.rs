@@ -26,6 +26,14 @@ impl Env {
         self.0.insert(name.to_string(), value.to_string());
     }
 
+    /// The names of the variables that have a value, in no particular order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0
+            .iter()
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(name, _)| name.as_str())
+    }
+
     /// The value of a variable; an empty value counts as unset.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0

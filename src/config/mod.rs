@@ -8,6 +8,7 @@ pub(crate) mod env;
 mod env_mode;
 mod file;
 pub(crate) mod jsonc;
+pub(crate) mod key_hints;
 pub(crate) mod live;
 mod pool;
 mod prices;

@@ -43,6 +43,7 @@ fn statuses_are_written_in_snake_case() {
         changes: 1,
         last: Some(ReloadOutcome::Refused),
         problems: vec!["routes.default: unknown provider".into()],
+        applied_at: 1_764_500_000,
     };
     let value = serde_json::to_value(&reload).expect("JSON");
     assert_eq!(value["last"], "refused");

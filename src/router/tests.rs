@@ -93,6 +93,12 @@ fn rule_1_provider_comma_model_goes_to_that_target() {
 }
 
 #[test]
+fn rule_1_provider_names_match_in_any_case() {
+    let decision = decide(&config(), simple("Q,any-model"));
+    assert_eq!(decision.targets, targets(&["q,any-model"]));
+}
+
+#[test]
 fn rule_1_unknown_provider_is_a_400_listing_the_providers() {
     let error = route(&config(), &mut request(simple("nope,m")), None).expect_err("unknown");
     assert_eq!(error.status(), axum::http::StatusCode::BAD_REQUEST);

@@ -82,7 +82,11 @@ impl AppState {
         Ok(Self {
             secrets: Holding::new(secrets(&config)),
             document: Mutex::new(document),
-            reloads: Mutex::default(),
+            reloads: Mutex::new({
+                let mut report = ReloadReport::default();
+                report.applied_now();
+                report
+            }),
             team: Arc::new(Team::new(&config.team)),
             config: ArcSwap::from_pointee(config),
             dispatcher: Dispatcher::new(http.clone()),
@@ -110,6 +114,10 @@ impl AppState {
     /// Puts a new configuration in force for every request that starts after this.
     pub fn replace_config(&self, config: Arc<Config>) {
         let before = self.config.swap(config.clone());
+        self.reloads
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .applied_now();
         // Requests started before the change still hold the old keys.
         self.secrets.hold(secrets(&config).chain(secrets(&before)));
     }

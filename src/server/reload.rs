@@ -60,7 +60,16 @@ impl AppState {
         };
         let outcome = match current.reload(&self.config()) {
             Reload::Unchanged => {
-                tracing::debug!("{why}: configuration unchanged");
+                let mut log = self.reloads.lock().unwrap_or_else(PoisonError::into_inner);
+                if log.last == Some(ReloadOutcome::Refused) {
+                    // The refused file was repaired back to what runs: say so.
+                    tracing::info!("{why}: the file is valid again (same as the running one)");
+                    log.changes += 1;
+                    log.last = Some(ReloadOutcome::Unchanged);
+                    log.problems.clear();
+                } else {
+                    tracing::debug!("{why}: configuration unchanged");
+                }
                 return;
             }
             Reload::Applied(next_document, next) => {

@@ -33,13 +33,22 @@ fn the_default_groq_model_is_one_groq_serves() {
 }
 
 /// `start` runs the server in the background, its log in a file: the start-up warnings are
-/// printed by `start` itself too.
+/// printed by `start` itself too. A key under a near-miss name gets a did-you-mean.
 #[test]
 fn start_prints_the_startup_warnings() {
     let mut home = Home::new();
-    home.set("GROQ_API_KEY", None);
+    home.set("GROQ_API_KEY", None)
+        .set("GROQ_KEY", Some("gsk_misplaced_0123456789"));
     let started = home.run(&["start"]);
     assert_eq!(started.code, Some(0), "{started:?}");
+    assert!(
+        started.stderr.contains(
+            "ccproxy: warning: GROQ_KEY is set, but provider 'groq' reads its key from \
+             GROQ_API_KEY: did you mean GROQ_API_KEY?"
+        ),
+        "{started:?}"
+    );
+    assert!(!started.all().contains("gsk_misplaced"), "{started:?}");
     assert!(
         started
             .stderr
@@ -83,4 +92,23 @@ fn provider_variable_applies_over_a_config_file() {
     let check = home.run(&["config", "check"]);
     assert_eq!(check.code, Some(1), "{check:?}");
     assert!(check.stderr.contains("PROVIDER: 'nowhere'"), "{check:?}");
+}
+
+/// Behind a corporate proxy, `ccproxy env` adds loopback to the user's own `NO_PROXY`
+/// entries (from either spelling) instead of replacing them.
+#[test]
+fn env_keeps_the_users_no_proxy_entries() {
+    let mut home = Home::new();
+    home.set("HTTPS_PROXY", Some("http://corp.example:8080"))
+        .set("no_proxy", Some(".corp.example"));
+    let exports = home.run(&["env"]);
+    assert_eq!(exports.code, Some(0), "{exports:?}");
+    for name in ["NO_PROXY", "no_proxy"] {
+        assert!(
+            exports.stdout.contains(&format!(
+                "export {name}='.corp.example,127.0.0.1,localhost,::1'"
+            )),
+            "{exports:?}"
+        );
+    }
 }

@@ -210,6 +210,18 @@ async fn an_edited_file_applies_and_a_broken_edit_keeps_the_running_config() {
         "{status}"
     );
     assert_eq!(send(&url, "x").await, (200, "model-bb".into()));
+    let applied_at = status["applied_at"].as_u64().expect("applied_at");
+    assert!(applied_at > 1_700_000_000, "{status}");
+
+    // Repairing the file back to what runs is reported too: no stale "refused".
+    file.write(&file_config(&upstream, "model-bb"));
+    eventually("the repaired file to be reported", || async {
+        reload_status(&url).await["last"] == "unchanged"
+    })
+    .await;
+    let status = reload_status(&url).await;
+    assert_eq!(status["problems"], serde_json::json!([]), "{status}");
+    assert_eq!(status["applied_at"], applied_at, "nothing new was applied");
 }
 
 #[cfg(unix)]

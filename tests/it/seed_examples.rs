@@ -22,7 +22,10 @@ const JS_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/seed/error_h
 /// with a notice, or a failure when `CCPROXY_REQUIRE_CLIENTS=1`, as in CI).
 async fn run_example(proxy: &Proxy) -> Option<String> {
     let available = clients::answers("python3", &["-c", "import requests"]).await;
-    if !clients::require_or_skip("python3 with `requests`", available) {
+    if !clients::require_or_skip(
+        "python3 with `requests` (python3 -m pip install requests)",
+        available,
+    ) {
         return None;
     }
     let via = format!("http://{}", proxy.addr);
@@ -91,7 +94,7 @@ async fn python_example_reports_an_invalid_key() {
 async fn run_js_example(proxy: &Proxy) -> Option<String> {
     let available =
         clients::answers("node", &["-e", "if (!globalThis.fetch) process.exit(1)"]).await;
-    if !clients::require_or_skip("node with fetch (18+)", available) {
+    if !clients::require_or_skip("Node.js 18+ with fetch (nodejs.org)", available) {
         return None;
     }
     let mut command = tokio::process::Command::new("node");
