@@ -8,7 +8,9 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::config::show::Shown;
+use crate::config::OnError;
 use crate::stats::{Process, Recent, Snapshot, Timeline, Windowed};
+use crate::team::KeyUsage;
 use serde::{Deserialize, Serialize};
 
 /// The state of a circuit breaker, from best to worst.
@@ -157,7 +159,7 @@ pub struct BasicHealth {
 #[serde(rename_all = "snake_case")]
 pub enum HealthStatus {
     Healthy,
-    /// At least one provider is unhealthy.
+    /// At least one provider is unhealthy, or the team store is down.
     Degraded,
 }
 
@@ -172,6 +174,41 @@ pub struct HealthReport {
     pub config: ConfigSummary,
     pub performance: Performance,
     pub providers: BTreeMap<String, ProviderHealth>,
+    pub team: TeamReport,
+}
+
+/// Team mode and its store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamReport {
+    pub mode: TeamMode,
+    /// The store in use (`embedded`, `redis`), `None` while none is open.
+    pub store: Option<String>,
+    pub store_status: StoreStatus,
+    /// What requests get while the store is down.
+    pub on_error: OnError,
+    /// Times the store became unavailable since start.
+    pub store_outages: u64,
+    /// In `/stats` in team mode: every developer key and its usage (never the key itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<Vec<KeyUsage>>,
+}
+
+/// Whether developer keys are required (configured, or a key exists).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TeamMode {
+    On,
+    Off,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreStatus {
+    Ok,
+    /// Its last call failed; the background tick pings it until it answers.
+    Unavailable,
+    /// No store is open.
+    None,
 }
 
 /// `GET /stats`: the detailed health, the figures, the latency timeline and the recent

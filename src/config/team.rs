@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use serde::{Deserialize, Serialize};
+
 use crate::secret::Secret;
 
 /// The environment variable that names the Redis store (wins over the file's `redis_url`).
@@ -29,7 +31,8 @@ pub struct StoreSettings {
 }
 
 /// What requests get while the store cannot be reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum OnError {
     /// Refuse with 503 `store_unavailable`.
     #[default]

@@ -14,7 +14,8 @@ use super::{middleware, AppState};
 use crate::config::{Config, ProviderConfig};
 use crate::report::{
     BasicHealth, BreakerReport, BreakerState, ConfigSummary, HealthReport, HealthStatus, Memory,
-    Performance, ProviderHealth, ProviderStatus, RequestCounts, StatsReport,
+    Performance, ProviderHealth, ProviderStatus, RequestCounts, StatsReport, StoreStatus, TeamMode,
+    TeamReport,
 };
 use crate::stats::{Figures, Process, Snapshot};
 
@@ -39,8 +40,12 @@ pub async fn health(State(state): State<Arc<AppState>>, request: Request) -> Res
 pub async fn stats(State(state): State<Arc<AppState>>) -> Json<StatsReport> {
     let config = state.config();
     let snapshot = state.stats.snapshot();
+    let mut health = detailed(&state, &config, &snapshot);
+    if state.team.active() {
+        health.team.keys = state.team.keys().await.ok();
+    }
     Json(StatsReport {
-        health: detailed(&state, &config, &snapshot),
+        health,
         timeline: state.stats.timeline(),
         recent: state.stats.recent(),
         statistics: snapshot,
@@ -48,7 +53,7 @@ pub async fn stats(State(state): State<Arc<AppState>>) -> Json<StatsReport> {
 }
 
 /// The detailed health: version, uptime, a config summary, performance (memory, CPU,
-/// requests, latency percentiles) and the health of each configured provider.
+/// requests, latency percentiles), the health of each configured provider and team mode.
 fn detailed(state: &AppState, config: &Config, snapshot: &Snapshot) -> HealthReport {
     let stats = &state.stats;
     let providers: BTreeMap<String, ProviderHealth> = config
@@ -97,6 +102,33 @@ fn detailed(state: &AppState, config: &Config, snapshot: &Snapshot) -> HealthRep
             recent: totals.recent.clone(),
         },
         providers,
+        team: team_report(state),
+    }
+}
+
+/// Team mode and its store: which, whether it answers, and its failure policy (the keys
+/// are added by `/stats`).
+fn team_report(state: &AppState) -> TeamReport {
+    let team = &state.team;
+    let health = team.health();
+    let store = team.store_kind();
+    TeamReport {
+        mode: if team.active() {
+            TeamMode::On
+        } else {
+            TeamMode::Off
+        },
+        store: store.map(str::to_string),
+        store_status: if health.is_down() {
+            StoreStatus::Unavailable
+        } else if store.is_some() {
+            StoreStatus::Ok
+        } else {
+            StoreStatus::None
+        },
+        on_error: team.settings().on_error,
+        store_outages: health.outages(),
+        keys: None,
     }
 }
 

@@ -1,16 +1,16 @@
 //! Usage per key as the admin API, `/stats`, `/metrics` and `ccproxy keys list` show it:
 //! the aggregated counters of the store, and the key's own spend this day, week and month.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{clock, spend};
 use crate::store::{KeyRecord, Store, StoreError};
 
 /// One key and what it used. Never the key itself.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyUsage {
     pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     pub key_hint: String,
     pub rpm: Option<u64>,
@@ -25,7 +25,7 @@ pub struct KeyUsage {
     pub spend_cents: Spend,
 }
 
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Spend {
     pub daily: u64,
     pub weekly: u64,

@@ -2,11 +2,12 @@
 //! per-key rate limits and spend limits refuse with the seed's envelope, usage is counted
 //! per key, and the admin API shows keys once and masks them after.
 
+use ccproxy::report::{StatsReport, TeamMode};
 use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::common::team::{create_key, send_as, team_admin, team_config, TestStore, ADMIN_KEY};
-use crate::common::{client, eventually, hello, prometheus, MockUpstream, Proxy, Reply};
+use crate::common::{client, eventually, get_json, hello, prometheus, MockUpstream, Proxy, Reply};
 
 async fn upstream_with(replies: usize) -> MockUpstream {
     let upstream = MockUpstream::start().await;
@@ -192,6 +193,15 @@ async fn a_spend_limit_stops_a_key_once_crossed_and_usage_is_counted() {
         metrics.sum("ccproxy_key_requests_total", &[("key", "carol")]),
         2.0
     );
+    let stats: StatsReport =
+        serde_json::from_value(get_json(&proxy, "/stats").await).expect("typed /stats");
+    let team = stats.health.team;
+    assert_eq!(team.mode, TeamMode::On);
+    assert_eq!(team.store.as_deref(), Some("embedded"));
+    let keys = team.keys.expect("the keys in team mode");
+    assert_eq!(keys.len(), 1);
+    assert_eq!((keys[0].name.as_str(), keys[0].requests), ("carol", 2));
+    assert_eq!(keys[0].spend_cents.daily, 3000);
     let (_, listed) = team_admin(&proxy, Method::GET, "/v1/organizations/spend_limits", None).await;
     let id = listed["data"][0]["id"].as_str().expect("id").to_string();
     let (status, deleted) = team_admin(

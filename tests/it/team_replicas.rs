@@ -133,6 +133,11 @@ async fn redis_stopped_mid_traffic_is_refused_when_closed_and_recovers_by_itself
         .await
         .expect("JSON");
     assert_eq!(health["status"], "degraded");
+    assert_eq!(health["team"]["store_status"], "unavailable");
+    assert!(
+        health["team"]["store_outages"].as_u64() >= Some(1),
+        "{health}"
+    );
     // The key is recreated: this Redis keeps nothing on disk.
     redis.resume().await;
     let (status, _) = team_admin(&proxies[1], Method::GET, "/keys", None).await;
