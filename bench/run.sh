@@ -98,7 +98,8 @@ stop_pid() {
 free_port() {
   local p
   for _ in $(seq 100); do
-    p=$(( (RANDOM % 20000) + 30000 ))
+    # Below the ephemeral range (32768+), so no outgoing connection can take it meanwhile.
+    p=$(( (RANDOM % 12000) + 20000 ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
   done
   return 1
