@@ -160,10 +160,39 @@ suite() {
     -n "$TTFE_N" --warmup "$TTFE_W" "${common[@]}" || log "$target: ttfe failed"
   lg ttfe --url "$long" --body "$BODIES/small-stream$sfx.json" --label stream-long \
     -n "$LONG_N" --warmup 2 "${common[@]}" || log "$target: long stream failed"
+  local cpu0 served0
+  cpu0="$(cpu_ticks "${SUITE_PID:-}")" served0="$(served "$UP_FAST")"
   lg throughput --url "$fast" --body "$BODIES/small$sfx.json" --label tput-32 -c 32 \
     -d "$TPUT_D" --warmup-secs "$TPUT_W" "${common[@]}" || log "$target: throughput 32 failed"
+  cpu_per_request "$target" tput-32 "$cpu0" "$served0"
   lg throughput --url "$fast" --body "$BODIES/small$sfx.json" --label tput-64 -c 64 \
     -d "$TPUT_D" --warmup-secs "$TPUT_W" "${common[@]}" || log "$target: throughput 64 failed"
+}
+
+# CPU time (user + system, clock ticks) of a process and its descendants so far; empty
+# without a pid (the direct target has no proxy).
+CLK_TCK="$(getconf CLK_TCK)"
+cpu_ticks() { # pid
+  [ -n "$1" ] || return 0
+  local sum=0 p v
+  for p in $(tree_pids "$1"); do
+    # utime and stime are fields 14 and 15 of /proc/<pid>/stat; the name (field 2) may
+    # hold spaces, so count from after its closing parenthesis.
+    v=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }' || true)
+    sum=$(( sum + ${v:-0} ))
+  done
+  echo "$sum"
+}
+# cpu_per_request TARGET LABEL TICKS_BEFORE SERVED_BEFORE: the proxy's CPU over the window
+# divided by the requests the upstream answered in it (warm-up included on both sides).
+cpu_per_request() {
+  local target="$1" label="$2" t0="$3" s0="$4" t1 s1
+  [ -n "$t0" ] || return 0
+  t1="$(cpu_ticks "$SUITE_PID")" s1="$(served "$UP_FAST")"
+  [ "$(( ${s1:-0} - ${s0:-0} ))" -gt 0 ] || return 0
+  awk -v t="$(( t1 - t0 ))" -v n="$(( s1 - s0 ))" -v hz="$CLK_TCK" -v tg="$target" -v lb="$label" \
+    'BEGIN { printf "{\"mode\":\"cpu\",\"target\":\"%s\",\"label\":\"%s\",\"cpu_us_per_request\":%.2f,\"requests\":%d,\"cpu_ticks\":%d}\n", tg, lb, t * 1e6 / hz / n, n, t }' \
+    >> "$RESULTS"
 }
 
 # Peak memory: 64 concurrent streams on the long upstream.
@@ -225,7 +254,7 @@ measure_proxy() {
   pid2="$(echo "$line" | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')"
   PIDS+=("$pid2")
   before="$(served "$UP_FAST")"
-  suite "$target" "http://127.0.0.1:$port/v1/messages" "http://127.0.0.1:$port2/v1/messages" "" \
+  SUITE_PID="$pid" suite "$target" "http://127.0.0.1:$port/v1/messages" "http://127.0.0.1:$port2/v1/messages" "" \
     "$PROXY_HEADER" "anthropic-version: 2023-06-01"
   after="$(served "$UP_FAST")"
   streams64 "$target" "http://127.0.0.1:$port2/v1/messages" "$PROXY_HEADER" "anthropic-version: 2023-06-01"
