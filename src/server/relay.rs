@@ -18,6 +18,7 @@ use crate::providers::{self, BodyStream, Relayed};
 use crate::secret::Redactor;
 use crate::sse;
 use crate::stats::RequestRecord;
+use crate::wire::anthropic::Usage;
 
 /// A relayed message, read whole first (at most [`providers::MAX_ANSWER_BYTES`]); its
 /// `usage` goes to `record`.
@@ -26,8 +27,7 @@ pub async fn message(relayed: Relayed, record: &mut RequestRecord) -> Result<Res
     let (headers, body) = relayed.into_parts();
     let whole = providers::read_answer(&provider, body).await?;
     if let Ok(Counted { usage }) = serde_json::from_slice::<Counted>(&whole) {
-        record.input_tokens = usage.input_tokens;
-        record.output_tokens = usage.output_tokens;
+        record.usage(&usage.usage());
     }
     let mut redactor = Redactor::new();
     let mut whole = redactor.feed(&whole);
@@ -84,7 +84,7 @@ impl Stream {
                 }
                 Some(Err(error)) => {
                     tracing::warn!(code = error.code(), "relayed stream ended: {error}");
-                    finish.as_mut().code = Some(error.code());
+                    finish.as_mut().ended_by(&error);
                     let mut bytes = redactor.finish();
                     bytes.extend_from_slice(&scan.error_event(&error));
                     Some((Bytes::from(bytes), None))
@@ -131,6 +131,19 @@ struct Counts {
     input_tokens: u64,
     #[serde(default)]
     output_tokens: u64,
+    #[serde(default)]
+    cache_read_input_tokens: Option<u64>,
+}
+
+impl Counts {
+    fn usage(&self) -> Usage {
+        Usage {
+            input_tokens: self.input_tokens,
+            output_tokens: self.output_tokens,
+            cache_creation_input_tokens: None,
+            cache_read_input_tokens: self.cache_read_input_tokens,
+        }
+    }
 }
 
 /// Which event the `data:` line to come belongs to, when it is one worth parsing.
@@ -232,6 +245,7 @@ impl Scan {
                 }
                 "error" => {
                     record.code = Some(UpstreamFailure::ServerError.code());
+                    record.error_type = Some(UpstreamFailure::ServerError.error_type());
                     None
                 }
                 _ => None,
@@ -247,7 +261,7 @@ impl Scan {
             None => return,
         };
         if let Ok(counts) = counts {
-            record.tokens(counts.input_tokens, counts.output_tokens);
+            record.usage(&counts.usage());
         }
     }
 
@@ -281,7 +295,7 @@ mod tests {
         RequestRecord::new("req_test".into(), Instant::now())
     }
 
-    const STREAM: &str = "event: message_start\r\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"usage\":{\"input_tokens\":25,\"output_tokens\":1}}}\r\n\r\n\
+    const STREAM: &str = "event: message_start\r\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"usage\":{\"input_tokens\":25,\"cache_read_input_tokens\":40,\"output_tokens\":1}}}\r\n\r\n\
         event: ping\ndata: {\"type\":\"ping\"}\n\n\
         event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n\
         event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":12}}\n\n\
@@ -296,8 +310,12 @@ mod tests {
                 scan.feed(chunk, &mut record);
             }
             assert_eq!(
-                (record.input_tokens, record.output_tokens),
-                (25, 12),
+                (
+                    record.input_tokens,
+                    record.output_tokens,
+                    record.cache_read_tokens
+                ),
+                (25, 12, 40),
                 "chunks of {size}"
             );
             assert!(record.time_to_first_token.is_some());
@@ -313,6 +331,7 @@ mod tests {
         let error = "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
         scan.feed(error.as_bytes(), &mut record);
         assert_eq!(record.code, Some("upstream_error"));
+        assert_eq!(record.error_type, Some("provider_error"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! started in-process on `127.0.0.1:0`. No fixed ports, no global state.
 
 pub mod anthropic_sse;
+pub mod browser;
 pub mod clients;
 pub mod config_file;
 pub mod prometheus;
