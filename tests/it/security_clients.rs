@@ -12,7 +12,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use cli_support::{stderr_lines, wait_for_address, wait_for_line, Guard, Home};
-use common::{env_config, MockUpstream, Proxy};
+use common::{env_config, parse_answer, MockUpstream, Proxy};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -23,17 +23,6 @@ async fn proxy(header: Duration) -> (MockUpstream, Proxy) {
     let mut config = env_config(&upstream, &[]);
     config.resilience.timeouts.client_header = header;
     (upstream, Proxy::start(config).await)
-}
-
-/// The status and JSON body of an answer, and whether the connection was closed after it.
-fn read_answer(text: &str) -> (u16, Value) {
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    (status, serde_json::from_str(body).unwrap_or_default())
 }
 
 fn is_head_timeout(status: u16, body: &Value) {
@@ -56,7 +45,7 @@ async fn a_head_that_never_finishes_is_a_408_and_a_close() {
         .await
         .expect("the proxy kept the connection open")
         .unwrap();
-    let (status, body) = read_answer(&String::from_utf8_lossy(&answer));
+    let (status, body) = parse_answer(&String::from_utf8_lossy(&answer));
     is_head_timeout(status, &body);
 }
 
@@ -80,7 +69,7 @@ async fn a_trickled_head_is_cut_at_the_head_deadline() {
         .expect("the trickling client was never cut")
         .unwrap();
     trickle.abort();
-    let (status, body) = read_answer(&String::from_utf8_lossy(&answer));
+    let (status, body) = parse_answer(&String::from_utf8_lossy(&answer));
     is_head_timeout(status, &body);
 }
 
@@ -148,7 +137,7 @@ fn at_the_connection_cap_the_proxy_notes_it_once_and_keeps_answering() {
     assert!(started.elapsed() < Duration::from_secs(10));
     for answer in slow {
         let answer = answer.join().unwrap();
-        let (status, body) = read_answer(&answer);
+        let (status, body) = parse_answer(&answer);
         is_head_timeout(status, &body);
     }
 
