@@ -40,12 +40,7 @@ fn two_provider_config(upstream: &MockUpstream) -> ConfigFile {
 }
 
 async fn post(proxy: &Proxy, body: Value) -> reqwest::Response {
-    client()
-        .post(proxy.url("/v1/messages"))
-        .json(&body)
-        .send()
-        .await
-        .expect("POST")
+    common::post_messages(proxy, &body).await
 }
 
 fn request_id(response: &reqwest::Response) -> String {

@@ -9,16 +9,9 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use common::team::{create_key, team_admin, team_config, TestStore, ADMIN_KEY};
-use common::{client, env_config, get_json, hello, prometheus, MockUpstream, Proxy, Reply};
-
-async fn metrics(proxy: &Proxy, key: Option<&str>) -> prometheus::Exposition {
-    let mut request = client().get(proxy.url("/metrics"));
-    if let Some(key) = key {
-        request = request.header("x-api-key", key);
-    }
-    let text = request.send().await.expect("GET /metrics").text().await;
-    prometheus::parse(&text.expect("text"))
-}
+use common::{
+    client, env_config, get_json, hello, post_messages, prometheus, MockUpstream, Proxy, Reply,
+};
 
 /// A stream whose last chunk reports `cached` prompt tokens read from the cache.
 fn cached_stream(cached: u64) -> Reply {
@@ -41,23 +34,13 @@ async fn cache_reads_are_counted_apart_from_input_in_stats_and_metrics() {
     upstream.push(Reply::cached_completion("hi", 300));
     upstream.push(cached_stream(500));
     let proxy = Proxy::start(env_config(&upstream, &[])).await;
-    let plain = client()
-        .post(proxy.url("/v1/messages"))
-        .json(&hello())
-        .send()
-        .await
-        .expect("POST");
+    let plain = post_messages(&proxy, &hello()).await;
     let answer: Value = plain.json().await.expect("JSON");
     assert_eq!(answer["usage"]["cache_read_input_tokens"], 300);
     assert_eq!(answer["usage"]["input_tokens"], 11);
     let mut streamed = hello();
     streamed["stream"] = json!(true);
-    let response = client()
-        .post(proxy.url("/v1/messages"))
-        .json(&streamed)
-        .send()
-        .await
-        .expect("POST");
+    let response = post_messages(&proxy, &streamed).await;
     response.bytes().await.expect("the whole stream");
 
     let stats = get_json(&proxy, "/stats").await;
@@ -82,7 +65,7 @@ async fn cache_reads_are_counted_apart_from_input_in_stats_and_metrics() {
         .collect();
     assert_eq!(recent, [500, 300], "newest first");
 
-    let exposition = metrics(&proxy, None).await;
+    let exposition = prometheus::scrape(&proxy, None).await;
     let cache_read = [("direction", "cache_read")];
     assert_eq!(exposition.sum("ccproxy_tokens_total", &cache_read), 800.0);
     assert_eq!(
@@ -95,12 +78,11 @@ async fn cache_reads_are_counted_apart_from_input_in_stats_and_metrics() {
 async fn a_request_refused_before_routing_is_listed_with_its_error_type() {
     let upstream = MockUpstream::start().await;
     let proxy = Proxy::start(env_config(&upstream, &[])).await;
-    let refused = client()
-        .post(proxy.url("/v1/messages"))
-        .json(&json!({"model": "claude-sonnet-4-5", "max_tokens": 8}))
-        .send()
-        .await
-        .expect("POST");
+    let refused = post_messages(
+        &proxy,
+        &json!({"model": "claude-sonnet-4-5", "max_tokens": 8}),
+    )
+    .await;
     assert_eq!(refused.status(), 400);
     let stats = get_json(&proxy, "/stats").await;
     let entry = &stats["recent"][0];
@@ -136,7 +118,7 @@ async fn each_developer_key_counts_its_cache_reads() {
     assert_eq!(list["keys"][0]["cache_read_input_tokens"], 700);
     let stats = get_json(&proxy, "/stats").await;
     assert_eq!(stats["team"]["keys"][0]["cache_read_input_tokens"], 700);
-    let exposition = metrics(&proxy, Some(ADMIN_KEY)).await;
+    let exposition = prometheus::scrape(&proxy, Some(ADMIN_KEY)).await;
     assert_eq!(
         exposition.sum("ccproxy_key_cache_read_tokens_total", &[("key", "alice")]),
         700.0

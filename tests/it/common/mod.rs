@@ -113,6 +113,16 @@ pub async fn get_json(proxy: &Proxy, path: &str) -> serde_json::Value {
     response.json().await.expect("JSON")
 }
 
+/// `POST /v1/messages` with `body`, as a client that sends no key.
+pub async fn post_messages(proxy: &Proxy, body: &serde_json::Value) -> reqwest::Response {
+    client()
+        .post(proxy.url("/v1/messages"))
+        .json(body)
+        .send()
+        .await
+        .expect("POST")
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
