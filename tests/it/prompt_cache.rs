@@ -130,13 +130,7 @@ async fn the_anthropic_pass_through_keeps_the_billing_line() {
 /// The answer to `body`, streamed or not: the usage the client is finally told.
 async fn final_usage(proxy: &Proxy, mut body: Value, stream: bool) -> Value {
     body["stream"] = json!(stream);
-    let response = client()
-        .post(proxy.url("/v1/messages"))
-        .json(&body)
-        .send()
-        .await
-        .expect("POST");
-    assert_eq!(response.status(), 200);
+    let response = crate::small_limits::post(proxy, body).await;
     if !stream {
         let message: Value = response.json().await.expect("JSON");
         return message["usage"].clone();

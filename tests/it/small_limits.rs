@@ -54,7 +54,8 @@ fn max_sent(upstream: &MockUpstream) -> Vec<Value> {
         .collect()
 }
 
-async fn post(proxy: &Proxy, body: Value) -> reqwest::Response {
+/// Posts `body` to `/v1/messages`; expects a 200.
+pub(crate) async fn post(proxy: &Proxy, body: Value) -> reqwest::Response {
     let response = client()
         .post(proxy.url("/v1/messages"))
         .json(&body)
