@@ -139,6 +139,7 @@ async fn handle(
             let message = translated.into_message().await?;
             record.input_tokens = message.usage.input_tokens;
             record.output_tokens = message.usage.output_tokens;
+            record.cached(message.usage.cache_read_input_tokens);
             Answer::Message(message)
         }
     };
