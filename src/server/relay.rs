@@ -18,7 +18,6 @@ use crate::providers::{self, BodyStream, Relayed};
 use crate::secret::Redactor;
 use crate::sse;
 use crate::stats::RequestRecord;
-use crate::wire::anthropic::Usage;
 
 /// A relayed message, read whole first (at most [`providers::MAX_ANSWER_BYTES`]); its
 /// `usage` goes to `record`.
@@ -27,7 +26,9 @@ pub async fn message(relayed: Relayed, record: &mut RequestRecord) -> Result<Res
     let (headers, body) = relayed.into_parts();
     let whole = providers::read_answer(&provider, body).await?;
     if let Ok(Counted { usage }) = serde_json::from_slice::<Counted>(&whole) {
-        record.usage(&usage.usage());
+        record.input_tokens = usage.input_tokens;
+        record.output_tokens = usage.output_tokens;
+        record.cached(usage.cache_read_input_tokens);
     }
     let mut redactor = Redactor::new();
     let mut whole = redactor.feed(&whole);
@@ -133,17 +134,6 @@ struct Counts {
     output_tokens: u64,
     #[serde(default)]
     cache_read_input_tokens: Option<u64>,
-}
-
-impl Counts {
-    fn usage(&self) -> Usage {
-        Usage {
-            input_tokens: self.input_tokens,
-            output_tokens: self.output_tokens,
-            cache_creation_input_tokens: None,
-            cache_read_input_tokens: self.cache_read_input_tokens,
-        }
-    }
 }
 
 /// Which event the `data:` line to come belongs to, when it is one worth parsing.
@@ -261,7 +251,8 @@ impl Scan {
             None => return,
         };
         if let Ok(counts) = counts {
-            record.usage(&counts.usage());
+            record.tokens(counts.input_tokens, counts.output_tokens);
+            record.cached(counts.cache_read_input_tokens);
         }
     }
 

@@ -26,7 +26,7 @@ pub use figures::{Figures, Snapshot, Timeline, Windowed};
 pub use process::Process;
 use window::{Buckets, Window, SLICE};
 
-use crate::config::{Price, Prices, Target};
+use crate::config::{Billed, Price, Prices, Target};
 use crate::dispatch::{KeyId, Tally};
 use crate::error::ProxyError;
 use crate::wire::anthropic::{StreamEvent, Usage};
@@ -64,7 +64,7 @@ pub struct RequestRecord {
     /// Input tokens, cache reads excluded (as Anthropic counts them).
     pub input_tokens: u64,
     pub output_tokens: u64,
-    /// Input tokens read from the provider's prompt cache (`cache_read_input_tokens`).
+    /// Input tokens read from the provider's prompt cache (not in `input_tokens`).
     pub cache_read_tokens: u64,
     /// Upstream attempts made (0 when it failed before any was sent).
     pub attempts: u32,
@@ -114,16 +114,22 @@ impl RequestRecord {
         }
     }
 
-    /// What the request cost in dollars, when its model is priced.
+    /// What the request cost in dollars, when its model is priced (cache reads at the
+    /// cached price).
     pub fn cost(&self, prices: &Prices) -> Option<f64> {
-        self.price(prices)
-            .map(|price| price.cost(self.input_tokens, self.output_tokens))
+        let billed = Billed {
+            input: self.input_tokens,
+            cache_read: self.cache_read_tokens,
+            output: self.output_tokens,
+        };
+        self.price(prices).map(|price| price.cost(billed))
     }
 
-    /// What its cache reads saved in dollars, when its model has a cached-input price.
+    /// What its cache reads saved in dollars, against the input price, when its model is
+    /// priced (nothing without a cached-input price).
     pub fn saved(&self, prices: &Prices) -> Option<f64> {
-        let _ = self.price(prices);
-        None // PENDING: the cached-input price (config helper)
+        self.price(prices)
+            .map(|price| price.saved(self.cache_read_tokens))
     }
 
     fn price(&self, prices: &Prices) -> Option<Price> {
@@ -147,9 +153,7 @@ impl RequestRecord {
     /// an input count of 0 is one not said; output counts only grow.
     pub fn usage(&mut self, usage: &Usage) {
         self.tokens(usage.input_tokens, usage.output_tokens);
-        if let Some(read) = usage.cache_read_input_tokens.filter(|read| *read > 0) {
-            self.cache_read_tokens = read;
-        }
+        self.cached(usage.cache_read_input_tokens);
     }
 
     /// Notes what a streamed event tells: the tokens so far, and the time of the first
@@ -162,6 +166,13 @@ impl RequestRecord {
             _ => return,
         };
         self.usage(usage);
+    }
+
+    /// Notes the cache reads a usage reports, when it says.
+    pub fn cached(&mut self, cache_read: Option<u64>) {
+        if let Some(tokens) = cache_read {
+            self.cache_read_tokens = tokens;
+        }
     }
 
     /// Notes the token counts a stream event reports so far (an input count of 0 is one

@@ -270,9 +270,7 @@ async fn the_team_view_shows_each_developer_and_never_their_key() {
         .eval(r#"document.getElementById("developers").innerText"#)
         .await;
     let developers = developers.as_str().expect("text");
-    for needle in [
-        "alice", "core", "30 rpm", "1,500", "$15.00", "bob", "no limit",
-    ] {
+    for needle in ["alice", "core", "30 rpm", "1,500", "bob", "no limit"] {
         assert!(developers.contains(needle), "shows {needle}: {developers}");
     }
     let html = page.eval("document.documentElement.outerHTML").await;

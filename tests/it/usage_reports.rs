@@ -9,9 +9,8 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use common::team::{create_key, team_admin, team_config, TestStore, ADMIN_KEY};
-use common::{
-    client, env_config, get_json, hello, post_messages, prometheus, MockUpstream, Proxy, Reply,
-};
+use common::{client, env_config, get_json, hello, post_messages, prometheus};
+use common::{ConfigFile, MockUpstream, Proxy, Reply, PROVIDER_KEY};
 
 /// A stream whose last chunk reports `cached` prompt tokens read from the cache.
 fn cached_stream(cached: u64) -> Reply {
@@ -33,7 +32,13 @@ async fn cache_reads_are_counted_apart_from_input_in_stats_and_metrics() {
     let upstream = MockUpstream::start().await;
     upstream.push(Reply::cached_completion("hi", 300));
     upstream.push(cached_stream(500));
-    let proxy = Proxy::start(env_config(&upstream, &[])).await;
+    let file = ConfigFile::new(&json!({
+        "providers": [{"name": "mock", "type": "openai", "base_url": upstream.base_url(),
+                       "api_key": PROVIDER_KEY, "models": ["mock-model"]}],
+        "prices": {"mock,mock-model": {"input_per_mtok": 1000.0, "output_per_mtok": 2000.0,
+                                        "cached_input_per_mtok": 100.0}}
+    }));
+    let proxy = Proxy::start(file.load()).await;
     let plain = post_messages(&proxy, &hello()).await;
     let answer: Value = plain.json().await.expect("JSON");
     assert_eq!(answer["usage"]["cache_read_input_tokens"], 300);
@@ -51,10 +56,10 @@ async fn cache_reads_are_counted_apart_from_input_in_stats_and_metrics() {
         11 + 40,
         "cache reads are not input: {totals}"
     );
-    assert_eq!(
-        totals["cache_savings"], 0.0,
-        "no cached-input price configured"
-    );
+    // 800 cache reads at $900 less than input per million tokens; 51 input, 5 output and
+    // 800 cache reads cost 0.051 + 0.010 + 0.080.
+    assert_close(&totals["cache_savings"], 0.72);
+    assert_close(&totals["cost"], 0.141);
     let provider = &stats["statistics"]["providers"]["mock"];
     assert_eq!(provider["cache_read_input_tokens"], 800);
     let recent: Vec<u64> = stats["recent"]
@@ -64,6 +69,7 @@ async fn cache_reads_are_counted_apart_from_input_in_stats_and_metrics() {
         .map(|r| r["cache_read_input_tokens"].as_u64().expect("a count"))
         .collect();
     assert_eq!(recent, [500, 300], "newest first");
+    assert_close(&stats["recent"][1]["saved"], 0.27);
 
     let exposition = prometheus::scrape(&proxy, None).await;
     let cache_read = [("direction", "cache_read")];
@@ -72,6 +78,13 @@ async fn cache_reads_are_counted_apart_from_input_in_stats_and_metrics() {
         exposition.sum("ccproxy_tokens_total", &[("direction", "input")]),
         51.0
     );
+    let saved = exposition.sum("ccproxy_cache_savings_total", &[("model", "mock-model")]);
+    assert!((saved - 0.72).abs() < 1e-9, "{saved}");
+}
+
+fn assert_close(value: &Value, expected: f64) {
+    let got = value.as_f64().unwrap_or(f64::NAN);
+    assert!((got - expected).abs() < 1e-9, "{value} is not {expected}");
 }
 
 #[tokio::test]
