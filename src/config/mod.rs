@@ -10,6 +10,7 @@ mod file;
 pub(crate) mod jsonc;
 pub(crate) mod key_hints;
 pub(crate) mod live;
+mod model_entry;
 mod pool;
 mod prices;
 mod problems;
@@ -22,7 +23,8 @@ pub(crate) mod team;
 use std::path::{Path, PathBuf};
 
 pub use env::Env;
-pub use prices::{Price, Prices};
+pub use model_entry::ModelEntry;
+pub use prices::{Billed, Price, Prices};
 pub use problems::{ConfigError, Problem};
 pub use resilience::{BreakerSettings, Resilience, RetrySettings, Timeouts};
 pub use routes::{RouteName, Routes};
@@ -34,6 +36,8 @@ use crate::translate::compat::Profile;
 pub const DEFAULT_HOST: &str = "127.0.0.1";
 pub const DEFAULT_PORT: u16 = 3456;
 pub const DEFAULT_MAX_REQUEST_BYTES: usize = 32 * 1024 * 1024;
+/// Client connections served at once; more wait in the listen queue (see `server::listen`).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 pub const DEFAULT_LONG_CONTEXT_THRESHOLD: u64 = 60_000;
 
 /// The wire protocol a provider speaks. What each kind does (URLs, auth, requests, model
@@ -95,8 +99,9 @@ pub struct ProviderConfig {
     /// True when the key is written literally in the config file.
     pub key_in_file: bool,
     pub key_required: bool,
-    /// Models this provider serves; the first is its default.
-    pub models: Vec<String>,
+    /// Models this provider serves, with the limits the file states; the first is its
+    /// default.
+    pub models: Vec<ModelEntry>,
     pub enabled: bool,
     /// What the Anthropic pass-through changes for this host (see `translate::compat`).
     pub profile: Profile,
@@ -143,7 +148,12 @@ impl ProviderConfig {
     }
 
     pub fn default_model(&self) -> Option<&str> {
-        self.models.first().map(String::as_str)
+        self.models.first().map(|m| m.id.as_str())
+    }
+
+    /// The entry of a model this provider lists, with its stated limits.
+    pub fn model(&self, id: &str) -> Option<&ModelEntry> {
+        self.models.iter().find(|m| m.id == id)
     }
 }
 
@@ -199,6 +209,8 @@ pub struct Config {
     pub providers: Vec<ProviderConfig>,
     pub routes: Routes,
     pub max_request_bytes: usize,
+    /// Client connections served at once (capped further by the descriptor limit).
+    pub max_connections: usize,
     pub log: LogSettings,
     /// Model prices, for the cost figures of the statistics.
     pub prices: Prices,

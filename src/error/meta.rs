@@ -53,7 +53,7 @@ pub struct Meta {
 }
 
 const INVALID_REQUEST: &str = "invalid_request_error";
-const PROVIDER_ERROR: &str = "provider_error";
+pub(super) const PROVIDER_ERROR: &str = "provider_error";
 
 impl Meta {
     const fn row(
@@ -105,7 +105,7 @@ impl ProxyError {
                 "request_too_large",
                 Client,
             ),
-            Self::RequestTimeout { .. } => Meta::row(
+            Self::RequestTimeout { .. } | Self::HeadTimeout { .. } => Meta::row(
                 S::REQUEST_TIMEOUT,
                 INVALID_REQUEST,
                 "request_timeout",

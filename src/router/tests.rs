@@ -22,7 +22,11 @@ fn provider(name: &str, models: &[&str]) -> ProviderConfig {
         key_var: format!("{}_API_KEY", name.to_uppercase()),
         key_in_file: false,
         key_required: false,
-        models: models.iter().map(|m| m.to_string()).collect(),
+        models: models
+            .iter()
+            .copied()
+            .map(crate::config::ModelEntry::id)
+            .collect(),
         enabled: true,
         profile: crate::translate::compat::Profile::Generic,
     }
@@ -45,6 +49,7 @@ fn config() -> Config {
             long_context_threshold: 2000,
         },
         max_request_bytes: 1 << 20,
+        max_connections: 16,
         log: LogSettings {
             level: "info".into(),
             json: false,

@@ -29,7 +29,7 @@ fn entries(config: &Config) -> Vec<Value> {
         }
     };
     for provider in config.providers.iter().filter(|p| p.enabled) {
-        for model in &provider.models {
+        for model in provider.models.iter().map(|m| &m.id) {
             push(
                 format!("{},{model}", provider.name),
                 format!("{model} ({})", provider.name),

@@ -2,6 +2,7 @@
 //! started in-process on `127.0.0.1:0`. No fixed ports, no global state.
 
 pub mod anthropic_sse;
+pub mod browser;
 pub mod clients;
 pub mod config_file;
 pub mod prometheus;
@@ -112,6 +113,16 @@ pub async fn get_json(proxy: &Proxy, path: &str) -> serde_json::Value {
     response.json().await.expect("JSON")
 }
 
+/// `POST /v1/messages` with `body`, as a client that sends no key.
+pub async fn post_messages(proxy: &Proxy, body: &serde_json::Value) -> reqwest::Response {
+    client()
+        .post(proxy.url("/v1/messages"))
+        .json(body)
+        .send()
+        .await
+        .expect("POST")
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
@@ -183,6 +194,11 @@ pub async fn raw(
     let text = tokio::time::timeout(std::time::Duration::from_secs(5), exchange)
         .await
         .expect("the proxy did not answer in time");
+    parse_answer(&text)
+}
+
+/// The status and JSON body (`Null` if none) of a raw HTTP/1.1 answer.
+pub fn parse_answer(text: &str) -> (u16, serde_json::Value) {
     let status = text
         .split_whitespace()
         .nth(1)
