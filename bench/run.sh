@@ -4,7 +4,7 @@
 #   bench/run.sh [--smoke] [--peers] [--runs N] [--no-build] [--no-build-proxy]
 #
 #   --smoke           short run (< 1 min once built); exits 1 only when ccproxy is past
-#                     5x the budget on a row (gross regressions), 0 otherwise
+#                     8x the budget on a row (gross regressions), 0 otherwise
 #   --peers           also measure the peers that are installed (see bench/README.md)
 #   --runs N          repeat the whole suite N times; the report takes medians (default 1)
 #   --no-build        do not build the bench binaries (they must exist)
@@ -28,6 +28,8 @@
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 ROOT="$(dirname "$BENCH_DIR")"
 SMOKE=0 PEERS=0 RUNS=1 BUILD=1 BUILD_PROXY=1
 while [ $# -gt 0 ]; do
@@ -93,16 +95,6 @@ stop_pid() {
   kill "$p" 2>/dev/null || true
   for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.05; done
   kill -9 "$p" 2>/dev/null || true
-}
-
-free_port() {
-  local p
-  for _ in $(seq 100); do
-    # Below the ephemeral range (32768+), so no outgoing connection can take it meanwhile.
-    p=$(( (RANDOM % 12000) + 20000 ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  return 1
 }
 
 # --- build --------------------------------------------------------------------
@@ -377,7 +369,7 @@ done
 echo
 status=0
 if [ "$SMOKE" = 1 ]; then
-  "$BIN/loadgen" report "$RESULTS" --check --factor 5 || status=$?
+  "$BIN/loadgen" report "$RESULTS" --check --factor 8 || status=$?
 else
   "$BIN/loadgen" report "$RESULTS" || status=$?
 fi

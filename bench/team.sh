@@ -15,6 +15,8 @@
 # the added latency of each limited target over the unlimited one.
 set -euo pipefail
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 ROOT="$(dirname "$BENCH_DIR")"
 BIN="$BENCH_DIR/target/release"
 CCPROXY_BIN="${CCPROXY_BIN:-$ROOT/target/release/ccproxy}"
@@ -35,14 +37,6 @@ PIN_PROXY=() PIN_CLIENT=()
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
   PIN_PROXY=(taskset -c "$PROXY_CORE") PIN_CLIENT=(taskset -c "$CLIENT_CORE")
 fi
-free_port() { # below the ephemeral range, so no outgoing connection takes it meanwhile
-  local p
-  for _ in $(seq 100); do
-    p=$(( (RANDOM % 12000) + 20000 ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  return 1
-}
 wait_http() { # url
   for _ in $(seq 200); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.05; done
   log "no answer from $1"; return 1

@@ -166,6 +166,63 @@ mod tests {
         assert_eq!(utc(1_798_761_599, 999_999), "2026-12-31T23:59:59.999999Z");
     }
 
+    /// The lines a subscriber with [`TextLine`] writes while `body` runs.
+    fn lines_of(body: impl FnOnce()) -> String {
+        use std::sync::{Arc, Mutex};
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let sink = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || Sink(sink.clone()))
+            .event_format(TextLine)
+            .finish();
+        tracing::subscriber::with_default(subscriber, body);
+        let bytes = buffer.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Sink {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_line_has_the_time_level_message_and_fields_and_strings_cannot_break_it() {
+        let id = "req_1";
+        let lines = lines_of(|| {
+            tracing::info!(
+                request_id = %id,
+                rule = "default",
+                model = "evil\n2026-01-01T00:00:00.000000Z  INFO forged",
+                status = 200u16,
+                upstream_ms = None::<u64>,
+                ok = true,
+                "request"
+            );
+            tracing::warn!("plain {}", 42);
+        });
+        let mut lines = lines.lines();
+        let first = lines.next().unwrap();
+        let (time, rest) = first.split_at(27);
+        assert!(
+            time.ends_with('Z') && time.as_bytes()[10] == b'T',
+            "{first}"
+        );
+        assert_eq!(
+            rest,
+            r#"  INFO request request_id=req_1 rule="default" model="evil\n2026-01-01T00:00:00.000000Z  INFO forged" status=200 ok=true"#
+        );
+        assert_eq!(&lines.next().unwrap()[27..], "  WARN plain 42");
+        assert_eq!(lines.next(), None);
+    }
+
     #[test]
     fn every_day_follows_the_one_before() {
         let mut last = civil_date(0);
