@@ -17,7 +17,7 @@ pub fn run(args: &EnvArgs) -> u8 {
         }
     };
     let endpoint = Endpoint::of(&config);
-    let wired = client_env(&endpoint.url, endpoint.key.as_ref(), &env);
+    let wired = client_env(&endpoint.url, endpoint.key.as_ref(), &env, Some(&config));
     say(&render(&wired, args.shell));
     exit::SUCCESS
 }
