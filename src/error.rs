@@ -37,6 +37,13 @@ pub enum ProxyError {
     /// The client stopped sending its request body.
     #[error("the request body stalled: nothing arrived for {}", show_duration(*after))]
     RequestTimeout { after: Duration },
+    /// The client did not finish its request line and headers in time
+    /// (`timeouts.client_header_ms`).
+    #[error(
+        "the request head (request line and headers) did not arrive within {}",
+        show_duration(*after)
+    )]
+    HeadTimeout { after: Duration },
     #[error("no route for {method} {path}")]
     NotFound { method: String, path: String },
     #[error("method {method} is not allowed on {path}")]
@@ -382,6 +389,29 @@ impl ProxyError {
             error.insert("details".into(), details);
         }
         json!({"type": "error", "error": error})
+    }
+}
+
+impl ProxyError {
+    /// The whole HTTP/1.1 answer as bytes, ending the connection: for the few refusals
+    /// written straight to a socket because no request reached the application (see
+    /// `server::listen`). Same status, headers and body as [`IntoResponse`] gives.
+    pub fn to_http1(&self) -> Vec<u8> {
+        let status = self.status();
+        let body = self.body().to_string();
+        let mut head = format!(
+            "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+             connection: close\r\n",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or(""),
+            body.len()
+        );
+        if let Some(retry) = self.should_retry() {
+            head.push_str(&format!("x-should-retry: {}\r\n", bool_str(retry)));
+        }
+        head.push_str("\r\n");
+        head.push_str(&body);
+        head.into_bytes()
     }
 }
 

@@ -16,6 +16,7 @@ pub fn run(args: &ServerArgs) -> u8 {
         }
     };
     crate::logging::init(&config.log);
+    server::raise_descriptor_limit();
     if config.source == ConfigSource::Environment {
         if let Some(note) = config::catalog::implicit_default(&env) {
             tracing::warn!("{note}");

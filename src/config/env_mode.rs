@@ -61,6 +61,7 @@ pub(super) fn load(env: &Env) -> Result<Config, ConfigError> {
         providers,
         routes,
         max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
+        max_connections: super::DEFAULT_MAX_CONNECTIONS,
         log: default_log(),
         prices: Prices::default(),
         resilience: Resilience::default(),

@@ -15,7 +15,7 @@ use super::{
     check_base_url, default_log, log_format_problem, log_level_problem, parse_log_format,
     parse_log_level, Config, ConfigError, ConfigSource, Problem, ProviderConfig, ProviderKind,
     RouteName, Routes, Target, DEFAULT_HOST, DEFAULT_LONG_CONTEXT_THRESHOLD,
-    DEFAULT_MAX_REQUEST_BYTES, DEFAULT_PORT,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_PORT,
 };
 use crate::secret::Secret;
 use crate::translate::compat::Profile;
@@ -29,6 +29,7 @@ const TOP_KEYS: &[&str] = &[
     "log_level",
     "log_format",
     "max_request_bytes",
+    "max_connections",
     "providers",
     "routes",
     "prices",
@@ -122,6 +123,9 @@ impl Reader<'_> {
             max_request_bytes: self
                 .integer("", top, "max_request_bytes", 1)
                 .map_or(DEFAULT_MAX_REQUEST_BYTES, |n| n as usize),
+            max_connections: self
+                .integer("", top, "max_connections", 1)
+                .map_or(DEFAULT_MAX_CONNECTIONS, |n| n as usize),
             log,
             prices,
             resilience,
@@ -496,6 +500,10 @@ impl Reader<'_> {
             t.total = total.unwrap_or(t.total);
             let body = self.millis("timeouts", timeouts, "client_body_ms", 1);
             t.client_body = body.unwrap_or(t.client_body);
+            let head = self.millis("timeouts", timeouts, "client_header_ms", 1);
+            t.client_header = head.unwrap_or(t.client_header);
+            let grace = self.millis("timeouts", timeouts, "shutdown_grace_ms", 1);
+            t.shutdown_grace = grace.unwrap_or(t.shutdown_grace);
         }
         if let Some(breaker) = self.section(top, "circuit_breaker", BREAKER_KEYS) {
             let b = &mut settings.breaker;

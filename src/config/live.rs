@@ -218,6 +218,9 @@ fn from_config(config: &Config) -> Value {
     if config.max_request_bytes != DEFAULT_MAX_REQUEST_BYTES {
         document["max_request_bytes"] = json!(config.max_request_bytes);
     }
+    if config.max_connections != super::DEFAULT_MAX_CONNECTIONS {
+        document["max_connections"] = json!(config.max_connections);
+    }
     document
 }
 

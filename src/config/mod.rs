@@ -36,6 +36,8 @@ use crate::translate::compat::Profile;
 pub const DEFAULT_HOST: &str = "127.0.0.1";
 pub const DEFAULT_PORT: u16 = 3456;
 pub const DEFAULT_MAX_REQUEST_BYTES: usize = 32 * 1024 * 1024;
+/// Client connections served at once; more wait in the listen queue (see `server::listen`).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 pub const DEFAULT_LONG_CONTEXT_THRESHOLD: u64 = 60_000;
 
 /// The wire protocol a provider speaks. What each kind does (URLs, auth, requests, model
@@ -201,6 +203,8 @@ pub struct Config {
     pub providers: Vec<ProviderConfig>,
     pub routes: Routes,
     pub max_request_bytes: usize,
+    /// Client connections served at once (capped further by the descriptor limit).
+    pub max_connections: usize,
     pub log: LogSettings,
     /// Model prices, for the cost figures of the statistics.
     pub prices: Prices,

@@ -54,6 +54,13 @@ pub struct Timeouts {
     pub total: Duration,
     /// A client's request body: a body that sends nothing for this long is a 408.
     pub client_body: Duration,
+    /// A client's request head (the request line and headers), counted from the moment the
+    /// server starts reading it: a head still incomplete then is a 408 and the connection
+    /// is closed. Also how long an idle kept-alive connection stays open.
+    pub client_header: Duration,
+    /// After SIGTERM or SIGINT: how long requests in flight may still run. Streams still
+    /// running then end with an `overloaded_error` event.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for Timeouts {
@@ -64,6 +71,8 @@ impl Default for Timeouts {
             stream_idle: Duration::from_secs(120),
             total: Duration::from_secs(45 * 60),
             client_body: Duration::from_secs(10),
+            client_header: Duration::from_secs(10),
+            shutdown_grace: Duration::from_secs(10),
         }
     }
 }
@@ -128,6 +137,8 @@ impl Resilience {
                     "stream_idle_ms": ms(timeouts.stream_idle),
                     "total_ms": ms(timeouts.total),
                     "client_body_ms": ms(timeouts.client_body),
+                    "client_header_ms": ms(timeouts.client_header),
+                    "shutdown_grace_ms": ms(timeouts.shutdown_grace),
                 }),
             ),
             (
@@ -158,6 +169,8 @@ pub(super) const TIMEOUT_KEYS: &[&str] = &[
     "stream_idle_ms",
     "total_ms",
     "client_body_ms",
+    "client_header_ms",
+    "shutdown_grace_ms",
 ];
 pub(super) const BREAKER_KEYS: &[&str] = &[
     "failure_threshold",

@@ -22,6 +22,7 @@ pub struct Shown {
     /// `text` or `json`.
     pub log_format: String,
     pub max_request_bytes: usize,
+    pub max_connections: usize,
     pub providers: Vec<ShownProvider>,
     pub routes: ShownRoutes,
     pub prices: Value,
@@ -126,6 +127,7 @@ pub fn masked(config: &Config) -> Shown {
         log_level: config.log.level.clone(),
         log_format: if config.log.json { "json" } else { "text" }.to_string(),
         max_request_bytes: config.max_request_bytes,
+        max_connections: config.max_connections,
         providers,
         routes,
         prices: config.prices.to_json(),

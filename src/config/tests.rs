@@ -390,7 +390,8 @@ fn config_show_lists_the_resilience_sections_in_the_file_shape() {
     assert_eq!(
         shown["timeouts"],
         serde_json::json!({"connect_ms": 10000, "response_ms": 1500, "stream_idle_ms": 120000,
-                           "total_ms": 2_700_000, "client_body_ms": 10_000})
+                           "total_ms": 2_700_000, "client_body_ms": 10_000,
+                           "client_header_ms": 10_000, "shutdown_grace_ms": 10_000})
     );
     assert_eq!(
         shown["circuit_breaker"],

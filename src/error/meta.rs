@@ -105,7 +105,7 @@ impl ProxyError {
                 "request_too_large",
                 Client,
             ),
-            Self::RequestTimeout { .. } => Meta::row(
+            Self::RequestTimeout { .. } | Self::HeadTimeout { .. } => Meta::row(
                 S::REQUEST_TIMEOUT,
                 INVALID_REQUEST,
                 "request_timeout",

@@ -45,6 +45,7 @@ fn config() -> Config {
             long_context_threshold: 2000,
         },
         max_request_bytes: 1 << 20,
+        max_connections: 16,
         log: LogSettings {
             level: "info".into(),
             json: false,

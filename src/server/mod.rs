@@ -8,6 +8,7 @@ mod count_tokens;
 mod health;
 mod info;
 mod keys;
+mod listen;
 mod messages;
 mod metrics;
 mod middleware;
@@ -17,18 +18,18 @@ mod reload;
 mod routing;
 mod sessions;
 
+pub use listen::raise_descriptor_limit;
 pub(crate) use sessions::SESSION_HEADER;
 mod ui;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use arc_swap::ArcSwap;
 use axum::extract::Request;
 use axum::routing::{get, patch, post};
-use axum::serve::ListenerExt;
 use axum::Router;
 use tokio::net::TcpListener;
 
@@ -41,9 +42,6 @@ use crate::report::ReloadReport;
 use crate::secret::{Holding, Secret};
 use crate::stats::Stats;
 use crate::team::Team;
-
-/// How long in-flight requests may run on after a shutdown signal.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// What every handler shares.
 pub struct AppState {
@@ -223,49 +221,36 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(
 }
 
 /// Serves on a bound listener until `shutdown` completes, then lets in-flight requests
-/// finish for up to [`SHUTDOWN_GRACE`].
+/// finish for up to `timeouts.shutdown_grace_ms`.
 pub async fn serve(
     listener: TcpListener,
     config: Config,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), StartError> {
     let local_addr = listener.local_addr().map_err(StartError::Serve)?;
+    let limits = listen::Limits::of(&config);
     let state = AppState::new(config, local_addr)?;
     announce(&state.config(), local_addr);
     state.team.start().await;
     let state = Arc::new(state);
     let watcher = reload::watch(state.clone());
     let _ticker = AbortOnDrop(tokio::spawn(tick(state.team.clone())));
-    let app = app(state);
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!("cannot set TCP_NODELAY: {error}");
-        }
-    });
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
-        let _ = stopped.await;
-    });
-    let mut server = tokio::spawn(async move { server.await });
+    let app = app(state.clone());
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let mut server = tokio::spawn(listen::serve(listener, app, limits, stopping));
     let _watcher = watcher.map(AbortOnDrop);
     tokio::select! {
-        result = &mut server => return flatten(result),
+        result = &mut server => return result.map_err(|e| StartError::Serve(std::io::Error::other(e))),
         () = shutdown => {}
     }
     tracing::info!("shutting down: no new connections; letting in-flight requests finish");
-    let _ = stop.send(());
-    match tokio::time::timeout(SHUTDOWN_GRACE, &mut server).await {
-        Ok(result) => flatten(result),
-        Err(_) => {
-            tracing::warn!("in-flight requests still running after {SHUTDOWN_GRACE:?}; exiting");
-            server.abort();
-            Ok(())
-        }
+    stop.send_replace(true);
+    let grace = state.config().resilience.timeouts.shutdown_grace;
+    if tokio::time::timeout(grace, &mut server).await.is_err() {
+        tracing::warn!("in-flight requests still running after {grace:?}; exiting");
+        server.abort();
     }
+    Ok(())
 }
 
 /// The team store's background work (see [`Team::tick`]).
@@ -283,16 +268,6 @@ struct AbortOnDrop(tokio::task::JoinHandle<()>);
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
-    }
-}
-
-fn flatten(
-    result: Result<Result<(), std::io::Error>, tokio::task::JoinError>,
-) -> Result<(), StartError> {
-    match result {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(error)) => Err(StartError::Serve(error)),
-        Err(error) => Err(StartError::Serve(std::io::Error::other(error))),
     }
 }
 

@@ -33,6 +33,7 @@ mod real_clients;
 mod resilience;
 mod responses;
 mod routing;
+mod security_clients;
 mod security_deadlines;
 mod security_frames;
 mod security_keys;

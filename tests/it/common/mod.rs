@@ -183,6 +183,11 @@ pub async fn raw(
     let text = tokio::time::timeout(std::time::Duration::from_secs(5), exchange)
         .await
         .expect("the proxy did not answer in time");
+    parse_answer(&text)
+}
+
+/// The status and JSON body (`Null` if none) of a raw HTTP/1.1 answer.
+pub fn parse_answer(text: &str) -> (u16, serde_json::Value) {
     let status = text
         .split_whitespace()
         .nth(1)
