@@ -187,7 +187,7 @@ type Chosen = (Rule, Vec<Target>, Why, Option<tokens::Size>);
 /// one of several (two endpoints of one host, `deepseek` and `deepseek-anthropic`, list the
 /// same models).
 fn listing<'a>(config: &'a Config, model: &str) -> Option<&'a ProviderConfig> {
-    let lists = |p: &&ProviderConfig| p.enabled && p.models.iter().any(|m| m == model);
+    let lists = |p: &&ProviderConfig| p.enabled && p.model(model).is_some();
     let default = config.routes.default.first().map(|t| t.provider.as_str());
     let mut listing = config.providers.iter().filter(lists);
     let first = listing.next()?;

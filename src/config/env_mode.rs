@@ -4,8 +4,8 @@
 
 use super::catalog::{self, CatalogEntry, CATALOG};
 use super::{
-    check_base_url, default_log, Config, ConfigError, ConfigSource, Env, Prices, Problem,
-    ProviderConfig, ProviderKind, Resilience, Routes, Target, DEFAULT_HOST,
+    check_base_url, default_log, Config, ConfigError, ConfigSource, Env, ModelEntry, Prices,
+    Problem, ProviderConfig, ProviderKind, Resilience, Routes, Target, DEFAULT_HOST,
     DEFAULT_LONG_CONTEXT_THRESHOLD, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_PORT,
 };
 
@@ -171,7 +171,7 @@ fn provider(
         key_var,
         key_in_file: false,
         key_required,
-        models: vec![model.to_string()],
+        models: vec![ModelEntry::id(model)],
         enabled: true,
         profile: catalog::profile(None),
     };

@@ -13,8 +13,8 @@ use super::prices;
 use super::resilience::{Resilience, BREAKER_KEYS, MAX_ATTEMPTS_LIMIT, RETRY_KEYS, TIMEOUT_KEYS};
 use super::{
     check_base_url, default_log, log_format_problem, log_level_problem, parse_log_format,
-    parse_log_level, Config, ConfigError, ConfigSource, Problem, ProviderConfig, ProviderKind,
-    RouteName, Routes, Target, DEFAULT_HOST, DEFAULT_LONG_CONTEXT_THRESHOLD,
+    parse_log_level, Config, ConfigError, ConfigSource, ModelEntry, Problem, ProviderConfig,
+    ProviderKind, RouteName, Routes, Target, DEFAULT_HOST, DEFAULT_LONG_CONTEXT_THRESHOLD,
     DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_PORT,
 };
 use crate::secret::Secret;
@@ -363,10 +363,10 @@ impl Reader<'_> {
         path: &str,
         object: &Map<String, Value>,
         entry: Option<&CatalogEntry>,
-    ) -> Vec<String> {
+    ) -> Vec<ModelEntry> {
         let fallback = || {
             entry
-                .map(|e| vec![e.default_model.to_string()])
+                .map(|e| vec![ModelEntry::id(e.default_model)])
                 .unwrap_or_default()
         };
         let Some(value) = object.get("models") else {
@@ -378,9 +378,16 @@ impl Reader<'_> {
         };
         let mut models = Vec::new();
         for (i, item) in items.iter().enumerate() {
-            match item.as_str().map(str::trim) {
-                Some(model) if !model.is_empty() => models.push(model.to_string()),
-                _ => self.problem(format!("{path}.models[{i}]"), "expected a model name"),
+            let at = format!("{path}.models[{i}]");
+            match serde_path_to_error::deserialize::<_, ModelEntry>(item) {
+                Ok(model) => {
+                    let problems = model.problems(&at);
+                    if problems.is_empty() {
+                        models.push(model);
+                    }
+                    self.problems.extend(problems);
+                }
+                Err(error) => self.problems.push(serde_problem(&at, &error)),
             }
         }
         models
@@ -651,6 +658,30 @@ fn shown(object: &Map<String, Value>, key: &str, value: &str) -> String {
         }
         _ => format!("'{value}'"),
     }
+}
+
+/// A serde error as a problem at its JSON path under `base` (an unknown key's path ends in
+/// that key), with the closest known key for an unknown one ("unknown field (did you mean 'id'?)"); any other
+/// error keeps serde's text ("invalid type: string \"x\", expected u64").
+fn serde_problem(base: &str, error: &serde_path_to_error::Error<serde_json::Error>) -> Problem {
+    let inner = error.path().to_string();
+    let path = match inner.as_str() {
+        "." => base.to_string(),
+        _ if base.is_empty() => inner,
+        _ => format!("{base}.{inner}"),
+    };
+    let text = error.inner().to_string();
+    let text = text.split(" at line ").next().unwrap_or(&text);
+    let Some(rest) = text.strip_prefix("unknown field `") else {
+        return Problem::new(path, text);
+    };
+    let (key, known) = rest.split_once('`').unwrap_or((rest, ""));
+    let known: Vec<&str> = known.split('`').skip(1).step_by(2).collect();
+    let message = match closest(key, &known) {
+        Some(near) => format!("unknown field (did you mean '{near}'?)"),
+        None => format!("unknown field (known: {})", known.join(", ")),
+    };
+    Problem::new(path, message)
 }
 
 fn join(path: &str, key: &str) -> String {

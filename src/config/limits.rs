@@ -1,5 +1,6 @@
-//! What ccproxy knows of a model's size: its context window and output limit, from the
-//! built-in catalog (docs/providers.md, "Model limits"). `ccproxy code` and `ccproxy env`
+//! What ccproxy knows of a model's size: its context window and output limit, as the
+//! provider's `models` entry in the config file states them, else from the built-in
+//! catalog (docs/providers.md, "Model limits"). `ccproxy code` and `ccproxy env`
 //! derive Claude Code's auto-compact window from it, `GET /v1/models` and the status line
 //! show it.
 
@@ -18,11 +19,22 @@ pub const CONVERSATION_ROUTES: [RouteName; 3] =
     [RouteName::Default, RouteName::Think, RouteName::LongContext];
 
 impl Config {
-    /// The limits of `target`'s model, when known.
+    /// The limits of `target`'s model, when known: each figure the config file states for
+    /// it, else the catalog's.
     pub fn limits(&self, target: &Target) -> Option<Limits> {
-        catalog::known_model(&target.provider, &target.model).map(|known| Limits {
-            context_window: known.context_window,
-            max_output: known.max_output,
+        let stated = self
+            .provider(&target.provider)
+            .and_then(|provider| provider.model(&target.model));
+        let known = catalog::known_model(&target.provider, &target.model);
+        let context_window = stated
+            .and_then(|entry| entry.context_window)
+            .or(known.map(|known| known.context_window))?;
+        let max_output = stated
+            .and_then(|entry| entry.max_output_tokens)
+            .or(known.and_then(|known| known.max_output));
+        Some(Limits {
+            context_window,
+            max_output,
         })
     }
 

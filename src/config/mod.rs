@@ -12,6 +12,7 @@ pub(crate) mod jsonc;
 pub(crate) mod key_hints;
 pub(crate) mod limits;
 pub(crate) mod live;
+mod model_entry;
 mod pool;
 mod prices;
 mod problems;
@@ -24,7 +25,8 @@ pub(crate) mod team;
 use std::path::{Path, PathBuf};
 
 pub use env::Env;
-pub use prices::{Price, Prices};
+pub use model_entry::ModelEntry;
+pub use prices::{Billed, Price, Prices};
 pub use problems::{ConfigError, Problem};
 pub use resilience::{BreakerSettings, Resilience, RetrySettings, Timeouts};
 pub use routes::{RouteName, Routes};
@@ -99,8 +101,9 @@ pub struct ProviderConfig {
     /// True when the key is written literally in the config file.
     pub key_in_file: bool,
     pub key_required: bool,
-    /// Models this provider serves; the first is its default.
-    pub models: Vec<String>,
+    /// Models this provider serves, with the limits the file states; the first is its
+    /// default.
+    pub models: Vec<ModelEntry>,
     pub enabled: bool,
     /// What the Anthropic pass-through changes for this host (see `translate::compat`).
     pub profile: Profile,
@@ -147,7 +150,12 @@ impl ProviderConfig {
     }
 
     pub fn default_model(&self) -> Option<&str> {
-        self.models.first().map(String::as_str)
+        self.models.first().map(|m| m.id.as_str())
+    }
+
+    /// The entry of a model this provider lists, with its stated limits.
+    pub fn model(&self, id: &str) -> Option<&ModelEntry> {
+        self.models.iter().find(|m| m.id == id)
     }
 }
 

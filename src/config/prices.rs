@@ -1,28 +1,60 @@
 //! Optional model prices (the config file's `prices`), used only to add up what requests
-//! cost. Read as strictly as the rest of the file: every key is a configured
-//! `"provider,model"`, every price a number ≥ 0, unknown fields are problems.
+//! cost and what prompt caching saved. Read as strictly as the rest of the file: every key
+//! is a configured `"provider,model"`, every price a number ≥ 0, unknown fields are
+//! problems.
 //!
 //! ```json
-//! "prices": {"groq,openai/gpt-oss-120b": {"input_per_mtok": 1.0, "output_per_mtok": 3.0}}
+//! "prices": {"openai,gpt-5.6-terra": {"input_per_mtok": 1.25, "output_per_mtok": 10.0,
+//!                                    "cached_input_per_mtok": 0.125}}
 //! ```
 
-use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::{Problem, ProviderConfig, Target};
 
-const PRICE_KEYS: [&str; 2] = ["input_per_mtok", "output_per_mtok"];
+const PRICE_KEYS: [&str; 3] = ["input_per_mtok", "output_per_mtok", "cached_input_per_mtok"];
 
-/// What a million input and output tokens cost.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+/// What a million input, output and cache-read input tokens cost (in the file's shape).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Price {
     pub input_per_mtok: f64,
     pub output_per_mtok: f64,
+    /// Input read from the provider's prompt cache; when not given, cache reads cost as
+    /// much as other input (and save nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached_input_per_mtok: Option<f64>,
+}
+
+/// The tokens a request is billed for, as Anthropic's `usage` counts them: `input` excludes
+/// the `cache_read` tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Billed {
+    pub input: u64,
+    pub cache_read: u64,
+    pub output: u64,
 }
 
 impl Price {
-    pub fn cost(&self, input_tokens: u64, output_tokens: u64) -> f64 {
-        (input_tokens as f64 * self.input_per_mtok + output_tokens as f64 * self.output_per_mtok)
+    /// What the tokens cost in dollars: cache reads at the cached price.
+    pub fn cost(&self, tokens: Billed) -> f64 {
+        (tokens.input as f64 * self.input_per_mtok
+            + tokens.cache_read as f64 * self.cache_read_per_mtok()
+            + tokens.output as f64 * self.output_per_mtok)
             / 1_000_000.0
+    }
+
+    /// What reading `cache_read` tokens from the cache saved in dollars, against sending
+    /// them as plain input: `cache_read × (input − cached)` per token.
+    pub fn saved(&self, cache_read: u64) -> f64 {
+        cache_read as f64 * (self.input_per_mtok - self.cache_read_per_mtok()) / 1_000_000.0
+    }
+
+    fn cache_read_per_mtok(&self) -> f64 {
+        self.cached_input_per_mtok.unwrap_or(self.input_per_mtok)
     }
 }
 
@@ -38,14 +70,13 @@ impl Prices {
             .map(|(_, price)| *price)
     }
 
-    /// In the config file's shape.
-    pub fn to_json(&self) -> Value {
-        let entries = self.0.iter().map(|(target, price)| {
-            let price = json!({"input_per_mtok": price.input_per_mtok,
-                               "output_per_mtok": price.output_per_mtok});
-            (target.to_string(), price)
-        });
-        Value::Object(entries.collect())
+    /// In the config file's shape: each price by its `"provider,model"`.
+    pub fn shown(&self) -> BTreeMap<String, Price> {
+        let entries = self
+            .0
+            .iter()
+            .map(|(target, price)| (target.to_string(), *price));
+        entries.collect()
     }
 
     pub fn len(&self) -> usize {
@@ -118,9 +149,14 @@ fn price(path: &str, value: &Value, problems: &mut Vec<Problem>) -> Option<Price
     };
     let input = amount("input_per_mtok");
     let output = amount("output_per_mtok");
+    let cached = match fields.contains_key("cached_input_per_mtok") {
+        true => Some(amount("cached_input_per_mtok")?),
+        false => None,
+    };
     Some(Price {
         input_per_mtok: input?,
         output_per_mtok: output?,
+        cached_input_per_mtok: cached,
     })
 }
 
@@ -143,9 +179,42 @@ mod tests {
         let prices = read(Some(&value), &groq(), &mut problems);
         assert!(problems.is_empty(), "{problems:?}");
         let price = prices.get("groq", "kimi").expect("priced");
-        assert!((price.cost(1_000_000, 500_000) - 2.5).abs() < 1e-12);
+        let tokens = Billed {
+            input: 1_000_000,
+            cache_read: 0,
+            output: 500_000,
+        };
+        assert!((price.cost(tokens) - 2.5).abs() < 1e-12);
         assert_eq!(prices.get("groq", "other"), None);
-        assert_eq!(prices.to_json(), value, "shown in the file's shape");
+        let shown = serde_json::to_value(prices.shown()).expect("JSON");
+        assert_eq!(shown, value, "shown in the file's shape");
+    }
+
+    #[test]
+    fn cache_reads_cost_the_cached_price_and_save_the_difference() {
+        let mut problems = Vec::new();
+        let value = json!({"groq,kimi": {"input_per_mtok": 1.0, "output_per_mtok": 3.0,
+                                         "cached_input_per_mtok": 0.25}});
+        let prices = read(Some(&value), &groq(), &mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
+        let price = prices.get("groq", "kimi").expect("priced");
+        let tokens = Billed {
+            input: 200_000,
+            cache_read: 800_000,
+            output: 100_000,
+        };
+        // 0.2 M input at 1.0, 0.8 M cache reads at 0.25, 0.1 M output at 3.0.
+        assert!((price.cost(tokens) - (0.2 + 0.2 + 0.3)).abs() < 1e-12);
+        assert!((price.saved(800_000) - 0.6).abs() < 1e-12);
+        let shown = serde_json::to_value(prices.shown()).expect("JSON");
+        assert_eq!(shown, value, "shown in the file's shape");
+        // Without a cached price, cache reads cost as much as input and save nothing.
+        let plain = Price {
+            cached_input_per_mtok: None,
+            ..price
+        };
+        assert!((plain.cost(tokens) - (1.0 + 0.3)).abs() < 1e-12);
+        assert_eq!(plain.saved(800_000), 0.0);
     }
 
     #[test]
@@ -154,7 +223,7 @@ mod tests {
         let value = json!({
             "nope": {},
             "openai,gpt": {"input_per_mtok": 1, "output_per_mtok": 1},
-            "groq,kimi": {"input_per_mtok": -1, "outptu_per_mtok": 2}
+            "groq,kimi": {"input_per_mtok": -1, "outptu_per_mtok": 2, "cached_input_per_mtok": "x"}
         });
         let prices = read(Some(&value), &groq(), &mut problems);
         assert!(prices.is_empty());
@@ -165,6 +234,7 @@ mod tests {
                 "prices.groq,kimi.outptu_per_mtok",
                 "prices.groq,kimi.input_per_mtok",
                 "prices.groq,kimi.output_per_mtok",
+                "prices.groq,kimi.cached_input_per_mtok",
                 "prices.nope",
                 "prices.openai,gpt",
             ]

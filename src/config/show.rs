@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Config, RouteName, Target};
+use super::{Config, Price, RouteName, Target};
 
 /// The effective configuration as shown: the config file's shape, keys masked, plus where
 /// it came from.
@@ -25,7 +25,8 @@ pub struct Shown {
     pub max_connections: usize,
     pub providers: Vec<ShownProvider>,
     pub routes: ShownRoutes,
-    pub prices: Value,
+    /// Each price by its `"provider,model"`.
+    pub prices: BTreeMap<String, Price>,
     /// The other sections, as the config file writes them (`retry`, `timeouts`,
     /// `circuit_breaker`).
     #[serde(flatten)]
@@ -44,7 +45,7 @@ pub struct ShownProvider {
     pub api_key: Option<String>,
     /// `config file`, or the environment variable the key comes from.
     pub api_key_from: String,
-    pub models: Vec<String>,
+    pub models: Vec<super::ModelEntry>,
     pub enabled: bool,
     /// The key pool, masked: every key when it has several, else absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -130,7 +131,7 @@ pub fn masked(config: &Config) -> Shown {
         max_connections: config.max_connections,
         providers,
         routes,
-        prices: config.prices.to_json(),
+        prices: config.prices.shown(),
         sections: sections
             .into_iter()
             .map(|(key, section)| (key.to_string(), section))

@@ -557,4 +557,5 @@ fn a_file_entry_can_be_of_type_responses() {
     assert_eq!(builtin.key_var, "OPENAI_API_KEY");
 }
 
+mod models;
 mod team;

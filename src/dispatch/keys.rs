@@ -387,7 +387,7 @@ mod tests {
             key_var: "GROQ_API_KEY".into(),
             key_in_file: false,
             key_required: true,
-            models: vec!["m".into()],
+            models: vec![crate::config::ModelEntry::id("m")],
             enabled: true,
             profile: crate::config::catalog::profile(None),
         };

@@ -307,7 +307,7 @@ mod tests {
             key_var: "ANTHROPIC_API_KEY".into(),
             key_in_file: false,
             key_required: true,
-            models: vec!["claude-sonnet-4-5".into()],
+            models: vec![crate::config::ModelEntry::id("claude-sonnet-4-5")],
             enabled: true,
             profile: Profile::Anthropic,
         }

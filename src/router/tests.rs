@@ -22,7 +22,11 @@ fn provider(name: &str, models: &[&str]) -> ProviderConfig {
         key_var: format!("{}_API_KEY", name.to_uppercase()),
         key_in_file: false,
         key_required: false,
-        models: models.iter().map(|m| m.to_string()).collect(),
+        models: models
+            .iter()
+            .copied()
+            .map(crate::config::ModelEntry::id)
+            .collect(),
         enabled: true,
         profile: crate::translate::compat::Profile::Generic,
     }

@@ -79,7 +79,7 @@ fn listed(config: &Config) -> Vec<Listed> {
     };
     let enabled = |name: &str| config.provider(name).is_some_and(|p| p.enabled);
     for provider in config.providers.iter().filter(|p| p.enabled) {
-        for model in &provider.models {
+        for model in provider.models.iter().map(|m| &m.id) {
             push(Target {
                 provider: provider.name.clone(),
                 model: model.clone(),

@@ -28,6 +28,7 @@ pub async fn message(relayed: Relayed, record: &mut RequestRecord) -> Result<Res
     if let Ok(Counted { usage }) = serde_json::from_slice::<Counted>(&whole) {
         record.input_tokens = usage.input_tokens;
         record.output_tokens = usage.output_tokens;
+        record.cached(usage.cache_read_input_tokens);
     }
     let mut redactor = Redactor::new();
     let mut whole = redactor.feed(&whole);
@@ -131,6 +132,8 @@ struct Counts {
     input_tokens: u64,
     #[serde(default)]
     output_tokens: u64,
+    #[serde(default)]
+    cache_read_input_tokens: Option<u64>,
 }
 
 /// Which event the `data:` line to come belongs to, when it is one worth parsing.
@@ -248,6 +251,7 @@ impl Scan {
         };
         if let Ok(counts) = counts {
             record.tokens(counts.input_tokens, counts.output_tokens);
+            record.cached(counts.cache_read_input_tokens);
         }
     }
 

@@ -26,7 +26,7 @@ pub use figures::{Figures, Snapshot, Timeline, Windowed};
 pub use process::Process;
 use window::{Buckets, Window, SLICE};
 
-use crate::config::{Prices, Target};
+use crate::config::{Billed, Price, Prices, Target};
 use crate::dispatch::{KeyId, Tally};
 use crate::error::ProxyError;
 use crate::wire::anthropic::StreamEvent;
@@ -61,6 +61,8 @@ pub struct RequestRecord {
     pub time_to_first_token: Option<Duration>,
     pub input_tokens: u64,
     pub output_tokens: u64,
+    /// Input tokens read from the provider's prompt cache (not in `input_tokens`).
+    pub cache_read_tokens: u64,
     /// Upstream attempts made (0 when it failed before any was sent).
     pub attempts: u32,
     /// Targets tried after the first.
@@ -84,6 +86,7 @@ impl RequestRecord {
             time_to_first_token: None,
             input_tokens: 0,
             output_tokens: 0,
+            cache_read_tokens: 0,
             attempts: 0,
             fallbacks: 0,
             key: None,
@@ -107,14 +110,19 @@ impl RequestRecord {
         }
     }
 
-    /// What the request cost in dollars, when its model is priced.
+    /// What the request cost in dollars, when its model is priced (cache reads at the
+    /// cached price).
     pub fn cost(&self, prices: &Prices) -> Option<f64> {
-        match (&self.provider, &self.model) {
-            (Some(provider), Some(model)) => prices
-                .get(provider, model)
-                .map(|price| price.cost(self.input_tokens, self.output_tokens)),
-            _ => None,
-        }
+        let billed = Billed {
+            input: self.input_tokens,
+            cache_read: self.cache_read_tokens,
+            output: self.output_tokens,
+        };
+        self.price(prices).map(|price| price.cost(billed))
+    }
+
+    fn price(&self, prices: &Prices) -> Option<Price> {
+        prices.get(self.provider.as_deref()?, self.model.as_deref()?)
     }
 
     /// The request failed with `error` before an answer began.
@@ -133,6 +141,14 @@ impl RequestRecord {
             _ => return,
         };
         self.tokens(usage.input_tokens, usage.output_tokens);
+        self.cached(usage.cache_read_input_tokens);
+    }
+
+    /// Notes the cache reads a usage reports, when it says.
+    pub fn cached(&mut self, cache_read: Option<u64>) {
+        if let Some(tokens) = cache_read {
+            self.cache_read_tokens = tokens;
+        }
     }
 
     /// Notes the token counts a stream event reports so far (an input count of 0 is one

@@ -141,3 +141,29 @@ fn token_totals_saturate_instead_of_overflowing() {
         (u64::MAX, u64::MAX)
     );
 }
+
+#[test]
+fn cache_reads_are_billed_at_the_cached_price() {
+    let prices: crate::config::Prices = {
+        let env = crate::config::Env::from_pairs([("HOME", "/nonexistent")]);
+        let dir = std::env::temp_dir().join(format!("ccproxy-stats-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("config.json");
+        let file = r#"{"providers": [{"name": "groq", "models": ["m"]}],
+            "prices": {"groq,m": {"input_per_mtok": 2.0, "output_per_mtok": 8.0,
+                                  "cached_input_per_mtok": 0.5}}}"#;
+        std::fs::write(&path, file).expect("write");
+        let overrides = crate::config::Overrides {
+            config_path: Some(path),
+            ..Default::default()
+        };
+        crate::config::load(&overrides, &env).expect("valid").prices
+    };
+    let mut cached = record("groq", 200, None);
+    cached.input_tokens = 1_000;
+    cached.cache_read_tokens = 1_000_000;
+    cached.output_tokens = 0;
+    // 1k input at 2.0 and 1 M cache reads at 0.5 per million.
+    let cost = cached.cost(&prices).expect("priced");
+    assert!((cost - (0.002 + 0.5)).abs() < 1e-12, "{cost}");
+}

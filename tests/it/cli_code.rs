@@ -119,11 +119,12 @@ fn code_tells_claude_code_about_the_models_without_overriding_the_user() {
     let mut home = Home::new();
     let claude = stand_in(&home, 0);
     let config = home.path("config.json");
-    let routes = r#"{"providers": [{"name": "groq", "models": ["openai/gpt-oss-120b"]},
+    let routes = r#"{"providers": [{"name": "groq", "models": ["openai/gpt-oss-120b",
+                                       {"id": "small-one", "context_window": 32768}]},
                                    {"name": "gemini", "api_key": "g-key"}],
         "routes": {"default": ["gemini,gemini-3.8-flash", "groq,openai/gpt-oss-120b"],
                    "background": "groq,openai/gpt-oss-20b",
-                   "think": "groq,unlisted-model"}}"#;
+                   "think": ["groq,unlisted-model", "groq,small-one"]}}"#;
     std::fs::write(&config, routes).expect("config");
     home.set("CLAUDE_PATH", Some(&claude.display().to_string()))
         .set("CCPROXY_CONFIG", Some(&config.display().to_string()))
@@ -152,9 +153,10 @@ fn code_tells_claude_code_about_the_models_without_overriding_the_user() {
     );
     assert_eq!(get("ANTHROPIC_DEFAULT_SONNET_MODEL"), Some("my-own-sonnet"));
     assert_eq!(get("ANTHROPIC_DEFAULT_SONNET_MODEL_NAME"), None);
-    // gemini-3.8-flash (1M) and its fallback gpt-oss-120b (131,072); the think route's
-    // model has no known window; background does not count.
-    assert_eq!(get("CLAUDE_CODE_AUTO_COMPACT_WINDOW"), Some("131072"));
+    // gemini-3.8-flash (1M, the catalog's), its fallback gpt-oss-120b (131,072), the think
+    // route's fallback (32,768, as the file states it; its first has no known window);
+    // background does not count.
+    assert_eq!(get("CLAUDE_CODE_AUTO_COMPACT_WINDOW"), Some("32768"));
 
     home.set("CLAUDE_CODE_AUTO_COMPACT_WINDOW", Some("50000"))
         .set("CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY", Some("0"));

@@ -276,6 +276,23 @@ fn statusline_shows_the_sessions_last_route() {
         routed.stdout, "ccproxy ● explicit → mock,other-model\n",
         "{routed:?}"
     );
+    // A model whose window the catalog knows shows it.
+    let sent = runtime.block_on(
+        reqwest::Client::new()
+            .post(format!("{}/v1/messages", home.url()))
+            .header("x-claude-code-session-id", "7f1c-session")
+            .json(
+                &serde_json::json!({"model": "mock,openai/gpt-oss-20b", "max_tokens": 5,
+                                      "messages": [{"role": "user", "content": "hi"}]}),
+            )
+            .send(),
+    );
+    assert!(sent.is_ok(), "{sent:?}");
+    let sized = home.run_with_input(&["statusline"], input);
+    assert_eq!(
+        sized.stdout, "ccproxy ● explicit → mock,openai/gpt-oss-20b · 131k context\n",
+        "{sized:?}"
+    );
     let garbage = home.run_with_input(&["statusline"], "not json");
     assert_eq!(garbage.code, Some(0));
     assert!(garbage.stdout.starts_with("ccproxy ●"), "{garbage:?}");

@@ -170,6 +170,31 @@ fn priced_config(upstream: &MockUpstream) -> ConfigFile {
     }))
 }
 
+/// An Anthropic answer whose input came mostly from the provider's prompt cache is billed
+/// at `cached_input_per_mtok` for the cache reads.
+#[tokio::test]
+async fn cache_reads_are_billed_at_the_cached_price() {
+    let upstream = MockUpstream::start().await;
+    upstream.push(Reply::json(json!({
+        "id": "msg_1", "type": "message", "role": "assistant", "model": "claude-x",
+        "content": [{"type": "text", "text": "hi"}], "stop_reason": "end_turn",
+        "stop_sequence": null,
+        "usage": {"input_tokens": 10, "output_tokens": 2, "cache_read_input_tokens": 1000}
+    })));
+    let file = ConfigFile::new(&json!({
+        "providers": [{"name": "claude", "type": "anthropic",
+                       "base_url": format!("http://{}", upstream.addr),
+                       "api_key": PROVIDER_KEY, "models": ["claude-x"]}],
+        "prices": {"claude,claude-x": {"input_per_mtok": 1_000_000.0, "output_per_mtok": 2_000_000.0,
+                                       "cached_input_per_mtok": 100_000.0}}
+    }));
+    let proxy = Proxy::start(file.load()).await;
+    assert_eq!(send(&proxy).await.0, 200);
+    // 10 input tokens at $1, 1000 cache reads at $0.10, 2 output tokens at $2.
+    let stats = get_json(&proxy, "/stats").await;
+    assert_eq!(stats["recent"][0]["cost"], 114.0, "{}", stats["recent"]);
+}
+
 #[tokio::test]
 async fn configured_prices_give_a_cost() {
     let upstream = MockUpstream::start().await;

@@ -112,7 +112,7 @@ fn replacing_with_the_masked_key_keeps_the_key() {
         .expect("valid edit");
     let provider = next.provider("lab").expect("lab");
     assert_eq!(provider.api_key.as_ref().map(|k| k.expose()), Some(KEY));
-    assert_eq!(provider.models, vec!["m3"]);
+    assert_eq!(provider.models, vec![crate::config::ModelEntry::id("m3")]);
     assert_eq!(doc.providers()[0]["api_key"], json!(KEY));
 }
 
