@@ -14,6 +14,7 @@ mod common;
 
 mod anthropic_compatible;
 mod anthropic_passthrough;
+mod claude_code_models;
 mod cli;
 mod cli_code;
 mod cli_config;
