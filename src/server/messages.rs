@@ -30,11 +30,7 @@ use crate::error::ProxyError;
 use crate::stats::{InFlight, RequestRecord};
 use crate::team::{Developer, Ticket};
 use crate::wire::anthropic::{self, StreamEvent};
-use crate::{providers, router, sse};
-
-/// The reservation's estimate of input tokens: the body's bytes over this (generous: JSON
-/// and English run near 4 bytes a token); settled with the real count afterwards.
-const ESTIMATE_BYTES_PER_TOKEN: u64 = 4;
+use crate::{providers, router, sse, tokens};
 
 /// The output reserved for a request that states no `max_tokens`.
 const UNSTATED_MAX_TOKENS: u64 = 4096;
@@ -92,7 +88,8 @@ async fn handle(
     record.stream = request.stream;
     if let (owner, Some(developer), ticket) = team {
         let output = request.max_tokens.unwrap_or(UNSTATED_MAX_TOKENS);
-        let estimate = bytes.len() as u64 / ESTIMATE_BYTES_PER_TOKEN + output;
+        // The body's bytes as tokens, settled with the real count afterwards.
+        let estimate = bytes.len() as u64 / tokens::ESTIMATE_BYTES_PER_TOKEN + output;
         *ticket = owner.team.admit(developer, estimate).await?;
     }
     let decision = super::routing::route(config, &mut request).await?;
@@ -101,6 +98,9 @@ async fn handle(
     if let Some(first) = decision.targets.first() {
         record.served_by(first);
         state.sessions.record(&parts.headers, first, decision.rule);
+        if let Some(answer) = prewarm(config, first, &request, record).await? {
+            return Ok((answer, first.clone(), decision.rule));
+        }
     }
     let inbound = providers::Inbound {
         request,
@@ -131,6 +131,7 @@ async fn handle(
             let first = events.next().await.ok_or_else(|| ProxyError::Internal {
                 message: "the upstream stream produced nothing".into(),
             })??;
+            let first = with_input_estimate(first, &inbound.request);
             record.observe(&first);
             Answer::Stream(first, events)
         }
@@ -143,6 +144,69 @@ async fn handle(
         }
     };
     Ok((answer, served, decision.rule))
+}
+
+/// `max_tokens: 0` (Claude Code's cache pre-warm) for a translated route: nothing to
+/// generate and no cache to warm upstream, so it is answered here with the input count
+/// (docs/translation.md, "Small limits"). The Anthropic pass-through forwards it: there
+/// it warms Anthropic's cache.
+async fn prewarm(
+    config: &Config,
+    target: &Target,
+    request: &anthropic::MessagesRequest,
+    record: &mut RequestRecord,
+) -> Result<Option<Answer>, ProxyError> {
+    let translated = config
+        .provider(&target.provider)
+        .is_some_and(|provider| provider.kind != crate::config::ProviderKind::Anthropic);
+    if request.max_tokens != Some(0) || !translated {
+        return Ok(None);
+    }
+    let input_tokens = super::routing::count(request.clone()).await?;
+    record.input_tokens = input_tokens;
+    let usage = anthropic::Usage {
+        input_tokens,
+        ..Default::default()
+    };
+    let id = crate::translate::message_id();
+    let model = target.model.clone();
+    if !request.stream {
+        return Ok(Some(Answer::Message(anthropic::MessageResponse {
+            id,
+            kind: "message".into(),
+            role: anthropic::Role::Assistant,
+            content: Vec::new(),
+            model,
+            stop_reason: anthropic::StopReason::MaxTokens,
+            stop_sequence: None,
+            usage,
+        })));
+    }
+    let first = crate::translate::message_start(id, model, usage.clone());
+    let end = StreamEvent::MessageDelta {
+        delta: anthropic::MessageDelta {
+            stop_reason: anthropic::StopReason::MaxTokens,
+            stop_sequence: None,
+        },
+        usage,
+    };
+    let rest = stream::iter([Ok(end), Ok(StreamEvent::MessageStop)]).boxed();
+    Ok(Some(Answer::Stream(first, rest)))
+}
+
+/// A translated stream's `message_start` with the local estimate of the input tokens when
+/// the provider had not counted them yet (Anthropic's own `message_start` carries them;
+/// the provider's figures follow in `message_delta`).
+fn with_input_estimate(
+    mut first: StreamEvent,
+    request: &anthropic::MessagesRequest,
+) -> StreamEvent {
+    if let StreamEvent::MessageStart { message } = &mut first {
+        if message.usage.input_tokens == 0 {
+            message.usage.input_tokens = tokens::estimate(request);
+        }
+    }
+    first
 }
 
 /// Hands the request's record to the statistics when dropped, and counts the request in

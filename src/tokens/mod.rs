@@ -89,6 +89,18 @@ pub fn measure(
     exact.map(|tokens| (tokens > threshold, size(tokens, Basis::Exact)))
 }
 
+/// Bytes of text taken as one token by [`estimate`] (JSON and English run near 4).
+pub const ESTIMATE_BYTES_PER_TOKEN: u64 = 4;
+
+/// A cheap estimate of a request's input tokens, without tokenising: its text bytes over
+/// [`ESTIMATE_BYTES_PER_TOKEN`], plus what is known exactly (images, framing). For a figure
+/// a client sees before the provider's own count arrives (`message_start`).
+pub fn estimate(request: &MessagesRequest) -> u64 {
+    let mut bound = ByteBound::default();
+    walk(request, &mut bound);
+    bound.text_bytes / ESTIMATE_BYTES_PER_TOKEN + bound.fixed
+}
+
 /// The exact local count of a request's input tokens.
 pub fn count(request: &MessagesRequest) -> u64 {
     let mut counter = Counter {

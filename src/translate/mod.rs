@@ -7,6 +7,7 @@
 pub mod arguments;
 pub mod cache_affinity;
 pub mod compat;
+pub mod cut;
 pub mod from_gemini;
 pub mod from_openai;
 pub mod from_responses;

@@ -26,6 +26,8 @@ pub enum Reasoning {
     DeepSeek,
     /// OpenRouter: `reasoning: {"effort": ...}` or `{"max_tokens": N}`.
     OpenRouter,
+    /// `reasoning_effort` `low|high|max` only (Kimi K3): medium becomes high, xhigh max.
+    LowHighMax,
 }
 
 /// Reasoning effort levels, ordered.
@@ -39,6 +41,15 @@ pub enum Effort {
 }
 
 impl Effort {
+    /// The effort on a `low|high|max` scale (DeepSeek, Kimi K3).
+    pub fn low_high_max(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium | Self::High => "high",
+            Self::XHigh | Self::Max => "max",
+        }
+    }
+
     pub fn parse(text: &str) -> Option<Self> {
         Some(match text {
             "low" | "minimal" => Self::Low,
@@ -93,7 +104,20 @@ pub struct Quirks {
     pub reasoning_format: bool,
     /// The text formats of tool calls read back as calls (`translate::text_calls`).
     pub text_tool_calls: Formats,
+    /// The model always thinks and has no off switch: thinking turned off asks for this
+    /// effort (its lowest) instead of an off switch it would refuse.
+    pub lowest_effort: Option<Effort>,
+    /// The smallest output limit the model is sent: it reasons before it answers and its
+    /// reasoning counts against the limit, so a smaller `max_tokens` (Claude Code's one-token
+    /// model probe) is raised to this and the answer cut back to what the client asked for.
+    pub min_output_tokens: Option<u64>,
 }
+
+/// What OpenAI tells developers to leave a reasoning model for its reasoning and answer
+/// ("reserve at least 25,000 tokens for reasoning and outputs when you start experimenting",
+/// platform.openai.com/docs/guides/reasoning, "Allocating space for reasoning"). A cap, not
+/// a spend: a probe's "Hi" costs what the model writes.
+pub const REASONING_MIN_OUTPUT_TOKENS: u64 = 25_000;
 
 impl Quirks {
     /// A server we know nothing about: the plain OpenAI wire format.
@@ -114,6 +138,8 @@ impl Quirks {
             sampling: true,
             reasoning_format: false,
             text_tool_calls: Formats::HERMES,
+            lowest_effort: None,
+            min_output_tokens: None,
         }
     }
 
@@ -122,8 +148,20 @@ impl Quirks {
     pub fn for_model(mut self, provider: &str, model: &str) -> Self {
         match provider {
             // openai-python completion_create_params.py: o-series and gpt-5+ reasoning
-            // models take only the default temperature/top_p, and no `stop`.
-            "openai" if openai_reasoning_model(model) => self.sampling = false,
+            // models take only the default temperature/top_p, and no `stop`;
+            // shared/reasoning_effort.py: efforts up to `xhigh` ("supported for all models
+            // after gpt-5.1-codex-max"), `high` before. Other models take no effort at all.
+            "openai" if openai_reasoning_model(model) => {
+                self.sampling = false;
+                let ceiling = if has_xhigh(model) {
+                    Effort::XHigh
+                } else {
+                    Effort::High
+                };
+                self.reasoning = Reasoning::Effort(ceiling);
+                self.min_output_tokens = Some(REASONING_MIN_OUTPUT_TOKENS);
+            }
+            "openai" => self.reasoning = Reasoning::Unsupported,
             // docs.x.ai via @ai-sdk/xai 4.0.8: non-reasoning Grok models reject
             // `reasoning_effort`.
             "xai" if model.contains("non-reasoning") => self.reasoning = Reasoning::Unsupported,
@@ -137,9 +175,55 @@ impl Quirks {
             }
             _ => {}
         }
+        self.always_thinking(model);
         self.text_tool_calls = self.text_tool_calls.with(text_tool_calls(model));
         self
     }
+
+    /// The families that always think, whoever serves them: thinking turned off asks for
+    /// their lowest effort, and their output limit has room for the reasoning.
+    fn always_thinking(&mut self, model: &str) {
+        let model = model.to_ascii_lowercase();
+        if model.contains("gpt-oss") {
+            // openai/gpt-oss model card and Groq's, Cerebras' reasoning docs:
+            // `reasoning_effort` low|medium|high (default medium), no off switch.
+            if self.reasoning == Reasoning::Unsupported {
+                self.reasoning = Reasoning::Effort(Effort::High);
+            }
+            self.lowest_effort = Some(Effort::Low);
+        } else if model.contains("kimi-k3") {
+            // platform.kimi.ai "Use reasoning effort": kimi-k3 always reasons, top-level
+            // `reasoning_effort` low|high|max (default max); `thinking` disabled is a 400.
+            if self.reasoning == Reasoning::Unsupported {
+                self.reasoning = Reasoning::LowHighMax;
+            }
+            self.lowest_effort = Some(Effort::Low);
+        } else if model.contains("deepseek-reasoner") || model.contains("deepseek-r1") {
+            // api-docs.deepseek.com/guides/thinking_mode: the reasoner has no non-thinking
+            // mode; DeepSeek's lowest effort is `low`.
+            self.lowest_effort = Some(Effort::Low);
+        } else {
+            return;
+        }
+        self.min_output_tokens = Some(REASONING_MIN_OUTPUT_TOKENS);
+    }
+}
+
+/// `gpt-5.1-codex-max`, and `gpt-X.Y…` from 5.2 on: the OpenAI models that take `xhigh`.
+pub fn has_xhigh(model: &str) -> bool {
+    if model.contains("codex-max") {
+        return true;
+    }
+    let Some(number) = model
+        .strip_prefix("gpt-")
+        .and_then(|rest| rest.split('-').next())
+    else {
+        return false;
+    };
+    let mut parts = number.split('.').map(|n| n.parse::<u32>().ok());
+    let major = parts.next().flatten();
+    let minor = parts.next().flatten().unwrap_or(0);
+    major.is_some_and(|major| (major, minor) >= (5, 2))
 }
 
 /// Groq models that write `<think>` into the text unless asked otherwise.
@@ -248,6 +332,48 @@ mod tests {
         let oss = target("groq", "openai/gpt-oss-120b");
         assert!(!oss.reasoning_format);
         assert!(!target("openrouter", "qwen/qwen3-32b").reasoning_format);
+    }
+
+    #[test]
+    fn openai_efforts_stop_at_what_each_model_takes() {
+        let ceiling = |model| target("openai", model).reasoning;
+        assert_eq!(ceiling("gpt-5.6-terra"), Reasoning::Effort(Effort::XHigh));
+        assert_eq!(
+            ceiling("gpt-5.1-codex-max"),
+            Reasoning::Effort(Effort::XHigh)
+        );
+        assert_eq!(ceiling("o3"), Reasoning::Effort(Effort::High));
+        assert_eq!(ceiling("gpt-5"), Reasoning::Effort(Effort::High));
+        assert_eq!(ceiling("gpt-4.1"), Reasoning::Unsupported);
+    }
+
+    #[test]
+    fn models_that_always_think_have_a_lowest_effort_and_room_to_reason() {
+        for (provider, model) in [
+            ("groq", "openai/gpt-oss-120b"),
+            ("cerebras", "gpt-oss-120b"),
+            ("moonshot", "kimi-k3"),
+            ("together", "deepseek-ai/DeepSeek-R1"),
+        ] {
+            let quirks = target(provider, model);
+            assert_eq!(quirks.lowest_effort, Some(Effort::Low), "{model}");
+            assert_eq!(quirks.min_output_tokens, Some(REASONING_MIN_OUTPUT_TOKENS));
+        }
+        assert_eq!(
+            target("cerebras", "gpt-oss-120b").reasoning,
+            Reasoning::Effort(Effort::High)
+        );
+        assert_eq!(
+            target("moonshot", "kimi-k3").reasoning,
+            Reasoning::LowHighMax
+        );
+        let plain = target("moonshot", "kimi-k2.6");
+        assert_eq!((plain.lowest_effort, plain.min_output_tokens), (None, None));
+        assert_eq!(
+            target("openai", "gpt-5.6-terra").min_output_tokens,
+            Some(REASONING_MIN_OUTPUT_TOKENS)
+        );
+        assert_eq!(target("openai", "gpt-4.1").min_output_tokens, None);
     }
 
     #[test]

@@ -301,6 +301,9 @@ pub struct CompletionUsage {
     /// DeepSeek reports cache hits here instead of `prompt_tokens_details`.
     #[serde(default)]
     pub prompt_cache_hit_tokens: Option<u64>,
+    /// Moonshot (Kimi) reports cache hits here, at the top of `usage`.
+    #[serde(default)]
+    pub cached_tokens: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -342,6 +345,9 @@ pub struct ChunkChoice {
     /// vLLM: the stop string that ended the completion (non-standard).
     #[serde(default)]
     pub stop_reason: Option<Value>,
+    /// Moonshot (Kimi): the usage of a stream, in its last choice rather than the chunk.
+    #[serde(default)]
+    pub usage: Option<CompletionUsage>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

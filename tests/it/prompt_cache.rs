@@ -126,3 +126,72 @@ async fn the_anthropic_pass_through_keeps_the_billing_line() {
     assert_eq!(body["system"][0]["text"], BILLING);
     assert!(body.get("prompt_cache_key").is_none());
 }
+
+/// The answer to `body`, streamed or not: the usage the client is finally told.
+async fn final_usage(proxy: &Proxy, mut body: Value, stream: bool) -> Value {
+    body["stream"] = json!(stream);
+    let response = crate::small_limits::post(proxy, body).await;
+    if !stream {
+        let message: Value = response.json().await.expect("JSON");
+        return message["usage"].clone();
+    }
+    let bytes = response.bytes().await.expect("body");
+    common::anthropic_sse::events(&bytes)
+        .into_iter()
+        .rfind(|event| event["type"] == "message_delta")
+        .expect("message_delta")["usage"]
+        .clone()
+}
+
+/// One answer with `usage` in the provider's own shape; streamed, with the usage where
+/// the provider puts it (`in_choice`: Moonshot's last choice, else the chunk).
+fn answer_with(usage: &Value, stream: bool, in_choice: bool) -> Reply {
+    if !stream {
+        return Reply::json(json!({
+            "id": "c", "model": "m", "usage": usage,
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": "ok"}}]}));
+    }
+    let last = if in_choice {
+        json!({"id": "c", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop", "usage": usage}]})
+    } else {
+        json!({"id": "c", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "usage": usage})
+    };
+    Reply::openai_stream(&[
+        json!({"id": "c", "choices": [{"index": 0, "delta": {"role": "assistant", "content": "ok"}}]}),
+        last,
+    ])
+}
+
+#[tokio::test]
+async fn moonshot_cache_hits_are_reported_as_cache_reads() {
+    let upstream = MockUpstream::start().await;
+    let proxy = proxy("moonshot", &upstream, "kimi-k2.6").await;
+    let usage = json!({"prompt_tokens": 1200, "completion_tokens": 5, "total_tokens": 1205,
+                       "cached_tokens": 1000});
+    for stream in [false, true] {
+        upstream.push(answer_with(&usage, stream, stream));
+        assert_eq!(
+            final_usage(&proxy, request("s-1"), stream).await,
+            json!({"input_tokens": 200, "output_tokens": 5, "cache_read_input_tokens": 1000}),
+            "stream: {stream}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn openrouter_cache_reads_and_writes_are_reported_apart() {
+    let upstream = MockUpstream::start().await;
+    let proxy = proxy("openrouter", &upstream, "anthropic/claude-sonnet-4.5").await;
+    let usage = json!({"prompt_tokens": 1500, "completion_tokens": 7,
+                       "prompt_tokens_details": {"cached_tokens": 900, "cache_write_tokens": 500}});
+    for stream in [false, true] {
+        upstream.push(answer_with(&usage, stream, false));
+        assert_eq!(
+            final_usage(&proxy, request("s-1"), stream).await,
+            json!({"input_tokens": 100, "output_tokens": 7,
+                   "cache_creation_input_tokens": 500, "cache_read_input_tokens": 900}),
+            "stream: {stream}"
+        );
+    }
+}

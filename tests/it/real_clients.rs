@@ -41,7 +41,7 @@ pub(crate) async fn python_sdk() -> Option<PathBuf> {
     .await
 }
 
-fn chunk(delta: Value, finish: Option<&str>) -> Value {
+pub(crate) fn chunk(delta: Value, finish: Option<&str>) -> Value {
     json!({"id": "chatcmpl-s", "object": "chat.completion.chunk", "model": "mock-model",
            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
 }
@@ -56,13 +56,13 @@ fn tool_chunk(index: usize, id: Option<&str>, name: Option<&str>, arguments: &st
     chunk(json!({"tool_calls": [call]}), None)
 }
 
-fn usage(prompt: u64, completion: u64) -> Value {
+pub(crate) fn usage(prompt: u64, completion: u64) -> Value {
     json!({"id": "chatcmpl-s", "choices": [],
            "usage": {"prompt_tokens": prompt, "completion_tokens": completion}})
 }
 
 /// Runs a client process with a bounded time; returns (status ok, stdout, stderr).
-async fn run(mut command: tokio::process::Command) -> (bool, String, String) {
+pub(crate) async fn run(mut command: tokio::process::Command) -> (bool, String, String) {
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -385,7 +385,7 @@ pub(crate) async fn claude_code() -> Option<PathBuf> {
 
 /// `claude` in print mode against `proxy`, with a fresh HOME and working directory (removed
 /// by the caller through the returned paths), no retries and no other traffic.
-fn claude_command(
+pub(crate) fn claude_command(
     claude: &PathBuf,
     proxy: &Proxy,
     prompt: &str,
@@ -584,7 +584,7 @@ async fn claude_code_shows_a_spend_limit_and_stops() {
 }
 
 /// A fresh directory under the system temp dir.
-fn tempdir(what: &str) -> PathBuf {
+pub(crate) fn tempdir(what: &str) -> PathBuf {
     let path = std::env::temp_dir().join(format!("ccproxy-{what}-{}", fastrand::u64(..)));
     std::fs::create_dir_all(&path).expect("temp dir");
     path

@@ -54,7 +54,7 @@ pub const CATALOG: &[CatalogEntry] = &[
     // developers.openai.com/api/docs/models: gpt-5.6-terra, 1.05M context, 128K output.
     // Quirks: openai-python src/openai/types/chat/completion_create_params.py and
     // src/openai/types/shared/reasoning_effort.py: gpt-5 / o-series reject `max_tokens` ("Use 'max_completion_tokens'"); stop ≤ 4;
-    // `reasoning_effort` up to max; `file` parts take base64 PDFs; `prompt_cache_key`
+    // `reasoning_effort` up to xhigh (per model: `Quirks::for_model`); `file` parts take base64 PDFs; `prompt_cache_key`
     // (completion_create_params.py: "used by OpenAI to cache responses for similar requests").
     CatalogEntry {
         name: "openai",
@@ -73,7 +73,7 @@ pub const CATALOG: &[CatalogEntry] = &[
             prompt_cache_key: true,
             max_stop_sequences: Some(4),
             pdf_files: true,
-            reasoning: Reasoning::Effort(Effort::Max),
+            reasoning: Reasoning::Effort(Effort::XHigh),
             ..Quirks::generic()
         },
         ..BASE

@@ -9,7 +9,8 @@
 //! On top: `kimi` keeps at most [`KIMI_MAX_TOOLS`] tools; `glm` never sends
 //! `thinking: {"type": "disabled"}`; `deepseek` never sends a `tool_choice` naming a server
 //! tool; `minimax` sends images and documents as a text note; `qwen` sends no `thinking` to
-//! its Coder models.
+//! its Coder models; for the models that always think (`kimi` K3, `deepseek`'s reasoner),
+//! `thinking: {"type": "disabled"}` becomes `output_config.effort: "low"`.
 
 use serde_json::{Map, Value};
 
@@ -30,9 +31,15 @@ pub fn apply(profile: Profile, body: &[u8]) -> Result<Option<Vec<u8>>, serde_jso
     let mut request: Map<String, Value> = serde_json::from_slice(body)?;
     let mut changed = generic(&mut request);
     changed |= match profile {
-        Profile::Kimi => cap_tools(&mut request, KIMI_MAX_TOOLS),
+        Profile::Kimi => {
+            cap_tools(&mut request, KIMI_MAX_TOOLS)
+                | lowest_effort_when_thinking_is_off(&mut request, "kimi-k3")
+        }
         Profile::Glm => no_disabled_thinking(&mut request),
-        Profile::DeepSeek => no_server_tool_choice(&mut request),
+        Profile::DeepSeek => {
+            no_server_tool_choice(&mut request)
+                | lowest_effort_when_thinking_is_off(&mut request, "reasoner")
+        }
         Profile::MiniMax => media_as_text(&mut request),
         Profile::Qwen => no_thinking_for_coder(&mut request),
         Profile::Generic | Profile::OpenRouter | Profile::Anthropic => false,
@@ -135,13 +142,35 @@ fn cap_tools(request: &mut Map<String, Value>, cap: usize) -> bool {
     }
 }
 
-fn no_disabled_thinking(request: &mut Map<String, Value>) -> bool {
-    let disabled = request
+fn thinking_disabled(request: &Map<String, Value>) -> bool {
+    request
         .get("thinking")
         .and_then(|thinking| thinking.get("type"))
         .and_then(Value::as_str)
-        == Some("disabled");
-    disabled && request.remove("thinking").is_some()
+        == Some("disabled")
+}
+
+fn no_disabled_thinking(request: &mut Map<String, Value>) -> bool {
+    thinking_disabled(request) && request.remove("thinking").is_some()
+}
+
+/// A model of `family` always thinks and refuses `thinking: disabled`: it is removed and
+/// `output_config.effort` set to `low`, the lowest effort the host takes.
+fn lowest_effort_when_thinking_is_off(request: &mut Map<String, Value>, family: &str) -> bool {
+    let of_family = request
+        .get("model")
+        .and_then(Value::as_str)
+        .is_some_and(|model| model.to_ascii_lowercase().contains(family));
+    if !of_family || !no_disabled_thinking(request) {
+        return false;
+    }
+    let config = request
+        .entry("output_config")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Some(config) = config.as_object_mut() {
+        config.insert("effort".into(), Value::from("low"));
+    }
+    true
 }
 
 /// A `tool_choice` of type `tool` whose tool is a server tool (one with a `type` other

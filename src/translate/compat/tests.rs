@@ -106,3 +106,25 @@ fn profiles_parse_by_name() {
     }
     assert_eq!(Profile::parse("Kimi"), None);
 }
+
+#[test]
+fn models_that_always_think_get_their_lowest_effort_instead_of_thinking_off() {
+    let off = |model: &str| {
+        json!({"model": model, "max_tokens": 10, "messages": [],
+               "thinking": {"type": "disabled", "display": "omitted"},
+               "output_config": {"effort": "high"}})
+    };
+    for (profile, model) in [
+        (Profile::Kimi, "kimi-k3"),
+        (Profile::DeepSeek, "deepseek-reasoner"),
+    ] {
+        let out = applied(profile, &off(model)).expect("changed");
+        assert!(out.get("thinking").is_none(), "{model}");
+        assert_eq!(out["output_config"]["effort"], "low", "{model}");
+    }
+    assert_eq!(
+        applied(Profile::Kimi, &off("kimi-k2.6")),
+        None,
+        "K2.6 can turn it off"
+    );
+}

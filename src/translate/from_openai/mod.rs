@@ -31,6 +31,9 @@ pub struct Context {
     /// The client asked for at most one tool call (`disable_parallel_tool_use`): any
     /// further call is dropped, as Anthropic would not have made it.
     pub single_tool_call: bool,
+    /// The client's `max_tokens`, when the upstream was sent more: the answer is cut back
+    /// to it ([`crate::translate::cut`]).
+    pub cut_to: Option<u64>,
 }
 
 /// Translates a non-streaming completion.
@@ -110,7 +113,7 @@ pub fn response(
     if refusal.is_some() {
         stop_reason = StopReason::Refusal;
     }
-    Ok(anthropic::MessageResponse {
+    let mut message = anthropic::MessageResponse {
         id: super::message_id(),
         kind: "message".to_string(),
         role: Role::Assistant,
@@ -119,7 +122,11 @@ pub fn response(
         stop_reason,
         stop_sequence,
         usage: usage(&completion.usage.unwrap_or_default()),
-    })
+    };
+    if let Some(limit) = context.cut_to {
+        super::cut::message(&mut message, limit);
+    }
+    Ok(message)
 }
 
 /// `finish_reason` → `stop_reason`. `stop` with tool calls is `tool_use` (several
@@ -156,11 +163,14 @@ fn stop_reason(
 }
 
 /// OpenAI usage → Anthropic usage: `prompt_tokens` includes cached and cache-written
-/// tokens, Anthropic's `input_tokens` does not.
+/// tokens, Anthropic's `input_tokens` does not. Cache hits are read from DeepSeek's
+/// `prompt_cache_hit_tokens`, Moonshot's `cached_tokens`, else OpenAI's (and OpenRouter's)
+/// `prompt_tokens_details.cached_tokens`; OpenRouter's writes from `cache_write_tokens`.
 fn usage(usage: &openai::CompletionUsage) -> anthropic::Usage {
     let details = usage.prompt_tokens_details.clone().unwrap_or_default();
     let cached = usage
         .prompt_cache_hit_tokens
+        .or(usage.cached_tokens)
         .unwrap_or(details.cached_tokens);
     let written = details.cache_write_tokens;
     anthropic::Usage {

@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use super::{stop_reason, upstream_error, usage, Context};
 use crate::translate::arguments::Repair;
+use crate::translate::cut::Cut;
 use crate::translate::names::tool_id;
 use crate::translate::text_calls::{Piece, Scanner, TextCall};
 use crate::translate::{message_start, random_id, TranslateError, THINKING_SIGNATURE};
@@ -74,11 +75,13 @@ pub struct StreamTranslator {
     matched_stop: Option<Value>,
     refused: bool,
     usage: Option<openai::CompletionUsage>,
+    cut: Option<Cut>,
 }
 
 impl StreamTranslator {
     pub fn new(context: Context) -> Self {
         Self {
+            cut: context.cut_to.map(Cut::new),
             scanner: Scanner::new(context.text_calls.clone()),
             text_calls: 0,
             context,
@@ -97,22 +100,33 @@ impl StreamTranslator {
 
     /// One SSE `data:` payload: a chunk, or `[DONE]`.
     pub fn on_data(&mut self, data: &str) -> Result<Vec<StreamEvent>, TranslateError> {
-        if data.trim() == "[DONE]" {
-            return self.finish(true);
-        }
-        let chunk: openai::ChatChunk =
-            serde_json::from_str(data).map_err(|e| TranslateError::BadChunk(e.to_string()))?;
-        self.on_chunk(chunk)
+        let events = if data.trim() == "[DONE]" {
+            self.finish(true)?
+        } else {
+            let chunk: openai::ChatChunk =
+                serde_json::from_str(data).map_err(|e| TranslateError::BadChunk(e.to_string()))?;
+            self.on_chunk(chunk)?
+        };
+        Ok(self.cut(events))
     }
 
     /// The upstream closed the stream (after `[DONE]` this adds nothing).
     pub fn on_eof(&mut self) -> Result<Vec<StreamEvent>, TranslateError> {
-        self.finish(false)
+        let events = self.finish(false)?;
+        Ok(self.cut(events))
+    }
+
+    /// The events cut back to the client's limit when the upstream was sent more.
+    fn cut(&mut self, events: Vec<StreamEvent>) -> Vec<StreamEvent> {
+        match &mut self.cut {
+            Some(cut) => cut.events(events),
+            None => events,
+        }
     }
 
     pub fn on_chunk(
         &mut self,
-        chunk: openai::ChatChunk,
+        mut chunk: openai::ChatChunk,
     ) -> Result<Vec<StreamEvent>, TranslateError> {
         if let Some(error) = &chunk.error {
             return Err(upstream_error(error));
@@ -121,7 +135,9 @@ impl StreamTranslator {
         if self.finished {
             return Ok(out);
         }
-        if let Some(usage) = chunk.usage.or(chunk.x_groq.and_then(|x| x.usage)) {
+        let in_choice = chunk.choices.first_mut().and_then(|c| c.usage.take());
+        let usage = chunk.usage.or(chunk.x_groq.and_then(|x| x.usage));
+        if let Some(usage) = usage.or(in_choice) {
             self.usage = Some(usage);
         }
         if !self.started {

@@ -37,6 +37,9 @@ pub struct Context {
     pub names: ToolNames,
     /// The model the request was sent to (reported when the answer names none).
     pub model: String,
+    /// The client's `max_tokens`, when the upstream was sent more: the answer is cut back
+    /// to it ([`crate::translate::cut`]).
+    pub cut_to: Option<u64>,
 }
 
 /// The thinking signature for a reasoning item: ours with its id and encrypted content, or
@@ -119,7 +122,7 @@ pub fn response(
             OutputItem::Other => {}
         }
     }
-    Ok(anthropic::MessageResponse {
+    let mut message = anthropic::MessageResponse {
         id: super::message_id(),
         kind: "message".to_string(),
         role: Role::Assistant,
@@ -131,7 +134,11 @@ pub fn response(
         stop_reason: stop_reason(&response, has_tools, refused),
         stop_sequence: None,
         usage: usage(response.usage.as_ref()),
-    })
+    };
+    if let Some(limit) = context.cut_to {
+        super::cut::message(&mut message, limit);
+    }
+    Ok(message)
 }
 
 fn push_text(content: &mut Vec<ResponseBlock>, text: &str) {

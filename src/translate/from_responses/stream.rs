@@ -25,6 +25,7 @@ use serde_json::Value;
 
 use super::{failure, reasoning_signature, stop_reason, summary_text, usage, Context};
 use crate::translate::arguments::Repair;
+use crate::translate::cut::Cut;
 use crate::translate::names::tool_id;
 use crate::translate::{
     empty_block, message_start, text_delta, TranslateError, THINKING_SIGNATURE,
@@ -68,11 +69,13 @@ pub struct StreamTranslator {
     item: Option<Item>,
     has_tools: bool,
     refused: bool,
+    cut: Option<Cut>,
 }
 
 impl StreamTranslator {
     pub fn new(context: Context) -> Self {
         Self {
+            cut: context.cut_to.map(Cut::new),
             context,
             id: crate::translate::message_id(),
             started: false,
@@ -91,7 +94,11 @@ impl StreamTranslator {
         }
         let event: responses::StreamEvent =
             serde_json::from_str(data).map_err(|e| TranslateError::BadChunk(e.to_string()))?;
-        self.on_event(event)
+        let events = self.on_event(event)?;
+        Ok(match &mut self.cut {
+            Some(cut) => cut.events(events),
+            None => events,
+        })
     }
 
     /// The upstream closed the stream: complete only after a terminal event.

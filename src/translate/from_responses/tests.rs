@@ -11,6 +11,7 @@ fn context() -> Context {
     Context {
         names,
         model: "target".into(),
+        cut_to: None,
     }
 }
 

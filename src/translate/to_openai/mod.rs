@@ -53,9 +53,12 @@ pub fn request(
         response_format: response_format(request),
         ..Default::default()
     };
-    let max_tokens = request
-        .max_tokens
-        .map(|asked| target.max_output_tokens.map_or(asked, |cap| asked.min(cap)));
+    let max_tokens = request.max_tokens.map(|asked| {
+        let raised = quirks.min_output_tokens.map_or(asked, |min| asked.max(min));
+        target
+            .max_output_tokens
+            .map_or(raised, |cap| raised.min(cap))
+    });
     match quirks.max_tokens_field {
         MaxTokensField::MaxTokens => body.max_tokens = max_tokens,
         MaxTokensField::MaxCompletionTokens => body.max_completion_tokens = max_tokens,
@@ -82,6 +85,9 @@ pub fn request(
         model: target.model.to_string(),
         text_calls: TextCalls::offered(text_formats, &body.tools),
         single_tool_call,
+        cut_to: request
+            .max_tokens
+            .filter(|asked| max_tokens.is_some_and(|sent| sent > *asked)),
     };
     Ok((body, context))
 }
@@ -182,17 +188,25 @@ fn reasoning(
         (Reasoning::Effort(ceiling), Wanted::On { effort, .. }) => {
             body.reasoning_effort = effort.map(|e| e.min(ceiling).as_str());
         }
-        (Reasoning::Effort(_), Wanted::Off) => {}
+        // A model that always thinks gets its lowest effort rather than an off switch.
+        (Reasoning::Effort(_), Wanted::Off) => {
+            body.reasoning_effort = quirks.lowest_effort.map(Effort::as_str);
+        }
+        (Reasoning::LowHighMax, Wanted::On { effort, .. }) => {
+            body.reasoning_effort = effort.map(Effort::low_high_max);
+        }
+        (Reasoning::LowHighMax, Wanted::Off) => {
+            body.reasoning_effort = quirks.lowest_effort.map(Effort::low_high_max);
+        }
         // api-docs.deepseek.com/guides/thinking_mode: effort is low|high|max.
         (Reasoning::DeepSeek, Wanted::On { effort, .. }) => {
             body.thinking = Some(json!({"type": "enabled"}));
-            body.reasoning_effort = effort.map(|e| match e {
-                Effort::Low => "low",
-                Effort::Medium | Effort::High => "high",
-                Effort::XHigh | Effort::Max => "max",
-            });
+            body.reasoning_effort = effort.map(Effort::low_high_max);
         }
-        (Reasoning::DeepSeek, Wanted::Off) => body.thinking = Some(json!({"type": "disabled"})),
+        (Reasoning::DeepSeek, Wanted::Off) => match quirks.lowest_effort {
+            Some(lowest) => body.reasoning_effort = Some(lowest.low_high_max()),
+            None => body.thinking = Some(json!({"type": "disabled"})),
+        },
         // openrouter.ai/docs/use-cases/reasoning-tokens: effort xor max_tokens.
         (Reasoning::OpenRouter, Wanted::On { effort, budget }) => {
             body.reasoning = Some(match (budget, effort) {
@@ -201,7 +215,11 @@ fn reasoning(
                 (None, None) => json!({"enabled": true}),
             });
         }
-        (Reasoning::OpenRouter, Wanted::Off) => {}
+        (Reasoning::OpenRouter, Wanted::Off) => {
+            body.reasoning = quirks
+                .lowest_effort
+                .map(|lowest| json!({"effort": lowest.as_str()}));
+        }
     }
 }
 

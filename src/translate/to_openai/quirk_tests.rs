@@ -99,3 +99,68 @@ fn disable_parallel_tool_use_asks_for_one_call_even_where_the_field_is_not_sent(
     );
     assert!(context.single_tool_call);
 }
+
+#[test]
+fn models_that_always_think_get_their_lowest_effort_when_thinking_is_off() {
+    let off = json!({"model": "c", "max_tokens": 100, "messages": [user("hi")],
+        "thinking": {"type": "disabled", "display": "omitted"}});
+    let effort = |provider, model| {
+        let (body, _) = translate(provider, model, off.clone());
+        (body.reasoning_effort, body.thinking, body.reasoning)
+    };
+    assert_eq!(
+        effort("groq", "openai/gpt-oss-120b"),
+        (Some("low"), None, None)
+    );
+    assert_eq!(
+        effort("cerebras", "gpt-oss-120b"),
+        (Some("low"), None, None)
+    );
+    assert_eq!(effort("moonshot", "kimi-k3"), (Some("low"), None, None));
+    assert_eq!(
+        effort("deepseek", "deepseek-reasoner"),
+        (Some("low"), None, None)
+    );
+    assert_eq!(
+        effort("openrouter", "openai/gpt-oss-120b"),
+        (None, None, Some(json!({"effort": "low"})))
+    );
+    // Models with an off switch keep it.
+    assert_eq!(
+        effort("deepseek", "deepseek-v4-pro"),
+        (None, Some(json!({"type": "disabled"})), None)
+    );
+    assert_eq!(
+        effort("groq", "llama-3.3-70b-versatile"),
+        (None, None, None)
+    );
+}
+
+#[test]
+fn efforts_map_to_each_providers_scale() {
+    let with = |effort: &str| {
+        json!({"model": "c", "max_tokens": 100, "messages": [user("hi")],
+               "thinking": {"type": "adaptive"}, "output_config": {"effort": effort}})
+    };
+    let sent =
+        |provider, model, effort| translate(provider, model, with(effort)).0.reasoning_effort;
+    assert_eq!(sent("openai", "gpt-5.6-terra", "max"), Some("xhigh"));
+    assert_eq!(sent("openai", "gpt-5.6-terra", "xhigh"), Some("xhigh"));
+    assert_eq!(sent("openai", "o3", "max"), Some("high"));
+    assert_eq!(sent("openai", "gpt-4.1", "max"), None);
+    assert_eq!(sent("moonshot", "kimi-k3", "medium"), Some("high"));
+    assert_eq!(sent("moonshot", "kimi-k3", "xhigh"), Some("max"));
+    assert_eq!(sent("deepseek", "deepseek-v4-pro", "max"), Some("max"));
+    assert_eq!(sent("groq", "openai/gpt-oss-120b", "max"), Some("high"));
+}
+
+#[test]
+fn a_tiny_limit_is_raised_for_reasoning_models_and_the_answer_cut_back() {
+    let probe = json!({"model": "c", "max_tokens": 1, "messages": [user("Hi")]});
+    let (body, context) = translate("openai", "gpt-5.6-terra", probe.clone());
+    assert_eq!(body.max_completion_tokens, Some(25_000));
+    assert_eq!(context.cut_to, Some(1));
+    let (body, context) = translate("openai", "gpt-4.1", probe);
+    assert_eq!(body.max_completion_tokens, Some(1));
+    assert_eq!(context.cut_to, None);
+}

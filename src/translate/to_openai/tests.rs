@@ -485,7 +485,7 @@ fn adaptive_thinking_uses_output_config_effort_within_the_providers_range() {
         "thinking": {"type": "adaptive", "display": "omitted"}, "output_config": {"effort": "max"}});
     assert_eq!(
         body_for("openai", request.clone())["reasoning_effort"],
-        "max"
+        "xhigh"
     );
     assert_eq!(
         body_for("groq", request.clone())["reasoning_effort"],

@@ -14,7 +14,7 @@ use serde_json::json;
 use super::cache_affinity::cache_key;
 use super::from_responses::Context;
 use super::names::ToolNames;
-use super::quirks::{openai_reasoning_model, Effort};
+use super::quirks::{has_xhigh, openai_reasoning_model, Effort, REASONING_MIN_OUTPUT_TOKENS};
 use super::to_openai::messages::system_text;
 use super::to_openai::{tools, wanted, Wanted};
 use super::TranslateError;
@@ -59,6 +59,18 @@ pub fn request(
         .as_ref()
         .and_then(|m| m.user_id.as_deref())
         .filter(|id| !id.is_empty());
+    // Reasoning models get room to reason (`Quirks::min_output_tokens`), every model the
+    // API's minimum; the answer is cut back to what the client asked for.
+    let max_output_tokens = request.max_tokens.map(|asked| {
+        let raised = match reasoning_model {
+            true => asked.max(REASONING_MIN_OUTPUT_TOKENS),
+            false => asked,
+        };
+        let capped = target
+            .max_output_tokens
+            .map_or(raised, |cap| raised.min(cap));
+        capped.max(MIN_OUTPUT_TOKENS)
+    });
     let mut body = responses::Request {
         model: model.to_string(),
         instructions: request
@@ -67,10 +79,7 @@ pub fn request(
             .map(system_text)
             .filter(|s| !s.is_empty()),
         input: input::input(request)?,
-        max_output_tokens: request.max_tokens.map(|asked| {
-            let capped = target.max_output_tokens.map_or(asked, |cap| asked.min(cap));
-            capped.max(MIN_OUTPUT_TOKENS)
-        }),
+        max_output_tokens,
         // Reasoning models take only their default sampling.
         temperature: request.temperature.filter(|_| !reasoning_model),
         top_p: request.top_p.filter(|_| !reasoning_model),
@@ -99,6 +108,9 @@ pub fn request(
     let context = Context {
         names,
         model: model.to_string(),
+        cut_to: request
+            .max_tokens
+            .filter(|asked| max_output_tokens.is_some_and(|sent| sent > *asked)),
     };
     Ok((body, context))
 }
@@ -127,23 +139,6 @@ fn effort_name(effort: Effort, model: &str) -> &'static str {
         Effort::XHigh | Effort::Max => "high",
         other => other.as_str(),
     }
-}
-
-/// `gpt-5.1-codex-max`, and `gpt-X.Y…` from 5.2 on.
-fn has_xhigh(model: &str) -> bool {
-    if model.contains("codex-max") {
-        return true;
-    }
-    let Some(number) = model
-        .strip_prefix("gpt-")
-        .and_then(|rest| rest.split('-').next())
-    else {
-        return false;
-    };
-    let mut parts = number.split('.').map(|n| n.parse::<u32>().ok());
-    let major = parts.next().flatten();
-    let minor = parts.next().flatten().unwrap_or(0);
-    major.is_some_and(|major| (major, minor) >= (5, 2))
 }
 
 /// `output_config.format` (`json_schema`) → `text.format`, strict only when the schema

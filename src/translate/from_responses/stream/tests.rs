@@ -12,6 +12,7 @@ fn context() -> Context {
     Context {
         names: ToolNames::default(),
         model: "gpt-5.3-codex".into(),
+        cut_to: None,
     }
 }
 
