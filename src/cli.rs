@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     version,
     about = "A local proxy that lets Claude Code and Anthropic SDK programs use other model providers",
     arg_required_else_help = true,
-    after_help = "Daily use:\n  ccproxy code                     start the proxy if needed and run Claude Code through it\n  eval \"$(ccproxy env)\"            wire this shell's `claude` to the proxy\n\nQuick start:\n  PROVIDER=groq GROQ_API_KEY=gsk_... ccproxy start\n  ccproxy status\n  ccproxy code\n\nFiles: ~/.ccproxy/config.json (config), ccproxy.pid and ccproxy.log (background server).\nExit codes: 0 ok, 1 failure, 2 usage error, 3 not running (status)."
+    after_help = "Daily use:\n  ccproxy code                     start the proxy if needed and run Claude Code through it\n  eval \"$(ccproxy env)\"            wire this shell's `claude` to the proxy\n\nQuick start:\n  PROVIDER=groq GROQ_API_KEY=gsk_... ccproxy start\n  ccproxy status\n  ccproxy code\n\nFiles: ~/.ccproxy/config.json (config), ccproxy-PORT.pid and ccproxy-PORT.log (each background server).\nExit codes: 0 ok, 1 failure, 2 usage error, 3 not running (status)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -27,11 +27,11 @@ pub enum Command {
     Serve(ServerArgs),
     /// Start the proxy in the background; returns once it answers
     #[command(
-        after_help = "Examples:\n  ccproxy start\n  ccproxy start --port 4000\n  PROVIDER=openai OPENAI_API_KEY=sk-... ccproxy start\n\nWrites ~/.ccproxy/ccproxy.pid and logs to ~/.ccproxy/ccproxy.log. Already running: says so and exits 0."
+        after_help = "Examples:\n  ccproxy start\n  ccproxy start --port 4000\n  PROVIDER=openai OPENAI_API_KEY=sk-... ccproxy start\n\nEach port is its own instance: writes ~/.ccproxy/ccproxy-PORT.pid and logs to\n~/.ccproxy/ccproxy-PORT.log. Already running: says so and exits 0."
     )]
     Start(ServerArgs),
     /// Stop the background proxy (in-flight requests finish first, up to a limit)
-    #[command(after_help = "Examples:\n  ccproxy stop")]
+    #[command(after_help = "Examples:\n  ccproxy stop\n  ccproxy stop --port 4000")]
     Stop(ServerArgs),
     /// Stop the proxy if it runs, then start it again (with the current configuration)
     #[command(after_help = "Examples:\n  ccproxy restart\n  ccproxy restart --port 4000")]
@@ -43,7 +43,7 @@ pub enum Command {
     Status(StatusArgs),
     /// Start the proxy if needed, then run Claude Code through it
     #[command(
-        after_help = "Examples:\n  ccproxy code\n  ccproxy code -p \"explain this repo\"\n  ccproxy code --model groq,openai/gpt-oss-20b\n  ccproxy code -- --help           (Claude Code's own help)\n  CLAUDE_PATH=~/bin/claude ccproxy code\n\nEvery argument goes to `claude` ($CLAUDE_PATH if set) untouched; its exit code is returned.\nClaude Code gets ANTHROPIC_BASE_URL and ANTHROPIC_AUTH_TOKEN for the proxy; your own\nANTHROPIC_API_KEY is hidden from it. Your Claude Code settings files are not changed."
+        after_help = "Examples:\n  ccproxy code\n  ccproxy code -p \"explain this repo\"\n  ccproxy code --model groq,openai/gpt-oss-20b\n  ccproxy code -- --help           (Claude Code's own help)\n  CLAUDE_PATH=~/bin/claude ccproxy code\n\nEvery argument after ccproxy's own --port goes to `claude` ($CLAUDE_PATH if set) untouched; its exit code is returned.\nClaude Code gets ANTHROPIC_BASE_URL and ANTHROPIC_AUTH_TOKEN for the proxy; your own\nANTHROPIC_API_KEY is hidden from it. Your Claude Code settings files are not changed."
     )]
     Code(CodeArgs),
     /// Print shell commands that wire `claude` in this shell to the proxy
@@ -98,6 +98,10 @@ pub struct StatusArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct CodeArgs {
+    /// The proxy instance to use (or start): the one on this port (default: the only one
+    /// running, else $CCPROXY_PORT, else 3456). Must come before Claude Code's arguments
+    #[arg(long)]
+    pub port: Option<u16>,
     /// Arguments for Claude Code, passed through untouched
     #[arg(
         trailing_var_arg = true,

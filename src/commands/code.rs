@@ -32,7 +32,10 @@ pub fn run(args: &CodeArgs) -> u8 {
 }
 
 fn launch(args: &CodeArgs) -> anyhow::Result<u8> {
-    let server = ServerArgs::default();
+    let server = ServerArgs {
+        port: args.port,
+        ..ServerArgs::default()
+    };
     let context = Context::new(&server)?;
     // stdout belongs to Claude Code: our remarks go to stderr.
     let outcome = start::start(&context, &server, complain)?;

@@ -1,6 +1,7 @@
-//! The background server's files under `~/.ccproxy/`: the PID file (written by `start` only
-//! once the server answers; line 1 the PID, line 2 its URL, so `kill $(head -1 ...)` works)
-//! and the log file (the server's stderr, rotated at start when larger than [`LOG_CAP`]).
+//! The background servers' files under `~/.ccproxy/`, one pair per port (an instance): the
+//! PID file `ccproxy-PORT.pid` (written by `start` only once the server answers; line 1 the
+//! PID, line 2 the URL it listens on, so `kill $(head -1 ...)` works) and the log file
+//! `ccproxy-PORT.log` (the server's stderr, rotated at start when larger than [`LOG_CAP`]).
 
 use std::fs;
 use std::io::{Read, Seek, SeekFrom};
@@ -10,15 +11,13 @@ use anyhow::Context;
 
 use crate::config::Env;
 
-/// A log file larger than this is moved to `ccproxy.log.1` (replacing it) at the next start.
+/// A log file larger than this is moved to `ccproxy-PORT.log.1` (replacing it) at the next start.
 pub const LOG_CAP: u64 = 10 * 1024 * 1024;
 
-/// The files of the background server.
+/// Where the background servers' files live.
 #[derive(Debug, Clone)]
 pub struct Paths {
     pub dir: PathBuf,
-    pub pid_file: PathBuf,
-    pub log_file: PathBuf,
 }
 
 impl Paths {
@@ -26,16 +25,42 @@ impl Paths {
         let home = env
             .get("HOME")
             .context("HOME is not set: cannot find ~/.ccproxy/")?;
-        let dir = Path::new(home).join(".ccproxy");
         Ok(Self {
-            pid_file: dir.join("ccproxy.pid"),
-            log_file: dir.join("ccproxy.log"),
-            dir,
+            dir: Path::new(home).join(".ccproxy"),
         })
     }
 
     pub fn default_config(&self) -> PathBuf {
         self.dir.join("config.json")
+    }
+
+    /// The PID file of the instance on `port`.
+    pub fn pid_file(&self, port: u16) -> PathBuf {
+        self.dir.join(format!("ccproxy-{port}.pid"))
+    }
+
+    /// The log file of the instance on `port`.
+    pub fn log_file(&self, port: u16) -> PathBuf {
+        self.dir.join(format!("ccproxy-{port}.log"))
+    }
+
+    /// The ports that have a PID file, in order (whether or not their server still runs).
+    pub fn recorded_ports(&self) -> Vec<u16> {
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut ports: Vec<u16> = entries
+            .filter_map(|entry| {
+                let name = entry.ok()?.file_name();
+                let name = name.to_str()?;
+                name.strip_prefix("ccproxy-")?
+                    .strip_suffix(".pid")?
+                    .parse()
+                    .ok()
+            })
+            .collect();
+        ports.sort_unstable();
+        ports
     }
 }
 
@@ -118,6 +143,24 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("ccproxy-files-{}", fastrand::u64(..)));
         fs::create_dir_all(&dir).expect("temp dir");
         dir
+    }
+
+    #[test]
+    fn each_port_has_its_own_files_and_the_recorded_ports_are_listed() {
+        let paths = Paths { dir: temp_dir() };
+        assert!(paths.recorded_ports().is_empty());
+        for port in [20034, 3456] {
+            let record = PidRecord {
+                pid: 7,
+                url: format!("http://127.0.0.1:{port}"),
+            };
+            write_pid(&paths.pid_file(port), &record).expect("write");
+        }
+        fs::write(paths.dir.join("ccproxy-x.pid"), "1\n").expect("write");
+        fs::write(paths.log_file(4000), "").expect("write");
+        assert_eq!(paths.recorded_ports(), vec![3456, 20034]);
+        assert_ne!(paths.log_file(3456), paths.log_file(20034));
+        let _ = fs::remove_dir_all(paths.dir);
     }
 
     #[test]

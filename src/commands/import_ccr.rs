@@ -154,7 +154,7 @@ pub fn convert(ccr: &Value) -> anyhow::Result<Conversion> {
             "PORT" => file.port = port(value),
             "LOG_LEVEL" => file.log_level = log_level(value, &mut notes),
             "LOG" => notes.push(
-                "LOG: ccproxy always logs (to ~/.ccproxy/ccproxy.log when started with \
+                "LOG: ccproxy always logs (to ~/.ccproxy/ccproxy-PORT.log when started with \
                  `ccproxy start`); LOG_LEVEL=debug shows more"
                     .into(),
             ),

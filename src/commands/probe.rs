@@ -8,7 +8,6 @@ use anyhow::Context;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::config::Config;
 use crate::report::StatusReport;
 use crate::secret::Secret;
 
@@ -17,16 +16,6 @@ use crate::secret::Secret;
 pub struct Endpoint {
     pub url: String,
     pub key: Option<Secret>,
-}
-
-impl Endpoint {
-    /// The server the configuration describes, as a client on this machine reaches it.
-    pub fn of(config: &Config) -> Self {
-        Self {
-            url: base_url(&config.host, config.port),
-            key: config.api_key.clone(),
-        }
-    }
 }
 
 /// `http://HOST:PORT` for a client: a wildcard listen address is reached on loopback.

@@ -1,23 +1,27 @@
 //! `ccproxy env`: shell commands that wire `claude` in the current shell to the proxy, for
 //! `eval "$(ccproxy env)"` (sh, bash, zsh) or `ccproxy env --shell fish | source`.
 
-use super::probe::Endpoint;
+use super::instance::Context;
 use super::wiring::{client_env, ClientEnv};
-use super::{complain, exit, overrides, say};
+use super::{complain, exit, say};
 use crate::cli::{EnvArgs, Shell};
-use crate::config::{self, Env};
 
+/// Wires to the instance `--port` selects, else the running one (see `instance`), at the
+/// address it listens on.
 pub fn run(args: &EnvArgs) -> u8 {
-    let env = Env::from_process();
-    let config = match config::load(&overrides(&args.server), &env) {
-        Ok(config) => config,
+    let context = match Context::new(&args.server) {
+        Ok(context) => context,
         Err(error) => {
-            complain(&format!("ccproxy: {error}"));
+            complain(&format!("ccproxy: {error:#}"));
             return exit::FAILURE;
         }
     };
-    let endpoint = Endpoint::of(&config);
-    let wired = client_env(&endpoint.url, endpoint.key.as_ref(), &env);
+    if let Err(error) = &context.config {
+        complain(&format!("ccproxy: {error}"));
+        return exit::FAILURE;
+    }
+    let endpoint = &context.endpoint;
+    let wired = client_env(&endpoint.url, endpoint.key.as_ref(), &context.env);
     say(&render(&wired, args.shell));
     exit::SUCCESS
 }

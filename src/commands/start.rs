@@ -2,6 +2,7 @@
 //! background, detached from the terminal, its output in the log file, and return only once
 //! it answers `/status` with its own PID. Only then is the PID file written, so the file
 //! never names a server that did not come up. On failure: the reason and the log's last lines.
+//! Each port is its own instance (see `instance`): `--port` wins over the configured port.
 
 use std::fs::OpenOptions;
 use std::os::unix::process::CommandExt;
@@ -37,14 +38,14 @@ impl Outcome {
             ),
             Self::Started { pid, url } => format!(
                 "ccproxy started (PID {pid}) on {url}; log: {}",
-                context.paths.log_file.display()
+                context.instance.log_file.display()
             ),
         }
     }
 }
 
 pub fn run(args: &ServerArgs) -> u8 {
-    super::conclude(Context::new(args).and_then(|context| {
+    super::conclude(Context::to_start(args).and_then(|context| {
         let outcome = start(&context, args, say)?;
         say(&outcome.describe(&context));
         Ok(exit::SUCCESS)
@@ -62,7 +63,7 @@ pub fn start(context: &Context, args: &ServerArgs, note: fn(&str)) -> anyhow::Re
         Found::Silent { pid, url } => bail!(
             "ccproxy (PID {pid}) is running but does not answer on {url}. See {} or run \
              `ccproxy restart`.",
-            context.paths.log_file.display()
+            context.instance.log_file.display()
         ),
         Found::PortHeld { url, by } => bail!(
             "{url} is held by another program ({by}), not ccproxy. Find it with \
@@ -77,8 +78,8 @@ pub fn start(context: &Context, args: &ServerArgs, note: fn(&str)) -> anyhow::Re
     }
     std::fs::create_dir_all(&context.paths.dir)
         .with_context(|| format!("cannot create {}", context.paths.dir.display()))?;
-    files::rotate_log(&context.paths.log_file, LOG_CAP);
-    let log_start = files::log_len(&context.paths.log_file);
+    files::rotate_log(&context.instance.log_file, LOG_CAP);
+    let log_start = files::log_len(&context.instance.log_file);
     let mut child = spawn(context, args)?;
     match wait_ready(context, &mut child) {
         Ok(()) => {
@@ -86,10 +87,10 @@ pub fn start(context: &Context, args: &ServerArgs, note: fn(&str)) -> anyhow::Re
                 pid: child.id(),
                 url: context.endpoint.url.clone(),
             };
-            files::write_pid(&context.paths.pid_file, &record)?;
+            files::write_pid(&context.instance.pid_file, &record)?;
             // The server's start-up warnings (a missing key, a loop, an implicit default)
             // went to the log: the user who ran `start` sees them too.
-            for warning in files::log_warnings(&context.paths.log_file, log_start) {
+            for warning in files::log_warnings(&context.instance.log_file, log_start) {
                 super::complain(&format!("ccproxy: warning: {warning}"));
             }
             Ok(Outcome::Started {
@@ -98,12 +99,12 @@ pub fn start(context: &Context, args: &ServerArgs, note: fn(&str)) -> anyhow::Re
             })
         }
         Err(reason) => {
-            let tail = files::log_tail(&context.paths.log_file, log_start, TAIL_LINES);
+            let tail = files::log_tail(&context.instance.log_file, log_start, TAIL_LINES);
             let mut message = format!("the server did not start: {reason}");
             if !tail.is_empty() {
                 message.push_str(&format!(
                     "\nlast lines of {}:\n  {}",
-                    context.paths.log_file.display(),
+                    context.instance.log_file.display(),
                     tail.join("\n  ")
                 ));
             }
@@ -119,8 +120,8 @@ fn spawn(context: &Context, args: &ServerArgs) -> anyhow::Result<Child> {
     let log = OpenOptions::new()
         .create(true)
         .append(true)
-        .open(&context.paths.log_file)
-        .with_context(|| format!("cannot open {}", context.paths.log_file.display()))?;
+        .open(&context.instance.log_file)
+        .with_context(|| format!("cannot open {}", context.instance.log_file.display()))?;
     let mut command = Command::new(exe);
     command.arg("serve");
     if let Some(path) = &args.config {
@@ -129,9 +130,9 @@ fn spawn(context: &Context, args: &ServerArgs) -> anyhow::Result<Child> {
     if let Some(host) = &args.host {
         command.args(["--host", host]);
     }
-    if let Some(port) = args.port {
-        command.args(["--port", &port.to_string()]);
-    }
+    // The instance's port, even when it came from the configuration: the server must
+    // listen where its PID file will say.
+    command.args(["--port", &context.instance.port.to_string()]);
     command
         .current_dir(&context.paths.dir)
         .stdin(Stdio::null())

@@ -1,8 +1,9 @@
 //! `ccproxy status`: is the proxy running, and what the running server says about itself
 //! (PID, address, uptime, version, providers and routes with keys masked) from its
 //! `/status`. Exit codes follow the LSB convention: 0 running, 3 not running, 1 error.
+//! Without `--port`, when several background instances run, each is described in turn.
 
-use super::instance::{locate, Context, Found};
+use super::instance::{elsewhere, locate, running_ports, Context, Found};
 use super::probe::Endpoint;
 use super::{complain, exit, say};
 use crate::cli::StatusArgs;
@@ -10,7 +11,20 @@ use crate::config::RouteName;
 use crate::report::{KeyReport, StatusReport};
 
 pub fn run(args: &StatusArgs) -> u8 {
-    super::conclude(Context::new(&args.server).map(|context| report(args, &context)))
+    super::conclude(Context::new(&args.server).and_then(|context| {
+        let ports = running_ports(&context.paths);
+        if args.server.port.is_some() || ports.len() < 2 {
+            return Ok(report(args, &context));
+        }
+        let mut code = exit::NOT_RUNNING;
+        for port in ports {
+            let context = Context::on_port(&args.server, port)?;
+            if report(args, &context) == exit::SUCCESS {
+                code = exit::SUCCESS;
+            }
+        }
+        Ok(code)
+    }))
 }
 
 fn report(args: &StatusArgs, context: &Context) -> u8 {
@@ -46,7 +60,7 @@ fn report(args: &StatusArgs, context: &Context) -> u8 {
             complain(&format!(
                 "ccproxy: process {pid} is running but does not answer on {url}; see {} or run \
                  `ccproxy restart`",
-                context.paths.log_file.display()
+                context.instance.log_file.display()
             ));
             exit::FAILURE
         }
@@ -61,6 +75,9 @@ fn report(args: &StatusArgs, context: &Context) -> u8 {
                 complain(&format!("ccproxy: {stale}"));
             }
             say("ccproxy is not running (start it with `ccproxy start`)");
+            if let Some(elsewhere) = elsewhere(context) {
+                say(&elsewhere);
+            }
             exit::NOT_RUNNING
         }
     }
@@ -113,7 +130,10 @@ fn describe(status: &StatusReport, managed: bool, context: &Context) -> String {
         lines.push(format!("  route      {name}: {shown}"));
     }
     if managed {
-        lines.push(format!("  log        {}", context.paths.log_file.display()));
+        lines.push(format!(
+            "  log        {}",
+            context.instance.log_file.display()
+        ));
     } else {
         lines.push("  (not started by `ccproxy start`: no PID file, log on its terminal)".into());
     }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::files::{self, Paths};
+use super::instance::Context;
 use super::probe::{Endpoint, Probe};
 use super::{exit, overrides, say};
 use crate::cli::ServerArgs;
@@ -42,22 +42,24 @@ pub fn run(args: &ServerArgs) -> u8 {
 }
 
 /// The proxy Claude Code talks to: its own `ANTHROPIC_BASE_URL` (set by `ccproxy code` or
-/// `ccproxy env`), else the PID file's, else the configured address.
+/// `ccproxy env`), else the running instance (see `instance`); `--port` selects an instance
+/// whatever the wiring says.
 fn endpoint(args: &ServerArgs, env: &Env) -> Endpoint {
     let config = config::load(&overrides(args), env).ok();
     let key = env
         .get("ANTHROPIC_AUTH_TOKEN")
         .map(Secret::new)
         .or_else(|| config.as_ref().and_then(|c| c.api_key.clone()));
-    let url = env
+    let wired = env
         .get("ANTHROPIC_BASE_URL")
-        .map(|url| url.trim_end_matches('/').to_string())
-        .or_else(|| {
-            let paths = Paths::new(env).ok()?;
-            files::read_pid(&paths.pid_file).map(|record| record.url)
-        })
-        .or_else(|| config.as_ref().map(|c| Endpoint::of(c).url))
-        .unwrap_or_else(|| super::probe::base_url(config::DEFAULT_HOST, config::DEFAULT_PORT));
+        .map(|url| url.trim_end_matches('/').to_string());
+    let chosen = || Context::new(args).ok().map(|context| context.endpoint.url);
+    // An explicit `--port` wins over the wiring.
+    let url = match args.port {
+        Some(_) => chosen().or(wired),
+        None => wired.or_else(chosen),
+    }
+    .unwrap_or_else(|| super::probe::base_url(config::DEFAULT_HOST, config::DEFAULT_PORT));
     Endpoint { url, key }
 }
 

@@ -7,13 +7,14 @@ use std::time::Duration;
 use anyhow::bail;
 
 use super::files;
-use super::instance::{locate, Context, Found};
+use super::instance::{elsewhere, locate, Context, Found};
 use super::process::{self, Occupant};
 use super::{exit, say, start};
 use crate::cli::ServerArgs;
 
-/// The server's own grace period is 10 s; a little more before SIGKILL.
-const GRACEFUL: Duration = Duration::from_secs(12);
+/// Beyond the server's own grace period (`timeouts.shutdown_grace_ms`), before SIGKILL: the
+/// time to end the streams still running and exit.
+const AFTER_GRACE: Duration = Duration::from_secs(3);
 const FORCEFUL: Duration = Duration::from_secs(3);
 
 pub fn run(args: &ServerArgs) -> u8 {
@@ -23,12 +24,17 @@ pub fn run(args: &ServerArgs) -> u8 {
     }))
 }
 
+/// Restarts the instance on the port it runs on (see `instance` for which one).
 pub fn restart(args: &ServerArgs) -> u8 {
     super::conclude(Context::new(args).and_then(|context| {
         say(&stop(&context)?);
-        // The stopped server's state (PID file, port) is gone: look again from scratch.
-        let context = Context::new(args)?;
-        let outcome = start::start(&context, args, say)?;
+        // The stopped server's state (PID file) is gone: look again, on the same port.
+        let args = ServerArgs {
+            port: Some(context.instance.port),
+            ..args.clone()
+        };
+        let context = Context::to_start(&args)?;
+        let outcome = start::start(&context, &args, say)?;
         say(&outcome.describe(&context));
         Ok(exit::SUCCESS)
     }))
@@ -53,9 +59,15 @@ pub fn stop(context: &Context) -> anyhow::Result<String> {
             ))
         }
         Found::Stopped { stale } => {
-            let mut message = "ccproxy is not running; nothing to stop".to_string();
+            let mut message = format!(
+                "ccproxy is not running on port {}; nothing to stop",
+                context.instance.port
+            );
             if let Some(stale) = stale {
                 message = format!("{stale}\n{message}");
+            }
+            if let Some(elsewhere) = elsewhere(context) {
+                message = format!("{message}\n{elsewhere}");
             }
             return Ok(message);
         }
@@ -63,15 +75,19 @@ pub fn stop(context: &Context) -> anyhow::Result<String> {
     if process::occupant(pid) != Occupant::Ccproxy {
         bail!("the server on {url} says it is PID {pid}, but that process is not ccproxy here");
     }
-    let how = terminate(pid)?;
+    let grace = context.config.as_ref().map_or_else(
+        |_| crate::config::Timeouts::default().shutdown_grace,
+        |config| config.resilience.timeouts.shutdown_grace,
+    );
+    let how = terminate(pid, grace + AFTER_GRACE)?;
     if managed {
-        files::remove_pid(&context.paths.pid_file);
+        files::remove_pid(&context.instance.pid_file);
     }
     Ok(format!("ccproxy stopped (PID {pid}, {how})"))
 }
 
-fn terminate(pid: u32) -> anyhow::Result<&'static str> {
-    if process::signal(pid, "TERM") && process::wait_gone(pid, GRACEFUL) {
+fn terminate(pid: u32, graceful: Duration) -> anyhow::Result<&'static str> {
+    if process::signal(pid, "TERM") && process::wait_gone(pid, graceful) {
         return Ok("graceful");
     }
     if process::signal(pid, "KILL") && process::wait_gone(pid, FORCEFUL) {

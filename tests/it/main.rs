@@ -19,6 +19,7 @@ mod cli_code;
 mod cli_config;
 mod cli_daemon;
 mod cli_first_run;
+mod cli_instances;
 mod docs_examples;
 mod effort_and_thinking;
 mod errors_doc;

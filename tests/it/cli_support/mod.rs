@@ -66,14 +66,24 @@ impl Home {
         self.dir.join(relative)
     }
 
+    /// The PID file of the instance on this home's port.
     pub fn pid_file(&self) -> PathBuf {
-        self.path(".ccproxy/ccproxy.pid")
+        self.pid_file_on(self.port)
     }
 
-    /// The PID in the PID file, if any.
+    /// The PID file of the instance on `port`.
+    pub fn pid_file_on(&self, port: u16) -> PathBuf {
+        self.path(&format!(".ccproxy/ccproxy-{port}.pid"))
+    }
+
+    /// The PID in the PID file of this home's port, if any.
     pub fn pid(&self) -> Option<u32> {
-        let text = std::fs::read_to_string(self.pid_file()).ok()?;
-        text.lines().next()?.trim().parse().ok()
+        self.pid_on(self.port)
+    }
+
+    /// The PID in the PID file of the instance on `port`, if any.
+    pub fn pid_on(&self, port: u16) -> Option<u32> {
+        read_pid(&self.pid_file_on(port))
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
@@ -116,15 +126,27 @@ impl Home {
     }
 }
 
+/// Every server started from this home dies with it: each PID file's process is killed.
 impl Drop for Home {
     fn drop(&mut self) {
-        if let Some(pid) = self.pid() {
-            if is_alive(pid) {
-                kill(pid, "KILL");
+        let files = std::fs::read_dir(self.path(".ccproxy"))
+            .into_iter()
+            .flatten();
+        for file in files.flatten() {
+            let is_pid_file = file.file_name().to_string_lossy().ends_with(".pid");
+            match read_pid(&file.path()) {
+                Some(pid) if is_pid_file && is_alive(pid) => kill(pid, "KILL"),
+                _ => {}
             }
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// The PID on a PID file's first line.
+fn read_pid(path: &Path) -> Option<u32> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines().next()?.trim().parse().ok()
 }
 
 /// Where [`free_port`] looks: below the kernel's ephemeral range (Linux 32768–60999,
