@@ -231,6 +231,11 @@ impl UpstreamFailure {
         }
     }
 
+    /// The `error.type` of every such failure.
+    pub fn error_type(self) -> &'static str {
+        meta::PROVIDER_ERROR
+    }
+
     /// A server error or the provider's own timeout may pass on retry; a body it could
     /// not write properly is answered at once (a retry would cost the same tokens again).
     pub fn recovery(self) -> Recovery {

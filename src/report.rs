@@ -159,7 +159,8 @@ pub struct BasicHealth {
 #[serde(rename_all = "snake_case")]
 pub enum HealthStatus {
     Healthy,
-    /// At least one provider is unhealthy, or the team store is down.
+    /// A provider is degraded or unhealthy (requests failed in the recent window, or its
+    /// circuit is open), or the team store is down.
     Degraded,
 }
 

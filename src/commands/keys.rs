@@ -9,6 +9,7 @@ use super::instance::{locate, Context, Found};
 use super::probe::Endpoint;
 use super::{exit, say};
 use crate::cli::{KeyCreateArgs, KeyNameArgs, KeysListArgs, ServerArgs};
+use crate::team::{KeyList, KeyUsage};
 
 pub fn create(args: &KeyCreateArgs) -> u8 {
     let body = json!({"name": args.name, "group": args.group, "rpm": args.rpm, "tpm": args.tpm});
@@ -27,16 +28,19 @@ pub fn create(args: &KeyCreateArgs) -> u8 {
 }
 
 pub fn list(args: &KeysListArgs) -> u8 {
-    super::conclude(ask(&args.server, Method::GET, "/keys", None).map(|answer| {
-        if args.json {
-            say(&answer.to_string());
-        } else {
-            say(&table(
-                answer["keys"].as_array().map_or(&[][..], Vec::as_slice),
-            ));
-        }
-        exit::SUCCESS
-    }))
+    super::conclude(
+        ask(&args.server, Method::GET, "/keys", None).and_then(|answer| {
+            if args.json {
+                say(&answer.to_string());
+                return Ok(exit::SUCCESS);
+            }
+            let list: KeyList = serde_json::from_value(answer).map_err(|error| {
+                anyhow::anyhow!("the proxy's /keys answer is not a key list: {error}")
+            })?;
+            say(&table(&list.keys));
+            Ok(exit::SUCCESS)
+        }),
+    )
 }
 
 pub fn revoke(args: &KeyNameArgs) -> u8 {
@@ -78,30 +82,39 @@ fn strip_nulls(value: Value) -> Value {
     }
 }
 
-/// One line per key: name, group, limits, requests, tokens, cost and spend this month.
-fn table(keys: &[Value]) -> String {
+/// One line per key: name, group, limits, requests, tokens (input and output, then cache
+/// reads apart), cost and spend this month.
+fn table(keys: &[KeyUsage]) -> String {
     if keys.is_empty() {
         return "no developer keys (create one with `ccproxy keys create NAME`)".into();
     }
-    let limit = |v: &Value| v.as_u64().map_or("-".to_string(), |n| n.to_string());
+    let limit = |v: Option<u64>| v.map_or("-".to_string(), |n| n.to_string());
     let mut lines = vec![format!(
-        "{:<20} {:<12} {:>6} {:>9} {:>9} {:>12} {:>10} {:>12}  {}",
-        "NAME", "GROUP", "RPM", "TPM", "REQUESTS", "TOKENS", "COST $", "MONTH ¢", "KEY"
+        "{:<20} {:<12} {:>6} {:>9} {:>9} {:>12} {:>12} {:>10} {:>12}  {}",
+        "NAME",
+        "GROUP",
+        "RPM",
+        "TPM",
+        "REQUESTS",
+        "TOKENS",
+        "CACHE READ",
+        "COST $",
+        "MONTH ¢",
+        "KEY"
     )];
     for key in keys {
-        let tokens =
-            key["input_tokens"].as_u64().unwrap_or(0) + key["output_tokens"].as_u64().unwrap_or(0);
         lines.push(format!(
-            "{:<20} {:<12} {:>6} {:>9} {:>9} {:>12} {:>10.2} {:>12}  {}",
-            key["name"].as_str().unwrap_or_default(),
-            key["group"].as_str().unwrap_or("-"),
-            limit(&key["rpm"]),
-            limit(&key["tpm"]),
-            key["requests"].as_u64().unwrap_or(0),
-            tokens,
-            key["cost_usd"].as_f64().unwrap_or(0.0),
-            key["spend_cents"]["monthly"].as_u64().unwrap_or(0),
-            key["key_hint"].as_str().unwrap_or_default(),
+            "{:<20} {:<12} {:>6} {:>9} {:>9} {:>12} {:>12} {:>10.2} {:>12}  {}",
+            key.name,
+            key.group.as_deref().unwrap_or("-"),
+            limit(key.rpm),
+            limit(key.tpm),
+            key.requests,
+            key.input_tokens + key.output_tokens,
+            key.cache_read_input_tokens,
+            key.cost_usd,
+            key.spend_cents.monthly,
+            key.key_hint,
         ));
     }
     lines.join("\n")

@@ -53,7 +53,7 @@ pub struct Meta {
 }
 
 const INVALID_REQUEST: &str = "invalid_request_error";
-const PROVIDER_ERROR: &str = "provider_error";
+pub(super) const PROVIDER_ERROR: &str = "provider_error";
 
 impl Meta {
     const fn row(

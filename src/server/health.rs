@@ -68,10 +68,13 @@ fn detailed(state: &AppState, config: &Config, snapshot: &Snapshot) -> HealthRep
             (p.name.clone(), health)
         })
         .collect();
-    let unhealthy = state.team.health().is_down()
-        || providers
-            .values()
-            .any(|p| p.status == ProviderStatus::Unhealthy);
+    let failing = |p: &ProviderHealth| {
+        matches!(
+            p.status,
+            ProviderStatus::Unhealthy | ProviderStatus::Degraded
+        )
+    };
+    let unhealthy = state.team.health().is_down() || providers.values().any(failing);
     let process = Process::read();
     let totals = &snapshot.totals;
     HealthReport {

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use super::{body, AppState};
 use crate::error::ProxyError;
 use crate::store::{Period, Scope, SpendLimit};
-use crate::team::{clock, keys, spend, KeyUsage};
+use crate::team::{clock, keys, spend, KeyList, KeyUsage};
 
 /// Admin bodies are small.
 const ADMIN_BODY_BYTES: usize = 64 * 1024;
@@ -78,13 +78,12 @@ pub async fn create(State(state): State<Arc<AppState>>, request: Request) -> Res
 }
 
 pub async fn list(State(state): State<Arc<AppState>>) -> Response {
-    respond(
-        state
-            .team
-            .keys()
-            .await
-            .map(|keys| json!({"keys": keys, "team_mode": state.team.active()})),
-    )
+    respond(state.team.keys().await.map(|keys| {
+        json!(KeyList {
+            keys,
+            team_mode: state.team.active()
+        })
+    }))
 }
 
 pub async fn show(State(state): State<Arc<AppState>>, Path(name): Path<String>) -> Response {

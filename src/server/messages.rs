@@ -28,7 +28,7 @@ use crate::config::{Config, Target};
 use crate::dispatch::Tally;
 use crate::error::ProxyError;
 use crate::stats::{InFlight, RequestRecord};
-use crate::team::{Developer, Ticket};
+use crate::team::{Developer, Ticket, Tokens};
 use crate::wire::anthropic::{self, StreamEvent};
 use crate::{providers, router, sse, tokens};
 
@@ -137,9 +137,7 @@ async fn handle(
         }
         providers::Upstream::Translated(translated) => {
             let message = translated.into_message().await?;
-            record.input_tokens = message.usage.input_tokens;
-            record.output_tokens = message.usage.output_tokens;
-            record.cached(message.usage.cache_read_input_tokens);
+            record.usage(&message.usage);
             Answer::Message(message)
         }
     };
@@ -250,8 +248,12 @@ impl Drop for Finish {
             std::mem::replace(&mut self.record, RequestRecord::new(String::new(), started));
         if let Some(ticket) = self.ticket.take() {
             let cost = record.cost(&self.config.prices);
-            let (input, output) = (record.input_tokens, record.output_tokens);
-            self.state.team.settle(ticket, input, output, cost);
+            let tokens = Tokens {
+                input: record.input_tokens,
+                output: record.output_tokens,
+                cache_read: record.cache_read_tokens,
+            };
+            self.state.team.settle(ticket, tokens, cost);
         }
         if let Some(key) = record.key {
             let dispatcher = &self.state.dispatcher;
@@ -323,7 +325,7 @@ fn sse_body(
                         "stream ended by an upstream failure: {error}"
                     );
                     if let Some(finish) = &mut finish {
-                        finish.record.code = Some(error.code());
+                        finish.record.ended_by(&error);
                     }
                     (sse::encode("error", &error.body()), None)
                 }

@@ -54,12 +54,13 @@ fn team(text: &mut String, state: &AppState, mut keys: Vec<KeyUsage>) {
         health.failures() as f64,
     );
     keys.sort_by(|a, b| b.requests.cmp(&a.requests).then(a.name.cmp(&b.name)));
-    let mut rows: Vec<(String, [f64; 4])> = Vec::new();
+    let mut rows: Vec<(String, [f64; 5])> = Vec::new();
     for (i, key) in keys.iter().enumerate() {
         let values = [
             key.requests as f64,
             key.input_tokens as f64,
             key.output_tokens as f64,
+            key.cache_read_input_tokens as f64,
             key.cost_usd,
         ];
         if i < MAX_KEY_LABELS {
@@ -82,6 +83,10 @@ fn team(text: &mut String, state: &AppState, mut keys: Vec<KeyUsage>) {
         (
             "ccproxy_key_output_tokens_total",
             "Output tokens per developer key.",
+        ),
+        (
+            "ccproxy_key_cache_read_tokens_total",
+            "Input tokens read from the providers' prompt caches per developer key.",
         ),
         (
             "ccproxy_key_cost_dollars_total",
@@ -153,12 +158,14 @@ fn render(state: &AppState) -> String {
     out.family(
         "ccproxy_tokens_total",
         "counter",
-        "Tokens by direction, as the providers reported them.",
+        "Tokens by direction, as the providers reported them (cache_read: input tokens read \
+         from the provider's prompt cache, not counted in input).",
     );
     for row in &series {
         for (direction, count) in [
             ("input", row.totals.input_tokens),
             ("output", row.totals.output_tokens),
+            ("cache_read", row.totals.cache_read_tokens),
         ] {
             let labels = row.labels(&[("direction", direction)]);
             out.sample("ccproxy_tokens_total", &labels, count as f64);
@@ -169,6 +176,12 @@ fn render(state: &AppState) -> String {
         "Cost from the configured prices per million tokens.",
         &series,
         |t| t.cost,
+    );
+    out.per_series(
+        "ccproxy_cache_savings_total",
+        "What cache reads saved against the input price, from the configured cached-input prices.",
+        &series,
+        |t| t.saved,
     );
     out.per_series(
         "ccproxy_retries_total",

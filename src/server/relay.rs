@@ -85,7 +85,7 @@ impl Stream {
                 }
                 Some(Err(error)) => {
                     tracing::warn!(code = error.code(), "relayed stream ended: {error}");
-                    finish.as_mut().code = Some(error.code());
+                    finish.as_mut().ended_by(&error);
                     let mut bytes = redactor.finish();
                     bytes.extend_from_slice(&scan.error_event(&error));
                     Some((Bytes::from(bytes), None))
@@ -235,6 +235,7 @@ impl Scan {
                 }
                 "error" => {
                     record.code = Some(UpstreamFailure::ServerError.code());
+                    record.error_type = Some(UpstreamFailure::ServerError.error_type());
                     None
                 }
                 _ => None,
@@ -285,7 +286,7 @@ mod tests {
         RequestRecord::new("req_test".into(), Instant::now())
     }
 
-    const STREAM: &str = "event: message_start\r\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"usage\":{\"input_tokens\":25,\"output_tokens\":1}}}\r\n\r\n\
+    const STREAM: &str = "event: message_start\r\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"usage\":{\"input_tokens\":25,\"cache_read_input_tokens\":40,\"output_tokens\":1}}}\r\n\r\n\
         event: ping\ndata: {\"type\":\"ping\"}\n\n\
         event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n\
         event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":12}}\n\n\
@@ -300,8 +301,12 @@ mod tests {
                 scan.feed(chunk, &mut record);
             }
             assert_eq!(
-                (record.input_tokens, record.output_tokens),
-                (25, 12),
+                (
+                    record.input_tokens,
+                    record.output_tokens,
+                    record.cache_read_tokens
+                ),
+                (25, 12, 40),
                 "chunks of {size}"
             );
             assert!(record.time_to_first_token.is_some());
@@ -317,6 +322,7 @@ mod tests {
         let error = "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
         scan.feed(error.as_bytes(), &mut record);
         assert_eq!(record.code, Some("upstream_error"));
+        assert_eq!(record.error_type, Some("provider_error"));
     }
 
     #[test]

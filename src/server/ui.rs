@@ -1,12 +1,21 @@
 //! `GET /ui`: the live dashboard. One self-contained HTML page (inline CSS and script, no
 //! CDN, nothing to build) compiled into the binary. It holds no data itself: its script
 //! polls `GET /stats`, the same JSON the API serves, and asks for the proxy key only when
-//! that answer says one is needed.
+//! that answer says one is needed. The page is kept in parts under `ui/` (the markup and
+//! styles, then the script in files by job) and joined here at compile time.
 
 use axum::http::header;
 use axum::response::IntoResponse;
 
-const PAGE: &str = include_str!("ui/index.html");
+const PAGE: &str = concat!(
+    include_str!("ui/index.html"),
+    "<script>\n",
+    include_str!("ui/format.js"),
+    include_str!("ui/tables.js"),
+    include_str!("ui/charts.js"),
+    include_str!("ui/poll.js"),
+    "</script>\n</body>\n</html>\n",
+);
 
 /// The page may load nothing from elsewhere and talk only to this proxy.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'unsafe-inline'; \

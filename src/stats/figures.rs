@@ -30,10 +30,16 @@ pub struct Figures {
     pub failures: u64,
     /// Failures by error code.
     pub errors: BTreeMap<Cow<'static, str>, u64>,
+    /// Input tokens, cache reads excluded.
     pub input_tokens: u64,
     pub output_tokens: u64,
+    /// Input tokens read from the providers' prompt caches.
+    pub cache_read_input_tokens: u64,
     /// From the configured prices; 0 when no model used is priced.
     pub cost: f64,
+    /// What cache reads saved against the input price (models with a
+    /// `cached_input_per_mtok` price only); 0 when none.
+    pub cache_savings: f64,
     pub retries: u64,
     pub fallbacks: u64,
     pub recent: Windowed,
@@ -108,7 +114,9 @@ impl Group {
             errors,
             input_tokens: totals.input_tokens,
             output_tokens: totals.output_tokens,
+            cache_read_input_tokens: totals.cache_read_tokens,
             cost: totals.cost,
+            cache_savings: totals.saved,
             retries: totals.retries,
             fallbacks: totals.fallbacks,
             recent: Windowed {

@@ -29,7 +29,7 @@ use window::{Buckets, Window, SLICE};
 use crate::config::{Billed, Price, Prices, Target};
 use crate::dispatch::{KeyId, Tally};
 use crate::error::ProxyError;
-use crate::wire::anthropic::StreamEvent;
+use crate::wire::anthropic::{StreamEvent, Usage};
 
 /// Distinct (route, provider, model) series kept; later ones share one "other" series, so
 /// clients naming endless `provider,model` strings cannot grow memory.
@@ -55,10 +55,13 @@ pub struct RequestRecord {
     /// The error code the client got, if it failed (in the body or as a stream's last
     /// event).
     pub code: Option<&'static str>,
+    /// The error type beside that code (`invalid_request_error`, `rate_limit_error`, ...).
+    pub error_type: Option<&'static str>,
     /// From sending upstream to its response headers (of the attempt that answered).
     pub upstream_latency: Option<Duration>,
     /// From receiving the request to the first streamed event sent back.
     pub time_to_first_token: Option<Duration>,
+    /// Input tokens, cache reads excluded (as Anthropic counts them).
     pub input_tokens: u64,
     pub output_tokens: u64,
     /// Input tokens read from the provider's prompt cache (not in `input_tokens`).
@@ -82,6 +85,7 @@ impl RequestRecord {
             model: None,
             status: 200,
             code: None,
+            error_type: None,
             upstream_latency: None,
             time_to_first_token: None,
             input_tokens: 0,
@@ -121,6 +125,13 @@ impl RequestRecord {
         self.price(prices).map(|price| price.cost(billed))
     }
 
+    /// What its cache reads saved in dollars, against the input price, when its model is
+    /// priced (nothing without a cached-input price).
+    pub fn saved(&self, prices: &Prices) -> Option<f64> {
+        self.price(prices)
+            .map(|price| price.saved(self.cache_read_tokens))
+    }
+
     fn price(&self, prices: &Prices) -> Option<Price> {
         prices.get(self.provider.as_deref()?, self.model.as_deref()?)
     }
@@ -128,7 +139,21 @@ impl RequestRecord {
     /// The request failed with `error` before an answer began.
     pub fn failed(&mut self, error: &ProxyError) {
         self.status = error.status().as_u16();
+        self.ended_by(error);
+    }
+
+    /// `error` ended the request: before its answer began, or inside its stream (which
+    /// keeps its 200).
+    pub fn ended_by(&mut self, error: &ProxyError) {
         self.code = Some(error.code());
+        self.error_type = Some(error.error_type());
+    }
+
+    /// The usage an answer reports (a whole message, `message_start` or `message_delta`):
+    /// an input count of 0 is one not said; output counts only grow.
+    pub fn usage(&mut self, usage: &Usage) {
+        self.tokens(usage.input_tokens, usage.output_tokens);
+        self.cached(usage.cache_read_input_tokens);
     }
 
     /// Notes what a streamed event tells: the tokens so far, and the time of the first
@@ -140,8 +165,7 @@ impl RequestRecord {
             StreamEvent::ContentBlockDelta { .. } => return self.first_token(),
             _ => return,
         };
-        self.tokens(usage.input_tokens, usage.output_tokens);
-        self.cached(usage.cache_read_input_tokens);
+        self.usage(usage);
     }
 
     /// Notes the cache reads a usage reports, when it says.
@@ -186,15 +210,30 @@ pub struct Recent {
     pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<Cow<'static, str>>,
+    /// The error's type beside its code (a request refused before it was routed has only
+    /// these to say what happened).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_type: Option<Cow<'static, str>>,
     pub latency_ms: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ttft_ms: Option<u64>,
     pub input_tokens: u64,
     pub output_tokens: u64,
+    pub cache_read_input_tokens: u64,
     pub attempts: u32,
     pub fallbacks: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<f64>,
+    /// What its cache reads saved, when its model has a cached-input price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved: Option<f64>,
+}
+
+/// What a request cost, and what its cache reads saved, in dollars (when priced).
+#[derive(Debug, Clone, Copy, Default)]
+struct Money {
+    cost: Option<f64>,
+    saved: Option<f64>,
 }
 
 /// A request's outcome as counted: status and error code (`""` for success).
@@ -213,7 +252,10 @@ pub struct Totals {
     pub outcomes: Vec<Outcome>,
     pub input_tokens: u64,
     pub output_tokens: u64,
+    pub cache_read_tokens: u64,
     pub cost: f64,
+    /// What cache reads saved against the input price.
+    pub saved: f64,
     /// Upstream attempts beyond the first.
     pub retries: u64,
     pub fallbacks: u64,
@@ -222,7 +264,7 @@ pub struct Totals {
 }
 
 impl Totals {
-    fn add(&mut self, record: &RequestRecord, total: Duration, cost: Option<f64>) {
+    fn add(&mut self, record: &RequestRecord, total: Duration, money: Money) {
         self.requests += 1;
         self.failures += u64::from(record.is_failure());
         let code = record.code.unwrap_or("");
@@ -240,7 +282,11 @@ impl Totals {
         }
         self.input_tokens = self.input_tokens.saturating_add(record.input_tokens);
         self.output_tokens = self.output_tokens.saturating_add(record.output_tokens);
-        self.cost += cost.unwrap_or(0.0);
+        self.cache_read_tokens = self
+            .cache_read_tokens
+            .saturating_add(record.cache_read_tokens);
+        self.cost += money.cost.unwrap_or(0.0);
+        self.saved += money.saved.unwrap_or(0.0);
         self.retries += u64::from(record.attempts.saturating_sub(1));
         self.fallbacks = self.fallbacks.saturating_add(u64::from(record.fallbacks));
         self.latency.record(total);
@@ -264,7 +310,11 @@ impl Totals {
         }
         self.input_tokens = self.input_tokens.saturating_add(other.input_tokens);
         self.output_tokens = self.output_tokens.saturating_add(other.output_tokens);
+        self.cache_read_tokens = self
+            .cache_read_tokens
+            .saturating_add(other.cache_read_tokens);
         self.cost += other.cost;
+        self.saved += other.saved;
         self.retries += other.retries;
         self.fallbacks += other.fallbacks;
         self.latency.merge(&other.latency);
@@ -324,12 +374,12 @@ impl Inner {
             .position(|s| s.route == route && s.provider == provider && s.model == model)
     }
 
-    fn add(&mut self, record: RequestRecord, total: Duration, cost: Option<f64>, slice: u64) {
+    fn add(&mut self, record: RequestRecord, total: Duration, money: Money, slice: u64) {
         let route = record.rule.unwrap_or(NONE);
         let provider = record.provider.as_deref().unwrap_or(NONE);
         let model = record.model.as_deref().unwrap_or(NONE);
         let series = self.series_mut(route, provider, model);
-        series.totals.add(&record, total, cost);
+        series.totals.add(&record, total, money);
         let now = series.window.slice_mut(slice);
         now.requests += 1;
         now.failures += u64::from(record.is_failure());
@@ -346,13 +396,16 @@ impl Inner {
             stream: record.stream,
             status: record.status,
             code: record.code.map(Cow::Borrowed),
+            error_type: record.error_type.map(Cow::Borrowed),
             latency_ms: millis(total),
             ttft_ms: record.time_to_first_token.map(millis),
             input_tokens: record.input_tokens,
             output_tokens: record.output_tokens,
+            cache_read_input_tokens: record.cache_read_tokens,
             attempts: record.attempts,
             fallbacks: record.fallbacks,
-            cost,
+            cost: money.cost,
+            saved: money.saved,
             id: record.id,
             provider: record.provider.unwrap_or_else(|| NONE.to_string()),
             model: record.model.unwrap_or_else(|| NONE.to_string()),
@@ -401,10 +454,13 @@ impl Stats {
     /// into a cost when its model is priced.
     pub fn record(&self, record: RequestRecord, prices: &Prices) {
         let total = record.started.elapsed();
-        let cost = record.cost(prices);
+        let money = Money {
+            cost: record.cost(prices),
+            saved: record.saved(prices),
+        };
         log(&record, total);
         let slice = self.slice_now();
-        self.lock().add(record, total, cost, slice);
+        self.lock().add(record, total, money, slice);
     }
 
     pub fn uptime(&self) -> Duration {
@@ -482,6 +538,7 @@ fn log(record: &RequestRecord, total: Duration) {
         total_ms = millis(total),
         input_tokens = record.input_tokens,
         output_tokens = record.output_tokens,
+        cache_read_tokens = record.cache_read_tokens,
         attempts = record.attempts,
         fallbacks = record.fallbacks,
         "request"

@@ -22,12 +22,33 @@ fn ms(n: u64) -> Duration {
 #[test]
 fn counts_successes_failures_by_code_and_tokens() {
     let mut inner = Inner::default();
-    inner.add(record("groq", 200, None), ms(100), Some(0.5), 0);
-    inner.add(record("groq", 200, None), ms(300), Some(0.5), 0);
+    inner.add(
+        record("groq", 200, None),
+        ms(100),
+        Money {
+            cost: Some(0.5),
+            saved: None,
+        },
+        0,
+    );
+    inner.add(
+        record("groq", 200, None),
+        ms(300),
+        Money {
+            cost: Some(0.5),
+            saved: None,
+        },
+        0,
+    );
     let mut limited = record("groq", 429, Some("rate_limit_exceeded"));
     limited.attempts = 3;
-    inner.add(limited, ms(50), None, 0);
-    inner.add(record("lab", 502, Some("upstream_error")), ms(20), None, 0);
+    inner.add(limited, ms(50), Money::default(), 0);
+    inner.add(
+        record("lab", 502, Some("upstream_error")),
+        ms(20),
+        Money::default(),
+        0,
+    );
 
     let snapshot = figures::snapshot(&inner.series, 0);
     let groq = &snapshot.providers["groq"];
@@ -47,7 +68,7 @@ fn counts_successes_failures_by_code_and_tokens() {
 fn window_percentiles_forget_old_requests() {
     let mut inner = Inner::default();
     for n in 1..=100 {
-        inner.add(record("groq", 200, None), ms(n * 10), None, 0);
+        inner.add(record("groq", 200, None), ms(n * 10), Money::default(), 0);
     }
     let recent = figures::snapshot(&inner.series, 0).totals.recent;
     let p50 = recent.latency_ms.p50.expect("p50");
@@ -58,7 +79,7 @@ fn window_percentiles_forget_old_requests() {
     inner.add(
         record("groq", 200, None),
         ms(5),
-        None,
+        Money::default(),
         window::SLICES as u64,
     );
     let snapshot = figures::snapshot(&inner.series, window::SLICES as u64);
@@ -72,7 +93,12 @@ fn series_and_recent_list_are_bounded() {
     let mut inner = Inner::default();
     let requests = RECENT + MAX_SERIES + 10;
     for n in 0..requests {
-        inner.add(record(&format!("p{n}"), 200, None), ms(1), None, 0);
+        inner.add(
+            record(&format!("p{n}"), 200, None),
+            ms(1),
+            Money::default(),
+            0,
+        );
     }
     assert_eq!(inner.series.len(), MAX_SERIES + 1);
     assert_eq!(inner.series[MAX_SERIES].provider, OTHER);
@@ -90,11 +116,11 @@ fn series_and_recent_list_are_bounded() {
 #[test]
 fn timeline_has_a_point_per_slice() {
     let mut inner = Inner::default();
-    inner.add(record("groq", 200, None), ms(100), None, 3);
+    inner.add(record("groq", 200, None), ms(100), Money::default(), 3);
     inner.add(
         record("groq", 500, Some("upstream_error")),
         ms(300),
-        None,
+        Money::default(),
         5,
     );
     let timeline = figures::timeline(&inner.series, 5, 1_000_000);
@@ -132,8 +158,8 @@ fn token_totals_saturate_instead_of_overflowing() {
         output_tokens: u64::MAX,
         ..record("groq", 200, None)
     };
-    inner.add(huge.clone(), ms(10), None, 0);
-    inner.add(huge, ms(10), None, 0);
+    inner.add(huge.clone(), ms(10), Money::default(), 0);
+    inner.add(huge, ms(10), Money::default(), 0);
     let snapshot = figures::snapshot(&inner.series, 0);
     let groq = &snapshot.providers["groq"];
     assert_eq!(

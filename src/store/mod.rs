@@ -148,6 +148,9 @@ pub struct Usage {
     pub requests: u64,
     pub input_tokens: u64,
     pub output_tokens: u64,
+    /// Input tokens read from the provider's prompt cache (not in `input_tokens`).
+    #[serde(default)]
+    pub cache_read_tokens: u64,
     /// Millionths of a dollar.
     pub cost_micros: u64,
 }
@@ -157,6 +160,7 @@ impl Usage {
         self.requests += other.requests;
         self.input_tokens += other.input_tokens;
         self.output_tokens += other.output_tokens;
+        self.cache_read_tokens += other.cache_read_tokens;
         self.cost_micros += other.cost_micros;
     }
 }

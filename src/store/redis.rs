@@ -186,7 +186,8 @@ impl RedisStore {
             .arg(entry(settle.id, settle.used))
             .arg(settle.usage.input_tokens)
             .arg(settle.usage.output_tokens)
-            .arg(settle.usage.cost_micros);
+            .arg(settle.usage.cost_micros)
+            .arg(settle.usage.cache_read_tokens);
         for (_, ttl) in settle.counters {
             invocation.arg(*ttl);
         }
@@ -208,6 +209,7 @@ impl RedisStore {
                 "input_tokens",
                 "output_tokens",
                 "cost_micros",
+                "cache_read_tokens",
             ]);
         }
         let rows: Vec<Vec<Option<u64>>> = pipe
@@ -223,6 +225,7 @@ impl RedisStore {
                     input_tokens: at(1),
                     output_tokens: at(2),
                     cost_micros: at(3),
+                    cache_read_tokens: at(4),
                 }
             })
             .collect())

@@ -89,6 +89,7 @@ fn keys_limits_and_counters_survive_a_restart() {
                 requests: 1,
                 input_tokens: 5,
                 output_tokens: 7,
+                cache_read_tokens: 11,
                 cost_micros: 600,
             },
             counters: &[("spend:user:alice:d1".into(), 3600)],
@@ -101,7 +102,8 @@ fn keys_limits_and_counters_survive_a_restart() {
         store.key_by_hash("hash-alice").map(|k| k.name),
         Some("alice".into())
     );
-    assert_eq!(store.usage(&["alice".into()])[0].output_tokens, 7);
+    let usage = store.usage(&["alice".into()])[0];
+    assert_eq!((usage.output_tokens, usage.cache_read_tokens), (7, 11));
     let alice = key("alice");
     assert_eq!(
         store.reserve(&reserve(&alice, "y", 1, &cap)),

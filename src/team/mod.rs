@@ -25,7 +25,7 @@ use axum::http::HeaderMap;
 use tokio::sync::OnceCell;
 
 pub use health::Health;
-pub use usage::KeyUsage;
+pub use usage::{KeyList, KeyUsage};
 
 use crate::config::{OnError, StoreSettings, TeamSettings};
 use crate::error::ProxyError;
@@ -57,6 +57,16 @@ pub struct Ticket {
     key: KeyRecord,
     id: String,
     reserved: u64,
+}
+
+/// The tokens a settled request used, as its provider reported them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tokens {
+    /// Input tokens, cache reads excluded.
+    pub input: u64,
+    pub output: u64,
+    /// Input tokens read from the provider's prompt cache.
+    pub cache_read: u64,
 }
 
 /// A key remembered from the store.
@@ -331,7 +341,7 @@ impl Team {
 
     /// Settles a reservation with what the request used (tokens, and its cost when its
     /// model is priced). Runs in the background: the answer never waits for it.
-    pub fn settle(self: &Arc<Self>, ticket: Ticket, input: u64, output: u64, cost: Option<f64>) {
+    pub fn settle(self: &Arc<Self>, ticket: Ticket, tokens: Tokens, cost: Option<f64>) {
         let Some(store) = self.store.get().cloned() else {
             return;
         };
@@ -343,11 +353,12 @@ impl Team {
                 key: &ticket.key.name,
                 id: &ticket.id,
                 reserved: ticket.reserved,
-                used: input + output,
+                used: tokens.input + tokens.output,
                 usage: Usage {
                     requests: 1,
-                    input_tokens: input,
-                    output_tokens: output,
+                    input_tokens: tokens.input,
+                    output_tokens: tokens.output,
+                    cache_read_tokens: tokens.cache_read,
                     cost_micros: cost.map_or(0, |dollars| (dollars * 1e6).round() as u64),
                 },
                 counters: &counters,

@@ -19,10 +19,20 @@ pub struct KeyUsage {
     pub requests: u64,
     pub input_tokens: u64,
     pub output_tokens: u64,
+    /// Input tokens read from the providers' prompt caches (not in `input_tokens`).
+    #[serde(default)]
+    pub cache_read_input_tokens: u64,
     /// All-time cost in dollars (priced models only).
     pub cost_usd: f64,
     /// This key's spend in cents this day, week and month (UTC).
     pub spend_cents: Spend,
+}
+
+/// `GET /keys`: every developer key with its usage, and whether team mode is on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyList {
+    pub keys: Vec<KeyUsage>,
+    pub team_mode: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,6 +83,7 @@ fn shown(key: KeyRecord, usage: crate::store::Usage, spend_cents: Spend) -> KeyU
         requests: usage.requests,
         input_tokens: usage.input_tokens,
         output_tokens: usage.output_tokens,
+        cache_read_input_tokens: usage.cache_read_tokens,
         cost_usd: usage.cost_micros as f64 / 1e6,
         spend_cents,
     }

@@ -48,4 +48,5 @@ mod team;
 mod team_cli;
 mod team_replicas;
 mod ui_browser;
+mod usage_reports;
 mod wire_shapes;

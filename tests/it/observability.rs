@@ -36,18 +36,7 @@ async fn send(proxy: &Proxy) -> (u16, String) {
 }
 
 async fn metrics(proxy: &Proxy) -> prometheus::Exposition {
-    let response = client()
-        .get(proxy.url("/metrics"))
-        .send()
-        .await
-        .expect("GET /metrics");
-    assert_eq!(response.status(), 200);
-    let content_type = response.headers()["content-type"].to_str().expect("ascii");
-    assert!(
-        content_type.starts_with("text/plain; version=0.0.4"),
-        "{content_type}"
-    );
-    prometheus::parse(&response.text().await.expect("text"))
+    prometheus::scrape(proxy, None).await
 }
 
 #[tokio::test]

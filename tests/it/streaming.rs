@@ -34,12 +34,7 @@ fn names(events: &[(String, Value)]) -> Vec<&str> {
 }
 
 async fn post(proxy: &Proxy, body: Value) -> reqwest::Response {
-    client()
-        .post(proxy.url("/v1/messages"))
-        .json(&body)
-        .send()
-        .await
-        .expect("POST")
+    common::post_messages(proxy, &body).await
 }
 
 #[tokio::test]

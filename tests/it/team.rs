@@ -179,16 +179,7 @@ async fn a_spend_limit_stops_a_key_once_crossed_and_usage_is_counted() {
     assert_eq!(should_retry.as_deref(), Some("false"));
     assert!(retry_after.is_some_and(|s| s.parse::<u64>().is_ok_and(|s| s <= 86_400)));
 
-    let metrics = prometheus::parse(
-        &client()
-            .get(proxy.url("/metrics"))
-            .send()
-            .await
-            .expect("GET")
-            .text()
-            .await
-            .expect("text"),
-    );
+    let metrics = prometheus::scrape(&proxy, None).await;
     assert_eq!(
         metrics.sum("ccproxy_key_requests_total", &[("key", "carol")]),
         2.0

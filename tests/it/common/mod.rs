@@ -2,6 +2,7 @@
 //! started in-process on `127.0.0.1:0`. No fixed ports, no global state.
 
 pub mod anthropic_sse;
+pub mod browser;
 pub mod clients;
 pub mod config_file;
 pub mod prometheus;
@@ -110,6 +111,16 @@ pub async fn get_json(proxy: &Proxy, path: &str) -> serde_json::Value {
     let response = client().get(proxy.url(path)).send().await.expect("GET");
     assert_eq!(response.status(), 200, "GET {path}");
     response.json().await.expect("JSON")
+}
+
+/// `POST /v1/messages` with `body`, as a client that sends no key.
+pub async fn post_messages(proxy: &Proxy, body: &serde_json::Value) -> reqwest::Response {
+    client()
+        .post(proxy.url("/v1/messages"))
+        .json(body)
+        .send()
+        .await
+        .expect("POST")
 }
 
 pub fn client() -> reqwest::Client {

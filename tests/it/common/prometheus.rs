@@ -3,6 +3,24 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::{client, Proxy};
+
+/// `GET /metrics` (with the proxy key `key`, if any): checks the content type, and parses.
+pub async fn scrape(proxy: &Proxy, key: Option<&str>) -> Exposition {
+    let mut request = client().get(proxy.url("/metrics"));
+    if let Some(key) = key {
+        request = request.header("x-api-key", key);
+    }
+    let response = request.send().await.expect("GET /metrics");
+    assert_eq!(response.status(), 200);
+    let content_type = response.headers()["content-type"].to_str().expect("ascii");
+    assert!(
+        content_type.starts_with("text/plain; version=0.0.4"),
+        "{content_type}"
+    );
+    parse(&response.text().await.expect("text"))
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
     pub name: String,

@@ -102,6 +102,19 @@ impl Reply {
             "usage": {"prompt_tokens": 11, "completion_tokens": 2, "total_tokens": 13}
         }))
     }
+
+    /// A completion whose prompt had `cached` more tokens, read from the provider's cache
+    /// (OpenAI's `prompt_tokens_details.cached_tokens`, counted inside `prompt_tokens`).
+    pub fn cached_completion(text: &str, cached: u64) -> Self {
+        Self::json(serde_json::json!({
+            "id": "chatcmpl-test", "object": "chat.completion", "created": 1, "model": "mock-model",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                         "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 11 + cached, "completion_tokens": 2,
+                      "total_tokens": 13 + cached,
+                      "prompt_tokens_details": {"cached_tokens": cached}}
+        }))
+    }
 }
 
 /// What the upstream received.
