@@ -7,6 +7,7 @@
 #   KEEP=1 bench/callgrind.sh          # keep the callgrind.out files (for callgrind_annotate)
 #   PASSTHROUGH=1 bench/callgrind.sh   # the same small request through the Anthropic
 #                                      # pass-through (fixed-upstream answers /v1/messages)
+#   CHUNKS=100 bench/callgrind.sh      # streamed answers of 100 chunks instead of 20 (per-event cost)
 #   RESPONSES=1 bench/callgrind.sh     # the same three requests through a provider of type
 #                                      # `responses` (fixed-upstream answers /v1/responses)
 #
@@ -32,7 +33,7 @@ trap cleanup EXIT
 command -v valgrind >/dev/null || { log "valgrind is not installed (apt-get install valgrind)"; exit 1; }
 [ -x "$CCPROXY_BIN" ] && [ -x "$BIN/loadgen" ] || { log "build first: bench/run.sh builds the release binaries"; exit 1; }
 
-"$BIN/fixed-upstream" --port 0 > "$OUT/upstream.addr" 2> "$OUT/upstream.log" &
+"$BIN/fixed-upstream" --port 0 ${CHUNKS:+--chunks "$CHUNKS"} > "$OUT/upstream.addr" 2> "$OUT/upstream.log" &
 PIDS+=($!)
 for _ in $(seq 200); do [ -s "$OUT/upstream.addr" ] && break; sleep 0.01; done
 UPSTREAM="$(head -n1 "$OUT/upstream.addr")"

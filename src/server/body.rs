@@ -88,6 +88,9 @@ pub fn messages_request(bytes: &[u8]) -> Result<anthropic::MessagesRequest, Prox
 
 /// Deserialises JSON, turning serde's error into the error contract: syntax → `invalid_json`,
 /// a missing field → `missing_field`, anything else → `invalid_field`, each with its path.
+///
+/// A body is read once as it is; only one that fails is read again with its path tracked
+/// (tracking the path of every value costs a valid body a good part of its parse).
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ProxyError> {
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first.is_some_and(|b| *b != b'{') {
@@ -95,6 +98,18 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ProxyError> {
             message: "request body must be a JSON object".into(),
         });
     }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    if let Ok(value) = T::deserialize(&mut deserializer) {
+        return deserializer
+            .end()
+            .map(|()| value)
+            .map_err(|_| trailing_bytes());
+    }
+    parse_tracked(bytes)
+}
+
+/// [`parse`] for a body that failed: read again, tracking the path to the failing value.
+fn parse_tracked<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ProxyError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -116,10 +131,14 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ProxyError> {
             },
         }
     })?;
-    deserializer.end().map_err(|_| ProxyError::InvalidJson {
-        message: "request body is not valid JSON: bytes follow the JSON object".into(),
-    })?;
+    deserializer.end().map_err(|_| trailing_bytes())?;
     Ok(value)
+}
+
+fn trailing_bytes() -> ProxyError {
+    ProxyError::InvalidJson {
+        message: "request body is not valid JSON: bytes follow the JSON object".into(),
+    }
 }
 
 fn missing_field_name(message: &str) -> Option<&str> {
