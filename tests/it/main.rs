@@ -29,6 +29,7 @@ mod key_pools;
 mod live_config;
 mod model_quirks;
 mod observability;
+mod pool_admin;
 mod prompt_cache;
 mod provider_transcripts;
 mod real_clients;
