@@ -2,7 +2,8 @@
 //! Nine rules in order, the first that matches wins; a rule whose route is not configured
 //! (or whose providers are all disabled) falls through to the next:
 //!
-//! 1. `model` is `"provider,model"` (or a route name such as `"think"`) → that target;
+//! 1. `model` is `"provider,model"`, a route name such as `"think"`, or the `claude-…` id
+//!    `GET /v1/models` lists for a target or route (`config::gateway_ids`) → that target;
 //! 2. `model` is listed in a provider's `models` → that provider;
 //! 3. a `<CCR-SUBAGENT-MODEL>provider,model</CCR-SUBAGENT-MODEL>` tag in any system block or
 //!    role-`system` message → that target (the tag is always removed from the request);
@@ -20,6 +21,7 @@
 
 use std::borrow::Cow;
 
+use crate::config::gateway_ids::{self, GatewayId};
 use crate::config::{Config, ProviderConfig, RouteName, Target};
 use crate::error::ProxyError;
 use crate::tokens;
@@ -34,7 +36,7 @@ pub const TAG_CLOSE: &str = "</CCR-SUBAGENT-MODEL>";
 /// The rule that chose the targets; reported in `x-ccproxy-route` and the request log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rule {
-    /// 1: `model` was `"provider,model"` or a route name.
+    /// 1: `model` was `"provider,model"`, a route name, or a gateway id naming either.
     Explicit,
     /// 2: a provider lists `model`.
     ProviderModel,
@@ -249,19 +251,32 @@ fn decided(rule: Rule, targets: Vec<Target>, why: Why) -> Decision {
     }
 }
 
-/// Rule 1: `"provider,model"`, or the name of a configured route.
+/// Rule 1: `"provider,model"`, the name of a configured route, or the gateway id of either
+/// (a gateway id whose provider is not configured is left to the other rules).
 fn explicit(config: &Config, model: &str) -> Result<Option<Decision>, ProxyError> {
     if let Some(target) = Target::parse(model) {
         let target = enabled_target(config, target, model)?;
         let why = "the model names provider,model".into();
         return Ok(Some(decided(Rule::Explicit, vec![target], why)));
     }
-    let targets = RouteName::parse(model)
+    let route = match gateway_ids::parse(model) {
+        Some(GatewayId::Target(target)) if config.provider(&target.provider).is_some() => {
+            let target = enabled_target(config, target, model)?;
+            let why = format!("the model is the gateway id of {target}").into();
+            return Ok(Some(decided(Rule::Explicit, vec![target], why)));
+        }
+        Some(GatewayId::Route(route)) => Some(route),
+        _ => RouteName::parse(model),
+    };
+    let targets = route
         .map(|name| enabled(config, config.routes.get(name)))
         .unwrap_or_default();
     Ok((!targets.is_empty()).then(|| {
-        let why = format!("the model names the route '{model}'").into();
-        decided(Rule::Explicit, targets, why)
+        let why = format!(
+            "the model names the route '{}'",
+            route.map_or("", RouteName::as_str)
+        );
+        decided(Rule::Explicit, targets, why.into())
     }))
 }
 

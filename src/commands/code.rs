@@ -54,7 +54,8 @@ fn launch(args: &CodeArgs) -> anyhow::Result<u8> {
         .env
         .get("CLAUDE_PATH")
         .map_or_else(|| OsString::from("claude"), OsString::from);
-    let wired = client_env(&endpoint.url, endpoint.key.as_ref(), &context.env);
+    let config = context.config.as_ref().ok();
+    let wired = client_env(&endpoint.url, endpoint.key.as_ref(), &context.env, config);
     let mut command = tokio::process::Command::new(&claude);
     command
         .args(&args.args)

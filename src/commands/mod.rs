@@ -7,6 +7,7 @@ mod files;
 mod import_ccr;
 mod instance;
 mod keys;
+mod model_env;
 mod probe;
 mod process;
 mod serve;

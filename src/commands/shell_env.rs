@@ -21,7 +21,8 @@ pub fn run(args: &EnvArgs) -> u8 {
         return exit::FAILURE;
     }
     let endpoint = &context.endpoint;
-    let wired = client_env(&endpoint.url, endpoint.key.as_ref(), &context.env);
+    let config = context.config.as_ref().ok();
+    let wired = client_env(&endpoint.url, endpoint.key.as_ref(), &context.env, config);
     say(&render(&wired, args.shell));
     exit::SUCCESS
 }

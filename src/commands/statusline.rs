@@ -1,7 +1,8 @@
 //! `ccproxy statusline`: Claude Code runs its status-line command after each message with
 //! a JSON description of the session on stdin (`session_id`, `model`, `workspace`, ...) and
 //! shows the first line printed. We print where the session's last request went (route,
-//! provider, upstream model) and whether the proxy is up. It must be quick and never fail:
+//! provider, upstream model, and that model's context window when known: Claude Code's own
+//! figure is its guess for the id it sent) and whether the proxy is up. It must be quick and never fail:
 //! every problem becomes part of the line, and the exit code is always 0.
 
 use std::io::{IsTerminal, Read};
@@ -13,7 +14,8 @@ use super::instance::Context;
 use super::probe::{Endpoint, Probe};
 use super::{exit, overrides, say};
 use crate::cli::ServerArgs;
-use crate::config::{self, Env};
+use crate::config::limits::short;
+use crate::config::{self, Config, Env, Target};
 use crate::report::{SessionReport, StatusReport};
 use crate::secret::Secret;
 
@@ -37,19 +39,20 @@ pub fn run(args: &ServerArgs) -> u8 {
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         });
     let env = Env::from_process();
-    say(&line(&endpoint(args, &env), session.as_deref()));
+    let config = config::load(&overrides(args), &env).ok();
+    let endpoint = endpoint(args, &env, config.as_ref());
+    say(&line(&endpoint, session.as_deref(), config.as_ref()));
     exit::SUCCESS
 }
 
 /// The proxy Claude Code talks to: its own `ANTHROPIC_BASE_URL` (set by `ccproxy code` or
 /// `ccproxy env`), else the running instance (see `instance`); `--port` selects an instance
 /// whatever the wiring says.
-fn endpoint(args: &ServerArgs, env: &Env) -> Endpoint {
-    let config = config::load(&overrides(args), env).ok();
+fn endpoint(args: &ServerArgs, env: &Env, config: Option<&Config>) -> Endpoint {
     let key = env
         .get("ANTHROPIC_AUTH_TOKEN")
         .map(Secret::new)
-        .or_else(|| config.as_ref().and_then(|c| c.api_key.clone()));
+        .or_else(|| config.and_then(|c| c.api_key.clone()));
     let wired = env
         .get("ANTHROPIC_BASE_URL")
         .map(|url| url.trim_end_matches('/').to_string());
@@ -63,7 +66,7 @@ fn endpoint(args: &ServerArgs, env: &Env) -> Endpoint {
     Endpoint { url, key }
 }
 
-fn line(endpoint: &Endpoint, session: Option<&str>) -> String {
+fn line(endpoint: &Endpoint, session: Option<&str>, config: Option<&Config>) -> String {
     let Ok(probe) = Probe::new(TIMEOUT) else {
         return "ccproxy: ?".to_string();
     };
@@ -78,14 +81,17 @@ fn line(endpoint: &Endpoint, session: Option<&str>) -> String {
                 .ok()
         })
         .and_then(|answer| answer.last_request);
-    match last {
-        Some(last) => format!(
-            "ccproxy ● {} → {},{}",
-            last.route, last.provider, last.model
+    let (route, target) = match last {
+        Some(last) => (last.route, format!("{},{}", last.provider, last.model)),
+        None => (
+            "default".to_string(),
+            status.default_route.unwrap_or_else(|| "(none)".into()),
         ),
-        None => format!(
-            "ccproxy ● default → {}",
-            status.default_route.as_deref().unwrap_or("(none)")
-        ),
-    }
+    };
+    let window = Target::parse(&target)
+        .zip(config)
+        .and_then(|(target, config)| config.limits(&target))
+        .map(|limits| format!(" · {} context", short(limits.context_window)))
+        .unwrap_or_default();
+    format!("ccproxy ● {route} → {target}{window}")
 }

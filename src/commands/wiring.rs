@@ -3,8 +3,10 @@
 //! `ANTHROPIC_AUTH_TOKEN` (sent as `Authorization: Bearer`); an `ANTHROPIC_API_KEY` makes
 //! the interactive UI ask whether to use it and can end in "Invalid API key · Please run
 //! /login" (docs/claude-code-offline.md), and Bedrock/Vertex switches make it bypass the base URL.
+//! With the configuration at hand, the model variables of `model_env` come too.
 
-use crate::config::Env;
+use super::model_env::model_env;
+use crate::config::{Config, Env};
 use crate::secret::Secret;
 
 /// Sent when the proxy has no key: Claude Code needs some token to send, the proxy ignores it.
@@ -26,8 +28,14 @@ pub struct ClientEnv {
     pub unset: Vec<&'static str>,
 }
 
-/// The environment for a Claude Code that talks to the proxy at `url`.
-pub fn client_env(url: &str, key: Option<&Secret>, env: &Env) -> ClientEnv {
+/// The environment for a Claude Code that talks to the proxy at `url`, configured by
+/// `config` when it could be read.
+pub fn client_env(
+    url: &str,
+    key: Option<&Secret>,
+    env: &Env,
+    config: Option<&Config>,
+) -> ClientEnv {
     let token = key.map_or(PLACEHOLDER_TOKEN, Secret::expose);
     let mut set = vec![
         ("ANTHROPIC_BASE_URL", url.to_string()),
@@ -47,6 +55,9 @@ pub fn client_env(url: &str, key: Option<&Secret>, env: &Env) -> ClientEnv {
         for name in ["NO_PROXY", "no_proxy"] {
             set.push((name, merged.clone()));
         }
+    }
+    if let Some(config) = config {
+        set.extend(model_env(config, env));
     }
     let unset = REMOVED
         .iter()
@@ -79,13 +90,13 @@ mod tests {
     #[test]
     fn auth_token_is_the_proxy_key_or_a_placeholder() {
         let env = Env::from_pairs([("ANTHROPIC_API_KEY", "sk-ant-user")]);
-        let wired = client_env("http://127.0.0.1:3456", None, &env);
+        let wired = client_env("http://127.0.0.1:3456", None, &env, None);
         assert!(wired
             .set
             .contains(&("ANTHROPIC_AUTH_TOKEN", PLACEHOLDER_TOKEN.to_string())));
         assert_eq!(wired.unset, vec!["ANTHROPIC_API_KEY"]);
         let key = Secret::new("proxy-key-123456");
-        let wired = client_env("http://x:1", Some(&key), &Env::default());
+        let wired = client_env("http://x:1", Some(&key), &Env::default(), None);
         assert!(wired
             .set
             .contains(&("ANTHROPIC_AUTH_TOKEN", "proxy-key-123456".to_string())));
@@ -100,7 +111,7 @@ mod tests {
             ("NO_PROXY", "internal.example,localhost"),
             ("no_proxy", ".corp.example"),
         ]);
-        let wired = client_env("http://127.0.0.1:3456", None, &env);
+        let wired = client_env("http://127.0.0.1:3456", None, &env, None);
         assert!(!wired.set.iter().any(|(name, _)| *name == "API_TIMEOUT_MS"));
         for name in ["NO_PROXY", "no_proxy"] {
             assert!(wired.set.contains(&(

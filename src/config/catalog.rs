@@ -1,6 +1,7 @@
 //! The built-in provider catalog: one [`CatalogEntry`] row per built-in provider, holding
 //! everything ccproxy knows about it (kind, base URL, key variable, default model, the
-//! output limits of its known models, its request quirks and its compatibility profile).
+//! context windows and output limits of its known models, its request quirks and its
+//! compatibility profile).
 //! Environment-only mode and file entries without a `base_url` or `type` take their values
 //! from here.
 //!
@@ -28,9 +29,9 @@ pub struct CatalogEntry {
     pub default_model: &'static str,
     /// Local servers (Ollama) need no key.
     pub key_required: bool,
-    /// The most output tokens each known model accepts: a request's `max_tokens` above it
-    /// is clamped rather than refused upstream. Models not listed are sent as asked.
-    pub max_output: &'static [(&'static str, u64)],
+    /// The models whose limits are known (docs/providers.md, "Model limits", cites a source
+    /// for each figure). Models not listed are sent as asked.
+    pub models: &'static [KnownModel],
     /// How the OpenAI translation shapes requests for this host (OpenAI-compatible kinds).
     pub quirks: Quirks,
     /// The quirk profile: on an Anthropic-compatible route, what the pass-through removes or
@@ -38,6 +39,26 @@ pub struct CatalogEntry {
     /// family the host serves, for the answer quirks of OpenAI-compatible routes (tool calls
     /// written as text, reasoning in the text) to read.
     pub profile: Profile,
+}
+
+/// What the catalog knows of one model's size, in tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownModel {
+    pub id: &'static str,
+    /// Input and output together, as the provider documents it.
+    pub context_window: u64,
+    /// The most output tokens a request may ask for: a request's `max_tokens` above it is
+    /// clamped rather than refused upstream. `None` when no source states it.
+    pub max_output: Option<u64>,
+}
+
+/// A row of [`CatalogEntry::models`].
+pub const fn known(id: &'static str, context_window: u64, max_output: Option<u64>) -> KnownModel {
+    KnownModel {
+        id,
+        context_window,
+        max_output,
+    }
 }
 
 pub fn lookup(name: &str) -> Option<&'static CatalogEntry> {
@@ -99,13 +120,23 @@ pub fn profile(entry: Option<&CatalogEntry>) -> Profile {
     entry.map_or(Profile::Generic, |entry| entry.profile)
 }
 
-/// The output-token limit of a known model (the first row that lists it).
+/// The output-token limit of a known model (the first row that states one).
 pub fn max_output_tokens(model: &str) -> Option<u64> {
     CATALOG
         .iter()
-        .flat_map(|entry| entry.max_output)
-        .find(|(name, _)| *name == model)
-        .map(|(_, limit)| *limit)
+        .flat_map(|entry| entry.models)
+        .filter(|known| known.id == model)
+        .find_map(|known| known.max_output)
+}
+
+/// What the catalog knows of `model` as served by `provider`: the provider's own row when
+/// it lists the model, else the first row that does (a custom provider serving a built-in
+/// model, `lab` serving `openai/gpt-oss-120b`, has that model's limits).
+pub fn known_model(provider: &str, model: &str) -> Option<&'static KnownModel> {
+    let listed = |entry: &'static CatalogEntry| entry.models.iter().find(|k| k.id == model);
+    lookup(provider)
+        .and_then(listed)
+        .or_else(|| CATALOG.iter().find_map(listed))
 }
 
 /// The request quirks of a provider by its configured name: its row's, or the plain OpenAI
@@ -186,6 +217,23 @@ mod tests {
         );
         assert_eq!(max_output_tokens("gpt-4.1"), Some(32_768));
         assert_eq!(max_output_tokens("some-local-model"), None);
+    }
+
+    #[test]
+    fn every_default_model_but_ollamas_has_a_known_window() {
+        for entry in CATALOG.iter().filter(|e| e.name != "ollama") {
+            let known = known_model(entry.name, entry.default_model);
+            assert!(known.is_some(), "{}: {}", entry.name, entry.default_model);
+        }
+        // Ollama's window is the local server's setting, not the model's.
+        assert_eq!(known_model("ollama", "gpt-oss:20b"), None);
+        let shared = known_model("lab", "openai/gpt-oss-120b").map(|k| k.context_window);
+        assert_eq!(
+            shared,
+            Some(131_072),
+            "a custom provider serving a built-in model"
+        );
+        assert_eq!(max_output_tokens("kimi-k2.6"), None, "no source states it");
     }
 
     #[test]

@@ -132,6 +132,29 @@ fn rule_1_a_disabled_provider_is_unavailable() {
 }
 
 #[test]
+fn rule_1_gateway_ids_name_a_target_or_a_route() {
+    let decision = decide(&config(), simple("claude-q/haiku-sized/model"));
+    assert_eq!(
+        (decision.rule, first(&decision)),
+        (Rule::Explicit, "q,haiku-sized/model".into()),
+        "explicit, before the Haiku rule"
+    );
+    let decision = decide(&config(), simple("claude-route-long-context"));
+    assert_eq!(
+        (decision.rule, first(&decision)),
+        (Rule::Explicit, "p,long-model".into())
+    );
+    assert!(decision.why.contains("long_context"), "{}", decision.why);
+    // An id whose provider is not configured is no gateway id of ours.
+    let decision = decide(&config(), simple("claude-nope/model"));
+    assert_eq!(decision.rule, Rule::Default);
+    let mut config = config();
+    config.providers[1].enabled = false;
+    let error = route(&config, &mut request(simple("claude-q/m")), None).expect_err("disabled");
+    assert_eq!(error.code(), "provider_unavailable");
+}
+
+#[test]
 fn rule_2_a_listed_model_goes_to_its_provider() {
     let decision = decide(&config(), simple("q-listed"));
     assert_eq!(decision.rule, Rule::ProviderModel);

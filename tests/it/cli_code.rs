@@ -111,6 +111,62 @@ fn settings_files_are_never_rewritten_but_overrides_are_pointed_out() {
     assert_eq!(after, settings);
 }
 
+/// The model variables: discovery on, the picker's tiers labelled with where they go, and
+/// the auto-compact window of the smallest model the conversation routes reach; a value
+/// the user set is kept, and a tier the user chose keeps its own labels.
+#[test]
+fn code_tells_claude_code_about_the_models_without_overriding_the_user() {
+    let mut home = Home::new();
+    let claude = stand_in(&home, 0);
+    let config = home.path("config.json");
+    let routes = r#"{"providers": [{"name": "groq", "models": ["openai/gpt-oss-120b",
+                                       {"id": "small-one", "context_window": 32768}]},
+                                   {"name": "gemini", "api_key": "g-key"}],
+        "routes": {"default": ["gemini,gemini-3.8-flash", "groq,openai/gpt-oss-120b"],
+                   "background": "groq,openai/gpt-oss-20b",
+                   "think": ["groq,unlisted-model", "groq,small-one"]}}"#;
+    std::fs::write(&config, routes).expect("config");
+    home.set("CLAUDE_PATH", Some(&claude.display().to_string()))
+        .set("CCPROXY_CONFIG", Some(&config.display().to_string()))
+        .set("ANTHROPIC_DEFAULT_SONNET_MODEL", Some("my-own-sonnet"));
+    let run = home.run(&["code", "-p", "hi"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let env = recorded_env(&home);
+    let get = |name: &str| env.get(name).map(String::as_str);
+    assert_eq!(get("CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY"), Some("1"));
+    assert_eq!(get("ANTHROPIC_DEFAULT_OPUS_MODEL"), Some("claude-opus-5-5"));
+    assert_eq!(
+        get("ANTHROPIC_DEFAULT_OPUS_MODEL_NAME"),
+        Some("gemini-3.8-flash (gemini)")
+    );
+    assert_eq!(
+        get("ANTHROPIC_DEFAULT_OPUS_MODEL_DESCRIPTION"),
+        Some("ccproxy default route: gemini,gemini-3.8-flash, 1M context")
+    );
+    assert_eq!(
+        get("ANTHROPIC_DEFAULT_HAIKU_MODEL"),
+        Some("claude-haiku-5-5")
+    );
+    assert_eq!(
+        get("ANTHROPIC_DEFAULT_HAIKU_MODEL_DESCRIPTION"),
+        Some("ccproxy background route: groq,openai/gpt-oss-20b, 131k context")
+    );
+    assert_eq!(get("ANTHROPIC_DEFAULT_SONNET_MODEL"), Some("my-own-sonnet"));
+    assert_eq!(get("ANTHROPIC_DEFAULT_SONNET_MODEL_NAME"), None);
+    // gemini-3.8-flash (1M, the catalog's), its fallback gpt-oss-120b (131,072), the think
+    // route's fallback (32,768, as the file states it; its first has no known window);
+    // background does not count.
+    assert_eq!(get("CLAUDE_CODE_AUTO_COMPACT_WINDOW"), Some("32768"));
+
+    home.set("CLAUDE_CODE_AUTO_COMPACT_WINDOW", Some("50000"))
+        .set("CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY", Some("0"));
+    let run = home.run(&["code"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let env = recorded_env(&home);
+    assert_eq!(env["CLAUDE_CODE_AUTO_COMPACT_WINDOW"], "50000");
+    assert_eq!(env["CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY"], "0");
+}
+
 #[test]
 fn a_missing_claude_is_explained() {
     let mut home = Home::new();

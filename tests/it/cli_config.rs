@@ -12,11 +12,25 @@ fn env_prints_exports_for_posix_shells_and_fish() {
     home.set("ANTHROPIC_API_KEY", Some("sk-ant-users-key"));
     let posix = home.run(&["env"]);
     assert_eq!(posix.code, Some(0), "{posix:?}");
-    let expected = format!(
+    let mut expected = format!(
         "export ANTHROPIC_BASE_URL='{}'\nexport ANTHROPIC_AUTH_TOKEN='ccproxy'\n\
-         export API_TIMEOUT_MS='3000000'\nunset ANTHROPIC_API_KEY\n",
+         export API_TIMEOUT_MS='3000000'\nexport CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY='1'\n",
         home.url()
     );
+    // No background route in environment-only mode: every tier goes to the default one.
+    for (tier, id) in [
+        ("OPUS", "claude-opus-5-5"),
+        ("SONNET", "claude-sonnet-5-5"),
+        ("HAIKU", "claude-haiku-5-5"),
+    ] {
+        expected.push_str(&format!(
+            "export ANTHROPIC_DEFAULT_{tier}_MODEL='{id}'\n\
+             export ANTHROPIC_DEFAULT_{tier}_MODEL_NAME='openai/gpt-oss-120b (groq)'\n\
+             export ANTHROPIC_DEFAULT_{tier}_MODEL_DESCRIPTION=\
+             'ccproxy default route: groq,openai/gpt-oss-120b, 131k context'\n"
+        ));
+    }
+    expected.push_str("export CLAUDE_CODE_AUTO_COMPACT_WINDOW='131072'\nunset ANTHROPIC_API_KEY\n");
     assert_eq!(posix.stdout, expected);
     let fish = home.run(&["env", "--shell", "fish"]);
     assert!(fish
@@ -261,6 +275,23 @@ fn statusline_shows_the_sessions_last_route() {
     assert_eq!(
         routed.stdout, "ccproxy ● explicit → mock,other-model\n",
         "{routed:?}"
+    );
+    // A model whose window the catalog knows shows it.
+    let sent = runtime.block_on(
+        reqwest::Client::new()
+            .post(format!("{}/v1/messages", home.url()))
+            .header("x-claude-code-session-id", "7f1c-session")
+            .json(
+                &serde_json::json!({"model": "mock,openai/gpt-oss-20b", "max_tokens": 5,
+                                      "messages": [{"role": "user", "content": "hi"}]}),
+            )
+            .send(),
+    );
+    assert!(sent.is_ok(), "{sent:?}");
+    let sized = home.run_with_input(&["statusline"], input);
+    assert_eq!(
+        sized.stdout, "ccproxy ● explicit → mock,openai/gpt-oss-20b · 131k context\n",
+        "{sized:?}"
     );
     let garbage = home.run_with_input(&["statusline"], "not json");
     assert_eq!(garbage.code, Some(0));

@@ -14,6 +14,7 @@ mod common;
 
 mod anthropic_compatible;
 mod anthropic_passthrough;
+mod claude_code_models;
 mod cli;
 mod cli_code;
 mod cli_config;
@@ -42,6 +43,7 @@ mod security_frames;
 mod security_keys;
 mod seed_examples;
 mod server;
+mod shutdown;
 mod skips;
 mod small_limits;
 mod streaming;

@@ -82,6 +82,18 @@ fn kinds() -> Vec<(&'static str, Value, &'static str, &'static str)> {
             "default",
             "default-model",
         ),
+        (
+            "gateway id of a target",
+            ask("claude-mock/explicit-model"),
+            "explicit",
+            "explicit-model",
+        ),
+        (
+            "gateway id of a route",
+            ask("claude-route-think"),
+            "explicit",
+            "think-model",
+        ),
     ]
 }
 
@@ -100,6 +112,7 @@ async fn each_kind_of_request_goes_to_its_route() {
             .expect("request");
         assert_eq!(response.status(), 200, "{name}");
         assert_eq!(response.headers()["x-ccproxy-route"], route, "{name}");
+        assert_eq!(response.headers()["x-ccproxy-provider"], "mock", "{name}");
         assert_eq!(response.headers()["x-ccproxy-model"], model, "{name}");
         let sent = upstream.requests()[i].json();
         assert_eq!(sent["model"], model, "{name}");
@@ -290,4 +303,27 @@ async fn models_lists_targets_and_routes_in_anthropics_shape() {
     );
     assert_eq!(body["has_more"], false);
     assert_eq!(body["first_id"], "mock,listed-model");
+    // Each again under the id Claude Code's discovery keeps, naming provider and model.
+    let entry = |id: &str| {
+        body["data"]
+            .as_array()
+            .and_then(|data| data.iter().find(|m| m["id"] == id))
+            .cloned()
+            .unwrap_or_else(|| panic!("{id} is listed: {ids:?}"))
+    };
+    assert_eq!(
+        entry("claude-mock/listed-model"),
+        json!({"type": "model", "id": "claude-mock/listed-model",
+               "display_name": "listed-model (mock)",
+               "description": "via ccproxy: mock,listed-model",
+               "created_at": "1970-01-01T00:00:00Z"})
+    );
+    assert_eq!(
+        entry("claude-route-long-context")["display_name"],
+        "long_context route: mock,long-model"
+    );
+    entry("claude-mock/fallback-model");
+    let gateway = ids.iter().filter(|id| id.starts_with("claude-")).count();
+    assert_eq!(gateway * 2, ids.len(), "every id twice: {ids:?}");
+    assert_eq!(body["last_id"], "claude-route-image");
 }

@@ -1,9 +1,11 @@
 //! The rows of the built-in catalog, one per provider, each citing the documentation its
-//! values were checked against (details, dates and evidence grades in docs/providers.md).
+//! values were checked against (details, dates and evidence grades in docs/providers.md;
+//! the source of each model's context window and output limit is in its "Model limits"
+//! table).
 //! Catalog order is also the order used to pick a default provider when several keys are
 //! set and `PROVIDER` is not.
 
-use super::CatalogEntry;
+use super::{known, CatalogEntry};
 use crate::config::ProviderKind;
 use crate::translate::compat::Profile;
 use crate::translate::quirks::{Effort, MaxTokensField, Quirks, Reasoning};
@@ -16,7 +18,7 @@ const BASE: CatalogEntry = CatalogEntry {
     key_var: "",
     default_model: "",
     key_required: true,
-    max_output: &[],
+    models: &[],
     quirks: Quirks::generic(),
     profile: Profile::Generic,
 };
@@ -35,12 +37,12 @@ pub const CATALOG: &[CatalogEntry] = &[
         base_url: "https://api.groq.com/openai/v1",
         key_var: "GROQ_API_KEY",
         default_model: "openai/gpt-oss-120b",
-        max_output: &[
-            ("moonshotai/kimi-k2-instruct", 16_384),
-            ("moonshotai/kimi-k2-instruct-0905", 16_384),
-            ("openai/gpt-oss-120b", 65_536),
-            ("openai/gpt-oss-20b", 65_536),
-            ("qwen/qwen3.6-27b", 16_384),
+        models: &[
+            known("moonshotai/kimi-k2-instruct", 131_072, Some(16_384)),
+            known("moonshotai/kimi-k2-instruct-0905", 262_144, Some(16_384)),
+            known("openai/gpt-oss-120b", 131_072, Some(65_536)),
+            known("openai/gpt-oss-20b", 131_072, Some(65_536)),
+            known("qwen/qwen3.6-27b", 131_072, Some(16_384)),
         ],
         quirks: Quirks {
             max_tokens_field: MaxTokensField::MaxCompletionTokens,
@@ -61,11 +63,11 @@ pub const CATALOG: &[CatalogEntry] = &[
         base_url: "https://api.openai.com/v1",
         key_var: "OPENAI_API_KEY",
         default_model: "gpt-5.6-terra",
-        max_output: &[
-            ("gpt-4.1", 32_768),
-            ("gpt-4.1-mini", 32_768),
-            ("gpt-5.6-terra", 128_000),
-            ("gpt-5.6-luna", 128_000),
+        models: &[
+            known("gpt-4.1", 1_047_576, Some(32_768)),
+            known("gpt-4.1-mini", 1_047_576, Some(32_768)),
+            known("gpt-5.6-terra", 1_050_000, Some(128_000)),
+            known("gpt-5.6-luna", 1_050_000, Some(128_000)),
         ],
         quirks: Quirks {
             max_tokens_field: MaxTokensField::MaxCompletionTokens,
@@ -89,11 +91,11 @@ pub const CATALOG: &[CatalogEntry] = &[
         base_url: "https://api.openai.com/v1",
         key_var: "OPENAI_API_KEY",
         default_model: "gpt-5.3-codex",
-        max_output: &[
-            ("gpt-5.3-codex", 128_000),
-            ("gpt-5.2-codex", 128_000),
-            ("gpt-5.1-codex-max", 128_000),
-            ("gpt-5-codex", 128_000),
+        models: &[
+            known("gpt-5.3-codex", 400_000, Some(128_000)),
+            known("gpt-5.2-codex", 400_000, Some(128_000)),
+            known("gpt-5.1-codex-max", 400_000, Some(128_000)),
+            known("gpt-5-codex", 400_000, Some(128_000)),
         ],
         ..BASE
     },
@@ -108,6 +110,7 @@ pub const CATALOG: &[CatalogEntry] = &[
         base_url: "https://openrouter.ai/api/v1",
         key_var: "OPENROUTER_API_KEY",
         default_model: "moonshotai/kimi-k2.6",
+        models: &[known("moonshotai/kimi-k2.6", 262_144, None)],
         quirks: Quirks {
             stream_usage: false,
             user: true,
@@ -130,7 +133,10 @@ pub const CATALOG: &[CatalogEntry] = &[
         base_url: "https://api.deepseek.com",
         key_var: "DEEPSEEK_API_KEY",
         default_model: "deepseek-v4-pro",
-        max_output: &[("deepseek-chat", 8_192), ("deepseek-v4-pro", 384_000)],
+        models: &[
+            known("deepseek-chat", 128_000, Some(8_192)),
+            known("deepseek-v4-pro", 1_000_000, Some(384_000)),
+        ],
         quirks: Quirks {
             parallel_tool_calls: false,
             max_stop_sequences: Some(16),
@@ -152,6 +158,7 @@ pub const CATALOG: &[CatalogEntry] = &[
         base_url: "https://api.mistral.ai/v1",
         key_var: "MISTRAL_API_KEY",
         default_model: "mistral-medium-latest",
+        models: &[known("mistral-medium-latest", 128_000, None)],
         quirks: Quirks {
             stream_usage: false,
             prompt_cache_key: true,
@@ -170,7 +177,7 @@ pub const CATALOG: &[CatalogEntry] = &[
         base_url: "https://api.x.ai/v1",
         key_var: "XAI_API_KEY",
         default_model: "grok-4.3",
-        max_output: &[("grok-4.3", 30_000)],
+        models: &[known("grok-4.3", 1_000_000, Some(30_000))],
         quirks: Quirks {
             max_tokens_field: MaxTokensField::MaxCompletionTokens,
             reasoning: Reasoning::Effort(Effort::High),
@@ -186,11 +193,11 @@ pub const CATALOG: &[CatalogEntry] = &[
         base_url: "https://generativelanguage.googleapis.com/v1beta",
         key_var: "GEMINI_API_KEY",
         default_model: "gemini-3.8-flash",
-        max_output: &[
-            ("gemini-2.5-flash", 65_536),
-            ("gemini-3.8-flash", 65_536),
-            ("gemini-3.5-flash", 65_536),
-            ("gemini-3.1-flash-lite", 65_536),
+        models: &[
+            known("gemini-2.5-flash", 1_048_576, Some(65_536)),
+            known("gemini-3.8-flash", 1_048_576, Some(65_536)),
+            known("gemini-3.5-flash", 1_048_576, Some(65_536)),
+            known("gemini-3.1-flash-lite", 1_048_576, Some(65_536)),
         ],
         ..BASE
     },
@@ -202,9 +209,9 @@ pub const CATALOG: &[CatalogEntry] = &[
         base_url: "https://api.anthropic.com",
         key_var: "ANTHROPIC_API_KEY",
         default_model: "claude-sonnet-5-5",
-        max_output: &[
-            ("claude-sonnet-5-5", 128_000),
-            ("claude-haiku-5-5", 128_000),
+        models: &[
+            known("claude-sonnet-5-5", 1_000_000, Some(128_000)),
+            known("claude-haiku-5-5", 1_000_000, Some(128_000)),
         ],
         profile: Profile::Anthropic,
         ..BASE
@@ -215,7 +222,7 @@ pub const CATALOG: &[CatalogEntry] = &[
         base_url: "https://api.cerebras.ai/v1",
         key_var: "CEREBRAS_API_KEY",
         default_model: "gpt-oss-120b",
-        max_output: &[("gpt-oss-120b", 40_960)],
+        models: &[known("gpt-oss-120b", 131_072, Some(40_960))],
         ..BASE
     },
     // docs.together.ai/docs/openai-api-compatibility: api.together.ai/v1 (the legacy
@@ -225,7 +232,7 @@ pub const CATALOG: &[CatalogEntry] = &[
         base_url: "https://api.together.ai/v1",
         key_var: "TOGETHER_API_KEY",
         default_model: "moonshotai/Kimi-K2.6",
-        max_output: &[("moonshotai/Kimi-K2.6", 131_000)],
+        models: &[known("moonshotai/Kimi-K2.6", 262_144, Some(131_000))],
         ..BASE
     },
     // docs.fireworks.ai (OpenAI compatibility): /inference/v1; model ids are account paths.
@@ -234,7 +241,14 @@ pub const CATALOG: &[CatalogEntry] = &[
         base_url: "https://api.fireworks.ai/inference/v1",
         key_var: "FIREWORKS_API_KEY",
         default_model: "accounts/fireworks/models/kimi-k2p6",
-        max_output: &[("accounts/fireworks/models/gpt-oss-20b", 32_768)],
+        models: &[
+            known("accounts/fireworks/models/kimi-k2p6", 262_144, None),
+            known(
+                "accounts/fireworks/models/gpt-oss-20b",
+                131_072,
+                Some(32_768),
+            ),
+        ],
         ..BASE
     },
     // platform.moonshot.ai/docs (API reference): api.moonshot.ai/v1 (China: .cn).
@@ -243,6 +257,7 @@ pub const CATALOG: &[CatalogEntry] = &[
         base_url: "https://api.moonshot.ai/v1",
         key_var: "MOONSHOT_API_KEY",
         default_model: "kimi-k2.6",
+        models: &[known("kimi-k2.6", 262_144, None)],
         profile: Profile::Kimi,
         ..BASE
     },
@@ -275,7 +290,7 @@ pub const CATALOG: &[CatalogEntry] = &[
         base_url: "https://api.deepseek.com/anthropic",
         key_var: "DEEPSEEK_API_KEY",
         default_model: "deepseek-v4-pro",
-        max_output: &[("deepseek-v4-pro", 384_000)],
+        models: &[known("deepseek-v4-pro", 1_000_000, Some(384_000))],
         profile: Profile::DeepSeek,
         ..BASE
     },
@@ -288,6 +303,7 @@ pub const CATALOG: &[CatalogEntry] = &[
         base_url: "https://api.moonshot.ai/anthropic",
         key_var: "MOONSHOT_API_KEY",
         default_model: "kimi-k2.6",
+        models: &[known("kimi-k2.6", 262_144, None)],
         profile: Profile::Kimi,
         ..BASE
     },
@@ -299,6 +315,7 @@ pub const CATALOG: &[CatalogEntry] = &[
         base_url: "https://api.z.ai/api/anthropic",
         key_var: "ZHIPU_API_KEY",
         default_model: "glm-5.1",
+        models: &[known("glm-5.1", 200_000, Some(128_000))],
         profile: Profile::Glm,
         ..BASE
     },
@@ -311,6 +328,7 @@ pub const CATALOG: &[CatalogEntry] = &[
         base_url: "https://api.minimax.io/anthropic",
         key_var: "MINIMAX_API_KEY",
         default_model: "MiniMax-M3",
+        models: &[known("MiniMax-M3", 1_000_000, None)],
         profile: Profile::MiniMax,
         ..BASE
     },
@@ -323,6 +341,7 @@ pub const CATALOG: &[CatalogEntry] = &[
         base_url: "https://dashscope-intl.aliyuncs.com/apps/anthropic",
         key_var: "DASHSCOPE_API_KEY",
         default_model: "qwen3-max",
+        models: &[known("qwen3-max", 262_144, Some(65_536))],
         profile: Profile::Qwen,
         ..BASE
     },
@@ -334,6 +353,7 @@ pub const CATALOG: &[CatalogEntry] = &[
         base_url: "https://openrouter.ai/api",
         key_var: "OPENROUTER_API_KEY",
         default_model: "moonshotai/kimi-k2.6",
+        models: &[known("moonshotai/kimi-k2.6", 262_144, None)],
         profile: Profile::OpenRouter,
         ..BASE
     },
