@@ -168,6 +168,10 @@ pub enum ProxyError {
     },
     #[error("internal error: {message}")]
     Internal { message: String },
+    /// The server was told to stop (SIGTERM, SIGINT) and its grace period ended while this
+    /// request was still running: the client should retry elsewhere or later.
+    #[error("ccproxy is shutting down")]
+    ShuttingDown,
     /// Team mode: the developer key is missing, unknown or revoked.
     #[error("{reason}")]
     DeveloperKey { reason: &'static str },

@@ -253,6 +253,12 @@ impl ProxyError {
                 "spend_limit_exceeded",
                 Client,
             ),
+            Self::ShuttingDown => Meta::row(
+                S::SERVICE_UNAVAILABLE,
+                "overloaded_error",
+                "shutting_down",
+                Proxy,
+            ),
             Self::StoreUnavailable { .. } => Meta::row(
                 S::SERVICE_UNAVAILABLE,
                 "api_error",

@@ -3,32 +3,65 @@
 //! the whole exchange within `timeouts.total_ms`, and no more than `timeouts.stream_idle_ms`
 //! between chunks that carry data (SSE comments do not count: a stream of comments alone
 //! cannot keep a request open). An upstream that trickles a valid answer a byte at a time
-//! is held to the same deadlines as one that stalls.
+//! is held to the same deadlines as one that stalls. And the server's own last moment, the
+//! [`Cutoff`] at the end of its shutdown grace period, ends every exchange still running.
 
 use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::{errors, BodyStream};
 use crate::config::{ProviderConfig, Timeouts};
 use crate::error::{ProxyError, TimeoutPhase};
 
+/// The end of the server's shutdown grace period: once reached, every exchange with a
+/// provider still running ends with [`ProxyError::ShuttingDown`] (so a stream ends with an
+/// `error` event instead of being cut). Never reached while the server runs on.
+#[derive(Debug, Clone)]
+pub struct Cutoff(watch::Receiver<bool>);
+
+impl Cutoff {
+    /// A cutoff, and the switch that reaches it (`send(true)`).
+    pub fn new() -> (watch::Sender<bool>, Self) {
+        let (switch, cutoff) = watch::channel(false);
+        (switch, Self(cutoff))
+    }
+
+    /// Completes once the cutoff is reached; never if its switch is dropped unused.
+    pub async fn reached(&self) {
+        let mut cutoff = self.0.clone();
+        if cutoff.wait_for(|reached| *reached).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+impl Default for Cutoff {
+    /// A cutoff that is never reached.
+    fn default() -> Self {
+        Self::new().1
+    }
+}
+
 /// When each wait of one exchange runs out, counted from the moment it was sent.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Deadlines {
     pub answer: Instant,
     pub total: Instant,
     timeouts: Timeouts,
+    pub cutoff: Cutoff,
 }
 
 impl Deadlines {
-    pub fn from_now(timeouts: Timeouts) -> Self {
+    pub fn from_now(timeouts: Timeouts, cutoff: Cutoff) -> Self {
         let now = Instant::now();
         Self {
             answer: now + timeouts.response,
             total: now + timeouts.total,
             timeouts,
+            cutoff,
         }
     }
 
@@ -77,7 +110,14 @@ pub fn body(
         if !state.progress.first_event {
             until = until.min(state.deadlines.answer);
         }
-        match tokio::time::timeout_at(until, state.chunks.next()).await {
+        let next = tokio::time::timeout_at(until, state.chunks.next());
+        let outcome = tokio::select! {
+            outcome = next => outcome,
+            () = state.deadlines.cutoff.reached() => {
+                return Some((Err(ProxyError::ShuttingDown), None));
+            }
+        };
+        match outcome {
             Ok(None) => None,
             Ok(Some(Ok(bytes))) => {
                 if state.progress.feed(&bytes) {

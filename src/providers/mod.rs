@@ -34,6 +34,7 @@ use futures_util::stream::{BoxStream, StreamExt};
 use crate::config::{ProviderConfig, Timeouts};
 use crate::error::ProxyError;
 use crate::wire;
+pub use deadline::Cutoff;
 use deadline::Deadlines;
 
 /// The pooled HTTP client (keep-alive, TCP_NODELAY; honours HTTPS_PROXY and NO_PROXY) and
@@ -47,6 +48,8 @@ pub struct HttpClient {
     /// Where this server listens, once known: a provider there would be ourselves.
     own_address: Option<SocketAddr>,
     urls: Arc<UrlCache>,
+    /// The end of the server's shutdown grace period (see [`Cutoff`]).
+    cutoff: Cutoff,
 }
 
 /// Why the HTTP client could not be made; the server does not start without one.
@@ -114,12 +117,19 @@ impl HttpClient {
             hop_id: crate::translate::random_id("hop_").into(),
             own_address: None,
             urls: Arc::default(),
+            cutoff: Cutoff::default(),
         })
     }
 
     /// The same client, knowing that this server listens on `address`.
     pub fn serving(mut self, address: SocketAddr) -> Self {
         self.own_address = Some(address);
+        self
+    }
+
+    /// The same client, its exchanges ended when `cutoff` is reached.
+    pub fn until(mut self, cutoff: Cutoff) -> Self {
+        self.cutoff = cutoff;
         self
     }
 
@@ -265,7 +275,7 @@ pub async fn send(
     inbound: &Inbound,
 ) -> Result<Upstream, ProxyError> {
     let prepared = kind::of(provider.kind).prepare(http, provider, model, inbound)?;
-    let deadlines = Deadlines::from_now(http.timeouts);
+    let deadlines = Deadlines::from_now(http.timeouts, http.cutoff.clone());
     let response = exchange(http, provider, model, prepared.request, &deadlines).await?;
     Ok(Upstream::new(
         provider,
@@ -305,9 +315,12 @@ async fn exchange(
             provider, model, status, &headers, &bytes,
         ))
     };
-    tokio::time::timeout_at(deadlines.answer_by(), attempt)
-        .await
-        .map_err(|_| deadlines.expired(provider, false))?
+    tokio::select! {
+        answer = tokio::time::timeout_at(deadlines.answer_by(), attempt) => {
+            answer.map_err(|_| deadlines.expired(provider, false))?
+        }
+        () = deadlines.cutoff.reached() => Err(ProxyError::ShuttingDown),
+    }
 }
 
 /// The input tokens of a request as the provider itself counts them, for the kinds that
@@ -326,7 +339,7 @@ pub async fn count_tokens(
     let Some(counter) = counter else {
         return Ok(None);
     };
-    let deadlines = Deadlines::from_now(http.timeouts);
+    let deadlines = Deadlines::from_now(http.timeouts, http.cutoff.clone());
     let response = exchange(http, provider, model, counter.request, &deadlines).await?;
     let read = read_prefix(response, MAX_SMALL_BODY_BYTES);
     let (body, complete) = tokio::time::timeout_at(deadlines.answer_by(), read)

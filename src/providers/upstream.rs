@@ -107,7 +107,7 @@ impl Translated {
     /// Reads the whole body (by the answer deadline, at most [`super::MAX_ANSWER_BYTES`])
     /// as one Anthropic message.
     pub async fn into_message(self) -> Result<wire::anthropic::MessageResponse, ProxyError> {
-        let deadlines = self.body.deadlines;
+        let deadlines = self.body.deadlines.clone();
         let read = read_answer(&self.provider, self.body.stream(self.provider.clone()));
         let body = tokio::time::timeout_at(deadlines.answer_by(), read)
             .await

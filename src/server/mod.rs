@@ -25,7 +25,7 @@ mod ui;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use axum::extract::Request;
@@ -65,6 +65,8 @@ pub struct AppState {
     pub team: Arc<Team>,
     /// The keys of the configuration, which every upstream text relayed is scrubbed of.
     secrets: Holding,
+    /// Reaches the providers' [`providers::Cutoff`]: every exchange still running ends.
+    cutoff: tokio::sync::watch::Sender<bool>,
 }
 
 impl AppState {
@@ -76,8 +78,12 @@ impl AppState {
             })
             .ok();
         // The connect timeout is a property of the pooled client: it is fixed at start-up.
-        let http = providers::HttpClient::new(config.resilience.timeouts)?.serving(local_addr);
+        let (cutoff, reached) = providers::Cutoff::new();
+        let http = providers::HttpClient::new(config.resilience.timeouts)?
+            .serving(local_addr)
+            .until(reached);
         Ok(Self {
+            cutoff,
             secrets: Holding::new(secrets(&config)),
             document: Mutex::new(document),
             reloads: Mutex::new({
@@ -94,6 +100,12 @@ impl AppState {
             stats: Stats::default(),
             sessions: sessions::Sessions::default(),
         })
+    }
+
+    /// Ends every exchange with a provider still running (the shutdown grace period is
+    /// over): each request answers `overloaded_error`, a stream as its last event.
+    fn cut_off(&self) {
+        self.cutoff.send_replace(true);
     }
 
     /// The configuration in force now (cheap; a request keeps the one it started with).
@@ -220,8 +232,13 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(
     serve(listener, config, shutdown).await
 }
 
+/// How long the requests still running at the end of the grace period have to write their
+/// `overloaded_error` and close.
+const LAST_WORDS: Duration = Duration::from_secs(2);
+
 /// Serves on a bound listener until `shutdown` completes, then lets in-flight requests
-/// finish for up to `timeouts.shutdown_grace_ms`.
+/// finish for up to `timeouts.shutdown_grace_ms`; those still running then end with an
+/// `overloaded_error` ("ccproxy is shutting down"), a stream's as its last event.
 pub async fn serve(
     listener: TcpListener,
     config: Config,
@@ -246,8 +263,16 @@ pub async fn serve(
     tracing::info!("shutting down: no new connections; letting in-flight requests finish");
     stop.send_replace(true);
     let grace = state.config().resilience.timeouts.shutdown_grace;
-    if tokio::time::timeout(grace, &mut server).await.is_err() {
-        tracing::warn!("in-flight requests still running after {grace:?}; exiting");
+    if tokio::time::timeout(grace, &mut server).await.is_ok() {
+        return Ok(());
+    }
+    tracing::warn!(
+        "requests still running after the grace period of {grace:?}: ending them with \
+         `overloaded_error` (ccproxy is shutting down)"
+    );
+    state.cut_off();
+    if tokio::time::timeout(LAST_WORDS, &mut server).await.is_err() {
+        tracing::warn!("connections still open {LAST_WORDS:?} later; exiting");
         server.abort();
     }
     Ok(())

@@ -159,6 +159,7 @@ async fn example(code: &str) -> Example {
             setting: "routes.default".into(),
             problem: "no default route is configured".into(),
         }),
+        "shutting_down" => built(ProxyError::ShuttingDown),
         "internal_error" => built(ProxyError::Internal {
             message: "the upstream stream produced nothing".into(),
         }),

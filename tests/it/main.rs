@@ -43,6 +43,7 @@ mod security_frames;
 mod security_keys;
 mod seed_examples;
 mod server;
+mod shutdown;
 mod skips;
 mod small_limits;
 mod streaming;
