@@ -424,7 +424,7 @@ pub fn take_subagent_tag(request: &mut MessagesRequest) -> Option<String> {
             MessageContent::Text(text) => visit(text),
             MessageContent::Blocks(blocks) => {
                 for block in blocks {
-                    if let ContentBlock::Text { text } = block {
+                    if let ContentBlock::Text { text, .. } = block {
                         visit(text);
                     }
                 }

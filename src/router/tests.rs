@@ -202,7 +202,7 @@ fn all_text(request: &MessagesRequest) -> String {
             MessageContent::Text(t) => text.push_str(t),
             MessageContent::Blocks(blocks) => {
                 for block in blocks {
-                    if let ContentBlock::Text { text: t } = block {
+                    if let ContentBlock::Text { text: t, .. } = block {
                         text.push_str(t);
                     }
                 }

@@ -226,7 +226,7 @@ fn walk(request: &MessagesRequest, sink: &mut impl Sink) {
 /// count nothing.
 fn content_block(block: &ContentBlock, current_turn: bool, sink: &mut impl Sink) {
     match block {
-        ContentBlock::Text { text } => sink.text(text),
+        ContentBlock::Text { text, .. } => sink.text(text),
         ContentBlock::Image { source } => sink.tokens(match source {
             MediaSource::Base64 { data, .. } => image::tokens(data),
             _ => image::FALLBACK_TOKENS,

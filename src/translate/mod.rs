@@ -133,8 +133,8 @@ pub fn tool_result_text(
         Some(ToolResultContent::Blocks(blocks)) => {
             for block in blocks {
                 match block {
-                    ContentBlock::Text { text } if text.is_empty() => {}
-                    ContentBlock::Text { text } => texts.push(text.clone()),
+                    ContentBlock::Text { text, .. } if text.is_empty() => {}
+                    ContentBlock::Text { text, .. } => texts.push(text.clone()),
                     ContentBlock::ToolReference { tool_name } => {
                         texts.push(tool_reference_text(tool_name));
                     }

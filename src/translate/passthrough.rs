@@ -106,7 +106,7 @@ fn copy_message_texts(messages: &mut Value, request: &MessagesRequest) {
             }
             (Some(Value::Array(blocks)), MessageContent::Blocks(new)) => {
                 for (block, new) in blocks.iter_mut().zip(new) {
-                    if let ContentBlock::Text { text } = new {
+                    if let ContentBlock::Text { text, .. } = new {
                         block["text"] = Value::String(text.clone());
                     }
                 }
@@ -125,7 +125,7 @@ fn needs_cleaning(request: &MessagesRequest) -> bool {
         };
         blocks.iter().any(|block| match block {
             ContentBlock::Thinking { signature, .. } => foreign_signature(signature),
-            ContentBlock::Text { text } => text.trim().is_empty(),
+            ContentBlock::Text { text, .. } => text.trim().is_empty(),
             ContentBlock::ToolUse { id, .. } => !names::is_legal(id),
             ContentBlock::ToolResult { tool_use_id, .. } => !names::is_legal(tool_use_id),
             _ => false,

@@ -111,6 +111,9 @@ pub struct Quirks {
     /// reasoning counts against the limit, so a smaller `max_tokens` (Claude Code's one-token
     /// model probe) is raised to this and the answer cut back to what the client asked for.
     pub min_output_tokens: Option<u64>,
+    /// Takes the client's prompt-cache breakpoints as `cache_control` on text parts
+    /// (OpenRouter's Anthropic and Gemini models).
+    pub cache_control: bool,
 }
 
 /// What OpenAI tells developers to leave a reasoning model for its reasoning and answer
@@ -140,6 +143,7 @@ impl Quirks {
             text_tool_calls: Formats::HERMES,
             lowest_effort: None,
             min_output_tokens: None,
+            cache_control: false,
         }
     }
 
@@ -172,6 +176,13 @@ impl Quirks {
             "groq" if groq_think_tag_model(model) => {
                 self.reasoning_format = true;
                 self.reasoning = Reasoning::Unsupported;
+            }
+            // openrouter.ai/docs/features/prompt-caching: Anthropic's and Gemini's models
+            // cache only at explicit `cache_control` breakpoints; the others cache by
+            // themselves.
+            "openrouter" => {
+                self.cache_control =
+                    model.starts_with("anthropic/") || model.starts_with("google/gemini");
             }
             _ => {}
         }

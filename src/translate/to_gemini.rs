@@ -132,7 +132,7 @@ fn model_parts(content: &MessageContent) -> Vec<Part> {
     let mut first_call = true;
     for block in blocks {
         match block {
-            ContentBlock::Text { text } => parts.extend(non_empty_text(text)),
+            ContentBlock::Text { text, .. } => parts.extend(non_empty_text(text)),
             ContentBlock::Thinking {
                 thinking,
                 signature,
@@ -196,6 +196,7 @@ fn user_parts(
                 tool_use_id,
                 content,
                 is_error,
+                ..
             } => {
                 let name = names.get(tool_use_id.as_str()).copied().unwrap_or("tool");
                 let (text, images) = tool_result(content.as_ref(), &|| field(index))?;
@@ -235,7 +236,7 @@ fn media_part(
     field: &dyn Fn() -> String,
 ) -> Result<Option<Part>, TranslateError> {
     Ok(match block {
-        ContentBlock::Text { text } => non_empty_text(text),
+        ContentBlock::Text { text, .. } => non_empty_text(text),
         ContentBlock::Image { source } | ContentBlock::Document { source, .. } => {
             Some(media(source, field)?)
         }

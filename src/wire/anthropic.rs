@@ -48,6 +48,19 @@ pub enum SystemPrompt {
 pub struct SystemBlock {
     #[serde(default)]
     pub text: String,
+    #[serde(default)]
+    pub cache_control: Option<CacheControl>,
+}
+
+/// A block's `cache_control`: a prompt-cache breakpoint after it (`{"type": "ephemeral"}`,
+/// optionally with a `ttl`). Translators that have no such thing ignore it; OpenRouter's
+/// Anthropic and Gemini models take it (docs/translation.md, "Prompt caching").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CacheControl {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -80,6 +93,8 @@ pub enum MessageContent {
 pub enum ContentBlock {
     Text {
         text: String,
+        #[serde(default)]
+        cache_control: Option<CacheControl>,
     },
     Image {
         source: MediaSource,
@@ -103,6 +118,8 @@ pub enum ContentBlock {
         content: Option<ToolResultContent>,
         #[serde(default)]
         is_error: bool,
+        #[serde(default)]
+        cache_control: Option<CacheControl>,
     },
     Thinking {
         #[serde(default)]

@@ -106,9 +106,22 @@ pub enum Content {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Part {
-    Text { text: String },
-    ImageUrl { image_url: ImageUrl },
-    File { file: FileData },
+    Text {
+        text: String,
+    },
+    /// A text part with a prompt-cache breakpoint (OpenRouter's Anthropic-style
+    /// `cache_control`, https://openrouter.ai/docs/features/prompt-caching).
+    #[serde(rename = "text")]
+    CachedText {
+        text: String,
+        cache_control: crate::wire::anthropic::CacheControl,
+    },
+    ImageUrl {
+        image_url: ImageUrl,
+    },
+    File {
+        file: FileData,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -195,3 +195,31 @@ async fn openrouter_cache_reads_and_writes_are_reported_apart() {
         );
     }
 }
+
+#[tokio::test]
+async fn openrouter_anthropic_models_get_the_clients_cache_breakpoints() {
+    let ephemeral = json!({"type": "ephemeral"});
+    let mut turn = request("s-1");
+    turn["messages"] = json!([{"role": "user", "content": [
+        {"type": "text", "text": "hi", "cache_control": ephemeral}]}]);
+    for (model, marked) in [
+        ("anthropic/claude-sonnet-4.5", true),
+        ("moonshotai/kimi-k2.6", false),
+    ] {
+        let upstream = MockUpstream::start().await;
+        let proxy = proxy("openrouter", &upstream, model).await;
+        upstream.push(Reply::completion("ok"));
+        post(&proxy, &turn, Some("s-1")).await;
+        let messages = sent(&upstream)[0]["messages"].clone();
+        let (system, last) = if marked {
+            (
+                json!([{"type": "text", "text": "You are Claude Code.", "cache_control": ephemeral}]),
+                json!([{"type": "text", "text": "hi", "cache_control": ephemeral}]),
+            )
+        } else {
+            (json!("You are Claude Code."), json!("hi"))
+        };
+        assert_eq!(messages[0]["content"], system, "{model}");
+        assert_eq!(messages[1]["content"], last, "{model}");
+    }
+}

@@ -26,7 +26,10 @@ pub(super) fn messages(
     }
     for (index, message) in request.messages.iter().enumerate() {
         let blocks = match &message.content {
-            MessageContent::Text(text) => vec![ContentBlock::Text { text: text.clone() }],
+            MessageContent::Text(text) => vec![ContentBlock::Text {
+                text: text.clone(),
+                cache_control: None,
+            }],
             MessageContent::Blocks(blocks) => blocks.clone(),
         };
         match message.role {
@@ -84,7 +87,7 @@ pub(crate) fn joined_text(blocks: &[ContentBlock]) -> String {
     blocks
         .iter()
         .filter_map(|b| match b {
-            ContentBlock::Text { text } if !text.is_empty() => Some(text.as_str()),
+            ContentBlock::Text { text, .. } if !text.is_empty() => Some(text.as_str()),
             _ => None,
         })
         .collect::<Vec<_>>()
@@ -154,7 +157,7 @@ fn assistant(out: &mut Vec<ChatMessage>, blocks: &[ContentBlock], quirks: &Quirk
     let mut tool_calls = Vec::new();
     for block in blocks {
         match block {
-            ContentBlock::Text { text: t } if !t.is_empty() => text.push(t.as_str()),
+            ContentBlock::Text { text: t, .. } if !t.is_empty() => text.push(t.as_str()),
             ContentBlock::Thinking { thinking: t, .. } => thinking.push_str(t),
             ContentBlock::ToolUse { id, name, input } => tool_calls.push(openai::ToolCall {
                 id: call_id(id, quirks),
@@ -212,6 +215,7 @@ fn user(
                 tool_use_id,
                 content,
                 is_error,
+                ..
             } => {
                 let text = tool_result_text(
                     content.as_ref(),
@@ -274,7 +278,9 @@ pub(crate) fn user_parts(
     field: &dyn Fn() -> String,
 ) -> Result<Vec<Part>, TranslateError> {
     Ok(match block {
-        ContentBlock::Text { text } if !text.is_empty() => vec![Part::Text { text: text.clone() }],
+        ContentBlock::Text { text, .. } if !text.is_empty() => {
+            vec![Part::Text { text: text.clone() }]
+        }
         ContentBlock::Image { source } => vec![image(source, field)?],
         ContentBlock::Document {
             source,

@@ -2,8 +2,10 @@
 //! https://platform.openai.com/docs/api-reference/chat/create). Builds the upstream body field by field from what the client sent, so nothing
 //! Anthropic-only (`cache_control`, `context_management`, `metadata`, `thinking`,
 //! `output_config`, `service_tier`, betas) can leak through; the target's [`Quirks`] decide
-//! the provider-specific spelling. Messages and blocks are in [`messages`].
+//! the provider-specific spelling (`cache_control` breakpoints only where the target takes
+//! them, [`cache_marks`]). Messages and blocks are in [`messages`].
 
+mod cache_marks;
 pub(crate) mod messages;
 pub(crate) mod tools;
 
@@ -53,6 +55,9 @@ pub fn request(
         response_format: response_format(request),
         ..Default::default()
     };
+    if quirks.cache_control {
+        cache_marks::mark(request, &mut body.messages);
+    }
     let max_tokens = request.max_tokens.map(|asked| {
         let raised = quirks.min_output_tokens.map_or(asked, |min| asked.max(min));
         target

@@ -37,7 +37,10 @@ pub(super) fn input(
         let owned;
         let blocks: &[ContentBlock] = match &message.content {
             MessageContent::Text(text) => {
-                owned = [ContentBlock::Text { text: text.clone() }];
+                owned = [ContentBlock::Text {
+                    text: text.clone(),
+                    cache_control: None,
+                }];
                 &owned
             }
             MessageContent::Blocks(blocks) => blocks,
@@ -71,7 +74,7 @@ fn assistant(out: &mut Vec<InputItem>, blocks: &[ContentBlock]) {
     };
     for block in blocks {
         match block {
-            ContentBlock::Text { text: t } if !t.is_empty() => text.push(t),
+            ContentBlock::Text { text: t, .. } if !t.is_empty() => text.push(t),
             ContentBlock::Thinking {
                 thinking,
                 signature,
@@ -119,6 +122,7 @@ fn user(
                 tool_use_id,
                 content,
                 is_error,
+                ..
             } => out.push(InputItem::FunctionCallOutput {
                 call_id: tool_use_id.clone(),
                 output: tool_output(content.as_ref(), *is_error, &field)?,
@@ -172,7 +176,7 @@ fn tool_output(
 
 fn part(part: Part) -> InputPart {
     match part {
-        Part::Text { text } => InputPart::Text { text },
+        Part::Text { text } | Part::CachedText { text, .. } => InputPart::Text { text },
         Part::ImageUrl { image_url } => InputPart::Image {
             image_url: image_url.url,
             detail: "auto",
