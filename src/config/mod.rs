@@ -17,6 +17,7 @@ mod pool;
 mod prices;
 mod problems;
 pub(crate) mod provider_choice;
+pub(crate) mod raw;
 pub(crate) mod resilience;
 mod routes;
 pub(crate) mod show;

@@ -11,11 +11,9 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use super::{Problem, ProviderConfig, Target};
-
-const PRICE_KEYS: [&str; 3] = ["input_per_mtok", "output_per_mtok", "cached_input_per_mtok"];
+use super::raw::{RawPrice, Sink};
+use super::{ProviderConfig, Target};
 
 /// What a million input, output and cache-read input tokens cost (in the file's shape).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
@@ -88,75 +86,64 @@ impl Prices {
     }
 }
 
-/// Reads the `prices` object, adding a problem (with its JSON path) for each fault.
+/// Reads the `prices` entries, adding a problem (with its JSON path) for each fault.
 pub(super) fn read(
-    value: Option<&Value>,
+    entries: Option<&BTreeMap<String, Option<RawPrice>>>,
     providers: &[ProviderConfig],
-    problems: &mut Vec<Problem>,
+    sink: &mut Sink,
 ) -> Prices {
-    let Some(value) = value else {
-        return Prices::default();
-    };
-    let Value::Object(entries) = value else {
-        problems.push(Problem::new(
-            "prices",
-            "expected an object of \"provider,model\": {\"input_per_mtok\": .., \"output_per_mtok\": ..}",
-        ));
-        return Prices::default();
-    };
     let mut prices = Vec::new();
-    for (key, value) in entries {
+    for (key, raw) in entries.into_iter().flatten() {
         let path = format!("prices.{key}");
+        sink.at(&path);
         let Some(target) = Target::parse(key) else {
-            problems.push(Problem::new(path, "the key must be \"provider,model\""));
+            sink.problem(path, "the key must be \"provider,model\"");
             continue;
         };
         if providers.iter().all(|p| p.name != target.provider) {
             let message = format!("provider '{}' is not configured", target.provider);
-            problems.push(Problem::new(path, message));
+            sink.problem(path, message);
             continue;
         }
-        if let Some(price) = price(&path, value, problems) {
+        let Some(raw) = raw else {
+            sink.problem(
+                path,
+                "expected {\"input_per_mtok\": .., \"output_per_mtok\": ..}",
+            );
+            continue;
+        };
+        if let Some(price) = price(&path, raw, sink) {
             prices.push((target, price));
         }
     }
     Prices(prices)
 }
 
-fn price(path: &str, value: &Value, problems: &mut Vec<Problem>) -> Option<Price> {
-    let Value::Object(fields) = value else {
-        problems.push(Problem::new(
-            path,
-            "expected {\"input_per_mtok\": .., \"output_per_mtok\": ..}",
-        ));
-        return None;
-    };
-    for key in fields.keys().filter(|k| !PRICE_KEYS.contains(&k.as_str())) {
-        let message = format!("unknown field (known: {})", PRICE_KEYS.join(", "));
-        problems.push(Problem::new(format!("{path}.{key}"), message));
-    }
-    let mut amount = |key: &str| match fields.get(key).map(Value::as_f64) {
-        Some(Some(n)) if n >= 0.0 && n.is_finite() => Some(n),
-        Some(_) => {
-            let message = "expected a price per million tokens (a number ≥ 0)";
-            problems.push(Problem::new(format!("{path}.{key}"), message));
-            None
-        }
-        None => {
-            problems.push(Problem::new(format!("{path}.{key}"), "required"));
-            None
+fn price(path: &str, raw: &RawPrice, sink: &mut Sink) -> Option<Price> {
+    sink.enter(path);
+    let mut amount = |key: &str, value: Option<f64>, required: bool| {
+        let at = format!("{path}.{key}");
+        sink.at(&at);
+        match value {
+            Some(n) if n >= 0.0 && n.is_finite() => Some(Some(n)),
+            Some(_) => {
+                sink.problem(at, "expected a price per million tokens (a number ≥ 0)");
+                None
+            }
+            None if required && !sink.is_refused(&at) => {
+                sink.problem(at, "required");
+                None
+            }
+            None => (!required).then_some(None),
         }
     };
-    let input = amount("input_per_mtok");
-    let output = amount("output_per_mtok");
-    let cached = match fields.contains_key("cached_input_per_mtok") {
-        true => Some(amount("cached_input_per_mtok")?),
-        false => None,
-    };
+    let input = amount("input_per_mtok", raw.input_per_mtok, true);
+    let output = amount("output_per_mtok", raw.output_per_mtok, true);
+    let cached = amount("cached_input_per_mtok", raw.cached_input_per_mtok, false);
     Some(Price {
-        input_per_mtok: input?,
-        output_per_mtok: output?,
-        cached_input_per_mtok: cached,
+        input_per_mtok: input??,
+        output_per_mtok: output??,
+        cached_input_per_mtok: cached?,
     })
 }
 
@@ -164,6 +151,14 @@ fn price(path: &str, value: &Value, problems: &mut Vec<Problem>) -> Option<Price
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Reads `value` as the file's `prices`: the prices, and every problem.
+    fn read_json(value: &serde_json::Value) -> (Prices, Vec<crate::config::Problem>) {
+        type Entries = BTreeMap<String, Option<RawPrice>>;
+        let (raw, mut sink) = crate::config::raw::parse::<Entries>(value.clone(), "prices");
+        let prices = read(Some(&raw), &groq(), &mut sink);
+        (prices, sink.finish())
+    }
 
     fn groq() -> Vec<ProviderConfig> {
         let env = crate::config::Env::from_pairs([("GROQ_API_KEY", "gsk")]);
@@ -174,9 +169,8 @@ mod tests {
 
     #[test]
     fn reads_prices_and_computes_cost() {
-        let mut problems = Vec::new();
         let value = json!({"groq,kimi": {"input_per_mtok": 1.0, "output_per_mtok": 3.0}});
-        let prices = read(Some(&value), &groq(), &mut problems);
+        let (prices, problems) = read_json(&value);
         assert!(problems.is_empty(), "{problems:?}");
         let price = prices.get("groq", "kimi").expect("priced");
         let tokens = Billed {
@@ -192,10 +186,9 @@ mod tests {
 
     #[test]
     fn cache_reads_cost_the_cached_price_and_save_the_difference() {
-        let mut problems = Vec::new();
         let value = json!({"groq,kimi": {"input_per_mtok": 1.0, "output_per_mtok": 3.0,
                                          "cached_input_per_mtok": 0.25}});
-        let prices = read(Some(&value), &groq(), &mut problems);
+        let (prices, problems) = read_json(&value);
         assert!(problems.is_empty(), "{problems:?}");
         let price = prices.get("groq", "kimi").expect("priced");
         let tokens = Billed {
@@ -219,13 +212,12 @@ mod tests {
 
     #[test]
     fn every_fault_is_named_by_path() {
-        let mut problems = Vec::new();
         let value = json!({
             "nope": {},
             "openai,gpt": {"input_per_mtok": 1, "output_per_mtok": 1},
             "groq,kimi": {"input_per_mtok": -1, "outptu_per_mtok": 2, "cached_input_per_mtok": "x"}
         });
-        let prices = read(Some(&value), &groq(), &mut problems);
+        let (prices, problems) = read_json(&value);
         assert!(prices.is_empty());
         let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
         assert_eq!(

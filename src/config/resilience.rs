@@ -1,10 +1,10 @@
 //! How ccproxy absorbs provider failures: retries, the circuit breaker and the timeouts,
 //! with their defaults. The file's `retry`, `timeouts` and `circuit_breaker` sections are
-//! read (strictly) in `file.rs`; `CCPROXY_UPSTREAM_TIMEOUT_MS` overrides the response timeout.
+//! read (strictly) in `file/resilience.rs`; `CCPROXY_UPSTREAM_TIMEOUT_MS` overrides the response timeout.
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use super::raw::{RawBreaker, RawRetry, RawTimeouts};
 
 /// Retries of transient failures, before anything has been sent to the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,72 +113,49 @@ pub struct Resilience {
 }
 
 impl Resilience {
-    /// The `retry`, `timeouts` and `circuit_breaker` sections in the file's shape (for
-    /// `ccproxy config show` and `/status`).
-    pub fn file_sections(&self) -> [(&'static str, Value); 3] {
-        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
-        let (retry, timeouts, breaker) = (&self.retry, &self.timeouts, &self.breaker);
-        [
-            (
-                "retry",
-                json!({
-                    "max_attempts": retry.max_attempts,
-                    "max_retry_wait_ms": ms(retry.max_retry_wait),
-                    "base_delay_ms": ms(retry.base_delay),
-                    "total_ms": ms(retry.total),
-                    "key_cooldown_ms": ms(retry.key_cooldown),
-                }),
-            ),
-            (
-                "timeouts",
-                json!({
-                    "connect_ms": ms(timeouts.connect),
-                    "response_ms": ms(timeouts.response),
-                    "stream_idle_ms": ms(timeouts.stream_idle),
-                    "total_ms": ms(timeouts.total),
-                    "client_body_ms": ms(timeouts.client_body),
-                    "client_header_ms": ms(timeouts.client_header),
-                    "shutdown_grace_ms": ms(timeouts.shutdown_grace),
-                }),
-            ),
-            (
-                "circuit_breaker",
-                json!({
-                    "failure_threshold": breaker.failure_threshold,
-                    "cooldown_ms": ms(breaker.cooldown),
-                    "failure_rate": breaker.failure_rate,
-                    "min_requests": breaker.min_requests,
-                    "window_ms": ms(breaker.window),
-                }),
-            ),
-        ]
+    /// The `retry` section in the file's shape (for `ccproxy config show` and `/status`).
+    pub fn retry_shown(&self) -> RawRetry {
+        let retry = &self.retry;
+        RawRetry {
+            max_attempts: Some(retry.max_attempts.into()),
+            max_retry_wait_ms: Some(ms(retry.max_retry_wait)),
+            base_delay_ms: Some(ms(retry.base_delay)),
+            total_ms: Some(ms(retry.total)),
+            key_cooldown_ms: Some(ms(retry.key_cooldown)),
+        }
+    }
+
+    /// The `timeouts` section in the file's shape.
+    pub fn timeouts_shown(&self) -> RawTimeouts {
+        let timeouts = &self.timeouts;
+        RawTimeouts {
+            connect_ms: Some(ms(timeouts.connect)),
+            response_ms: Some(ms(timeouts.response)),
+            stream_idle_ms: Some(ms(timeouts.stream_idle)),
+            total_ms: Some(ms(timeouts.total)),
+            client_body_ms: Some(ms(timeouts.client_body)),
+            client_header_ms: Some(ms(timeouts.client_header)),
+            shutdown_grace_ms: Some(ms(timeouts.shutdown_grace)),
+        }
+    }
+
+    /// The `circuit_breaker` section in the file's shape.
+    pub fn breaker_shown(&self) -> RawBreaker {
+        let breaker = &self.breaker;
+        RawBreaker {
+            failure_threshold: Some(breaker.failure_threshold.into()),
+            cooldown_ms: Some(ms(breaker.cooldown)),
+            failure_rate: Some(breaker.failure_rate),
+            min_requests: Some(breaker.min_requests.into()),
+            window_ms: Some(ms(breaker.window)),
+        }
     }
 }
 
-/// The file keys of each section.
-pub(super) const RETRY_KEYS: &[&str] = &[
-    "max_attempts",
-    "max_retry_wait_ms",
-    "base_delay_ms",
-    "total_ms",
-    "key_cooldown_ms",
-];
-pub(super) const TIMEOUT_KEYS: &[&str] = &[
-    "connect_ms",
-    "response_ms",
-    "stream_idle_ms",
-    "total_ms",
-    "client_body_ms",
-    "client_header_ms",
-    "shutdown_grace_ms",
-];
-pub(super) const BREAKER_KEYS: &[&str] = &[
-    "failure_threshold",
-    "cooldown_ms",
-    "failure_rate",
-    "min_requests",
-    "window_ms",
-];
+/// A duration in whole milliseconds, as the file writes it.
+fn ms(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
 
 /// The environment variable that overrides `timeouts.response_ms`.
 pub const RESPONSE_TIMEOUT_VAR: &str = "CCPROXY_UPSTREAM_TIMEOUT_MS";

@@ -3,10 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-
+use super::raw::{RawBreaker, RawRetry, RawTimeouts};
 use super::{Config, Price, RouteName, Target};
+use serde::{Deserialize, Serialize};
 
 /// The effective configuration as shown: the config file's shape, keys masked, plus where
 /// it came from.
@@ -27,10 +26,9 @@ pub struct Shown {
     pub routes: ShownRoutes,
     /// Each price by its `"provider,model"`.
     pub prices: BTreeMap<String, Price>,
-    /// The other sections, as the config file writes them (`retry`, `timeouts`,
-    /// `circuit_breaker`).
-    #[serde(flatten)]
-    pub sections: BTreeMap<String, Value>,
+    pub retry: RawRetry,
+    pub timeouts: RawTimeouts,
+    pub circuit_breaker: RawBreaker,
 }
 
 /// A provider as shown.
@@ -119,7 +117,6 @@ pub fn masked(config: &Config) -> Shown {
             .map(|(name, targets)| (name, ShownTargets::of(targets)))
             .collect(),
     };
-    let sections = config.resilience.file_sections();
     Shown {
         source: config.source.describe(),
         host: config.host.clone(),
@@ -132,10 +129,9 @@ pub fn masked(config: &Config) -> Shown {
         providers,
         routes,
         prices: config.prices.shown(),
-        sections: sections
-            .into_iter()
-            .map(|(key, section)| (key.to_string(), section))
-            .collect(),
+        retry: config.resilience.retry_shown(),
+        timeouts: config.resilience.timeouts_shown(),
+        circuit_breaker: config.resilience.breaker_shown(),
     }
 }
 

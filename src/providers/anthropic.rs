@@ -87,6 +87,16 @@ impl Kind for Anthropic {
         super::openai::listed_ids(body)
     }
 
+    /// The base URL names this proxy: `ANTHROPIC_BASE_URL`, set for Claude Code, was read
+    /// by the `anthropic` provider too.
+    fn loop_error(&self, provider: &ProviderConfig, own: SocketAddr) -> Option<ProxyError> {
+        loops_back(&provider.base_url, own).then(|| ProxyError::ProxyLoop {
+            provider: provider.name.clone(),
+            base_url: provider.base_url.clone(),
+            base_url_var: provider.base_url_var(),
+        })
+    }
+
     /// `POST {base_url}/v1/messages/count_tokens` for the same request.
     fn count_tokens(
         &self,
@@ -136,11 +146,11 @@ fn request_to(
     inbound: &Inbound,
     path: &str,
 ) -> Result<reqwest::RequestBuilder, ProxyError> {
-    if http
+    if let Some(error) = http
         .own_address()
-        .is_some_and(|own| loops_back(&provider.base_url, own))
+        .and_then(|own| Anthropic.loop_error(provider, own))
     {
-        return Err(loop_error(provider));
+        return Err(error);
     }
     let body =
         prepared_body(provider, model, inbound).map_err(|error| ProxyError::InvalidJson {
@@ -246,7 +256,7 @@ fn fit_betas(profile: Profile, headers: &mut HeaderMap) {
 
 /// Whether `base_url` names the server listening on `own`: the same port on a loopback,
 /// unspecified or identical address, or on `localhost`.
-pub fn loops_back(base_url: &str, own: SocketAddr) -> bool {
+fn loops_back(base_url: &str, own: SocketAddr) -> bool {
     let Ok(url) = reqwest::Url::parse(base_url) else {
         return false;
     };
@@ -270,15 +280,6 @@ fn same_host(target: IpAddr, own: IpAddr) -> bool {
     target == own
         || (target.is_loopback() && (own.is_loopback() || own.is_unspecified()))
         || target.is_unspecified()
-}
-
-/// The error for a provider whose base URL leads back to this proxy.
-pub fn loop_error(provider: &ProviderConfig) -> ProxyError {
-    ProxyError::ProxyLoop {
-        provider: provider.name.clone(),
-        base_url: provider.base_url.clone(),
-        base_url_var: provider.base_url_var(),
-    }
 }
 
 /// Reads `{"input_tokens": N}`.

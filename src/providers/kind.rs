@@ -23,6 +23,8 @@
 use axum::http::{HeaderMap, HeaderValue};
 use serde_json::Value;
 
+use std::net::SocketAddr;
+
 use crate::config::{ProviderConfig, ProviderKind};
 use crate::error::ProxyError;
 use crate::wire::anthropic::MessageResponse;
@@ -49,6 +51,13 @@ pub trait Kind: Sync {
 
     /// The model names in a model list.
     fn model_names<'a>(&self, body: &'a Value) -> Vec<&'a str>;
+
+    /// Why requests to `provider` would come back to this proxy listening on `own`, for a
+    /// kind whose base URL is commonly pointed at ccproxy itself (Anthropic's, through
+    /// `ANTHROPIC_BASE_URL`); such requests are refused with this error.
+    fn loop_error(&self, _provider: &ProviderConfig, _own: SocketAddr) -> Option<ProxyError> {
+        None
+    }
 
     /// The provider's own input-token count of the request, for a kind that has a counter.
     fn count_tokens(

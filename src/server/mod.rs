@@ -310,10 +310,7 @@ fn announce(config: &Config, addr: SocketAddr) {
     let (code, env) = client_commands(addr);
     tracing::info!("use it from Claude Code: `{code}`, or `{env}` then `claude`");
     for provider in &config.providers {
-        if provider.kind == crate::config::ProviderKind::Anthropic
-            && providers::anthropic::loops_back(&provider.base_url, addr)
-        {
-            let error = providers::anthropic::loop_error(provider);
+        if let Some(error) = providers::kind::of(provider.kind).loop_error(provider, addr) {
             tracing::warn!("{error}; requests routed to it will be refused");
         }
         if provider.key_required && provider.key().is_none() {

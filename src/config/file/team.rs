@@ -2,35 +2,36 @@
 
 use std::path::PathBuf;
 
-use serde_json::{Map, Value};
-
+use super::super::raw::RawConfig;
 use super::super::team::{check_redis_url, OnError, TeamSettings};
 use super::{shown, Reader};
 use crate::secret::Secret;
 
-pub(super) const TEAM_KEYS: &[&str] = &["enabled"];
-pub(super) const STORE_KEYS: &[&str] = &["redis_url", "path", "on_error"];
-
 impl Reader<'_> {
-    pub(super) fn team(&mut self, top: &Map<String, Value>) -> TeamSettings {
+    pub(super) fn team(&mut self, raw: &RawConfig) -> TeamSettings {
         let mut settings = TeamSettings::default();
-        if let Some(team) = self.section(top, "team", TEAM_KEYS) {
-            settings.enabled = self.boolean("team", team, "enabled").unwrap_or(false);
+        self.sink.at("team");
+        if let Some(team) = &raw.team {
+            self.sink.enter("team");
+            settings.enabled = self.boolean("team.enabled", team.enabled).unwrap_or(false);
         }
-        let Some(store) = self.section(top, "store", STORE_KEYS) else {
+        self.sink.at("store");
+        let Some(store) = &raw.store else {
             return settings;
         };
-        if let Some(url) = self.string("store", store, "redis_url") {
+        self.sink.enter("store");
+        let written = store.redis_url.as_deref();
+        if let Some(url) = self.string("store.redis_url", written) {
             let redacted = crate::secret::redact_url(&url);
-            match check_redis_url(&url, &shown(store, "redis_url", &redacted)) {
+            match check_redis_url(&url, &shown(written, &redacted)) {
                 Ok(()) => settings.store.redis_url = Some(Secret::new(url)),
                 Err(problem) => self.problem("store.redis_url", problem),
             }
         }
-        if let Some(path) = self.string("store", store, "path") {
+        if let Some(path) = self.string("store.path", store.path.as_deref()) {
             settings.store.path = Some(PathBuf::from(path));
         }
-        if let Some(mode) = self.string("store", store, "on_error") {
+        if let Some(mode) = self.string("store.on_error", store.on_error.as_deref()) {
             match OnError::parse(&mode) {
                 Some(mode) => settings.store.on_error = mode,
                 None => self.problem(
