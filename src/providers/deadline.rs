@@ -163,29 +163,33 @@ struct Progress {
 }
 
 impl Progress {
-    /// Reads `bytes`; true when they carried data.
+    /// Reads `bytes`; true when they carried data. Works a line segment at a time (the
+    /// bytes between line ends), since within one segment only its first byte matters.
     fn feed(&mut self, bytes: &[u8]) -> bool {
         let mut data = false;
-        for &byte in bytes {
-            let newline = byte == b'\n' || byte == b'\r';
-            if newline {
-                if !self.mid_line && self.pending_event {
-                    self.first_event = true;
-                    self.pending_event = false;
+        let mut rest = bytes;
+        loop {
+            let line_end = memchr::memchr2(b'\n', b'\r', rest);
+            if let Some(&first) = rest[..line_end.unwrap_or(rest.len())].first() {
+                if !self.mid_line {
+                    self.comment = first == b':';
+                    self.mid_line = true;
                 }
-                self.mid_line = false;
-                continue;
+                if !self.comment {
+                    data = true;
+                    self.pending_event = true;
+                }
             }
-            if !self.mid_line {
-                self.comment = byte == b':';
-                self.mid_line = true;
+            let Some(end) = line_end else {
+                return data;
+            };
+            if !self.mid_line && self.pending_event {
+                self.first_event = true;
+                self.pending_event = false;
             }
-            if !self.comment {
-                data = true;
-                self.pending_event = true;
-            }
+            self.mid_line = false;
+            rest = &rest[end + 1..];
         }
-        data
     }
 }
 
@@ -204,6 +208,24 @@ mod tests {
         assert!(!progress.first_event);
         assert!(!progress.feed(b"\n"));
         assert!(progress.first_event);
+    }
+
+    proptest::proptest! {
+        /// However the bytes are split, the reading is the same as one byte at a time.
+        #[test]
+        fn chunking_does_not_change_the_reading(
+            bytes in proptest::collection::vec(proptest::sample::select(b"\n\r:a ".to_vec()), 0..40),
+            split in 0usize..40,
+        ) {
+            let split = split.min(bytes.len());
+            let mut whole = Progress::default();
+            let carried = whole.feed(&bytes[..split]) | whole.feed(&bytes[split..]);
+            let mut single = Progress::default();
+            let carried_single = bytes.iter().fold(false, |d, b| single.feed(&[*b]) | d);
+            proptest::prop_assert_eq!(carried, carried_single);
+            proptest::prop_assert_eq!(whole.first_event, single.first_event);
+            proptest::prop_assert_eq!(whole.pending_event, single.pending_event);
+        }
     }
 
     #[test]

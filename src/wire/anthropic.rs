@@ -381,6 +381,15 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn thinking_disabled_is_read_with_extra_keys() {
+        let thinking: Thinking = serde_json::from_value(
+            json!({"type": "disabled", "display": "omitted", "budget_tokens": 0}),
+        )
+        .expect("readable");
+        assert_eq!(thinking, Thinking::Disabled);
+    }
+
+    #[test]
     fn reads_a_claude_code_style_request() {
         let request: MessagesRequest = serde_json::from_value(json!({
             "model": "claude-opus-5-5", "max_tokens": 128000, "stream": true,

@@ -195,12 +195,31 @@ impl Scanner {
 
     /// The pieces `text` completes; text that may still become a marker is held.
     pub fn push(&mut self, text: &str) -> Vec<Piece> {
-        if self.phase == Phase::Body && self.markers.is_empty() {
-            self.text_str(text);
-        } else {
-            text.chars().for_each(|c| self.step(c));
+        let mut rest = text;
+        while let Some(c) = rest.chars().next() {
+            let plain = self.plain_run(rest);
+            if plain > 0 {
+                self.text_str(&rest[..plain]);
+                rest = &rest[plain..];
+            } else {
+                self.step(c);
+                rest = &rest[c.len_utf8()..];
+            }
         }
         std::mem::take(&mut self.out)
+    }
+
+    /// How many leading bytes of `text` are plain text whatever follows: in the body, with
+    /// nothing held, everything before the next `<` (every marker opens with one), or all
+    /// of it when no marker applies. Read in one go rather than a character at a time.
+    fn plain_run(&self, text: &str) -> usize {
+        if self.phase != Phase::Body || self.block.is_some() || !self.held.is_empty() {
+            return 0;
+        }
+        if self.markers.is_empty() {
+            return text.len();
+        }
+        memchr::memchr(b'<', text.as_bytes()).unwrap_or(text.len())
     }
 
     /// The content ended: what was held, as what it turned out to be.
@@ -314,7 +333,14 @@ impl Scanner {
     }
 
     fn text_str(&mut self, text: &str) {
-        text.chars().for_each(|c| self.text(c));
+        if text.is_empty() {
+            return;
+        }
+        self.fence.observe_str(text);
+        match self.out.last_mut() {
+            Some(Piece::Text(last)) => last.push_str(text),
+            _ => self.out.push(Piece::Text(text.to_string())),
+        }
     }
 
     /// Appends a piece, merged with the last one when both are thinking or both text.
@@ -360,6 +386,23 @@ impl Default for Fence {
 }
 
 impl Fence {
+    /// [`Fence::observe`] for each character, skipping to the next line end wherever the
+    /// rest of a line cannot matter.
+    fn observe_str(&mut self, text: &str) {
+        let mut rest = text;
+        while let Some(c) = rest.chars().next() {
+            if !self.at_line_start && c != '\n' {
+                let Some(line_end) = memchr::memchr(b'\n', rest.as_bytes()) else {
+                    return;
+                };
+                rest = &rest[line_end..];
+                continue;
+            }
+            self.observe(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+
     fn observe(&mut self, c: char) {
         if c == '\n' {
             self.at_line_start = true;

@@ -1,6 +1,8 @@
 //! Log set-up: human text or JSON lines on stderr, at the configured level. Our own
 //! modules log at the chosen level; dependencies only at warn and above (they are noisy and
-//! could echo request details).
+//! could echo request details). Text lines are written by [`text::TextLine`].
+
+mod text;
 
 use std::io::IsTerminal;
 
@@ -23,6 +25,6 @@ pub fn init(settings: &LogSettings) {
     let _ = if settings.json {
         builder.json().flatten_event(true).try_init()
     } else {
-        builder.try_init()
+        builder.event_format(text::TextLine).try_init()
     };
 }
