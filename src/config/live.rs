@@ -35,6 +35,10 @@ pub enum Edit {
     Replace(String, Value),
     Delete(String),
     Toggle(String),
+    /// Adds a key (the second field) to a provider's pool.
+    AddKey(String, String),
+    /// Removes a key, named as shown (masked) or whole, from a provider's pool.
+    RemoveKey(String, String),
 }
 
 /// Why the admin API's edit was refused. The server turns it into its error response.
@@ -120,6 +124,14 @@ impl Document {
                 providers_mut(&mut next).remove(i);
                 remove_from_routes(&mut next, &name);
             }
+            Edit::AddKey(name, key) => {
+                pools::add(entry(&mut next, running, &name)?, running, &name, &key)?;
+                keyed = Some(name);
+            }
+            Edit::RemoveKey(name, key) => {
+                pools::remove(entry(&mut next, running, &name)?, running, &name, &key)?;
+                keyed = Some(name);
+            }
             Edit::Toggle(name) => {
                 let i = position(&next, running, &name)?;
                 let enabled = running.provider(&name).is_none_or(|p| p.enabled);
@@ -159,14 +171,15 @@ impl Document {
     }
 }
 
-/// A provider as the admin API shows it: the key masked, and where it comes from.
+/// A provider as the admin API shows it: the key (and a pool's keys) masked, and where it
+/// comes from.
 pub fn provider_view(provider: &ProviderConfig) -> Value {
     let key_source = if provider.key_in_file {
         "config file".to_string()
     } else {
         format!("environment variable {}", provider.key_var)
     };
-    json!({
+    let mut view = json!({
         "name": provider.name,
         "type": provider.kind.as_str(),
         "base_url": crate::secret::redact_url(&provider.base_url),
@@ -175,16 +188,25 @@ pub fn provider_view(provider: &ProviderConfig) -> Value {
         "profile": provider.profile.as_str(),
         "api_key": provider.key().map(crate::secret::Secret::masked),
         "api_key_source": key_source,
-    })
+    });
+    if let Some(pool) = super::show::pool(provider) {
+        view["api_keys"] = json!(pool);
+    }
+    view
 }
 
 /// Validates a candidate document with the running host and port, and the environment the
 /// running configuration read (the process environment, plus the provider keys it took
-/// from variables, so a test's or an embedder's environment carries over). `sink` holds
-/// the problems found while reading it.
+/// from variables, so a test's or an embedder's environment carries over). A pool written
+/// in the file took its keys from its `api_keys` list, not from `<NAME>_API_KEY`. `sink`
+/// holds the problems found while reading the document.
 fn validate(raw: &RawConfig, sink: Sink, running: &Config) -> Result<Config, ConfigError> {
     let mut env = Env::from_process();
+    let from_file = matches!(running.source, ConfigSource::File(_));
     for provider in &running.providers {
+        if from_file && !provider.more_keys.is_empty() {
+            continue;
+        }
         if let (Some(key), false) = (&provider.api_key, provider.key_in_file) {
             if env.get(&provider.key_var).is_none() {
                 env.set(&provider.key_var, key.expose());
@@ -239,6 +261,18 @@ fn from_config(config: &Config) -> RawConfig {
 /// The `providers` list of a document.
 fn providers_mut(document: &mut RawConfig) -> &mut Vec<Option<RawProvider>> {
     document.providers.get_or_insert_default()
+}
+
+/// The document entry of provider `name`.
+fn entry<'d>(
+    document: &'d mut RawConfig,
+    running: &Config,
+    name: &str,
+) -> Result<&'d mut RawProvider, EditError> {
+    let i = position(document, running, name)?;
+    providers_mut(document)[i]
+        .as_mut()
+        .ok_or_else(|| EditError::field("providers", "expected a provider object"))
 }
 
 fn position(document: &RawConfig, running: &Config, name: &str) -> Result<usize, EditError> {
@@ -521,5 +555,6 @@ pub fn private_options() -> std::fs::OpenOptions {
     options
 }
 
+mod pools;
 #[cfg(test)]
 mod tests;
