@@ -28,6 +28,7 @@ mod failover;
 mod gemini;
 mod key_pools;
 mod live_config;
+mod model_limits;
 mod model_quirks;
 mod observability;
 mod prompt_cache;
