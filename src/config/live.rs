@@ -34,6 +34,10 @@ pub enum Edit {
     Replace(String, Value),
     Delete(String),
     Toggle(String),
+    /// Adds a key (the second field) to a provider's pool.
+    AddKey(String, String),
+    /// Removes a key, named as shown (masked) or whole, from a provider's pool.
+    RemoveKey(String, String),
 }
 
 /// Why the admin API's edit was refused. The server turns it into its error response.
@@ -109,6 +113,14 @@ impl Document {
                 providers_mut(&mut next)?.remove(i);
                 remove_from_routes(&mut next, &name);
             }
+            Edit::AddKey(name, key) => {
+                pools::add(entry(&mut next, running, &name)?, running, &name, &key)?;
+                keyed = Some(name);
+            }
+            Edit::RemoveKey(name, key) => {
+                pools::remove(entry(&mut next, running, &name)?, running, &name, &key)?;
+                keyed = Some(name);
+            }
             Edit::Toggle(name) => {
                 let i = position(&next, running, &name)?;
                 let enabled = running.provider(&name).is_none_or(|p| p.enabled);
@@ -148,14 +160,15 @@ impl Document {
     }
 }
 
-/// A provider as the admin API shows it: the key masked, and where it comes from.
+/// A provider as the admin API shows it: the key (and a pool's keys) masked, and where it
+/// comes from.
 pub fn provider_view(provider: &ProviderConfig) -> Value {
     let key_source = if provider.key_in_file {
         "config file".to_string()
     } else {
         format!("environment variable {}", provider.key_var)
     };
-    json!({
+    let mut view = json!({
         "name": provider.name,
         "type": provider.kind.as_str(),
         "base_url": crate::secret::redact_url(&provider.base_url),
@@ -164,15 +177,24 @@ pub fn provider_view(provider: &ProviderConfig) -> Value {
         "profile": provider.profile.as_str(),
         "api_key": provider.key().map(crate::secret::Secret::masked),
         "api_key_source": key_source,
-    })
+    });
+    if let Some(pool) = super::show::pool(provider) {
+        view["api_keys"] = json!(pool);
+    }
+    view
 }
 
 /// Validates a candidate document with the running host and port, and the environment the
 /// running configuration read (the process environment, plus the provider keys it took
-/// from variables, so a test's or an embedder's environment carries over).
+/// from variables, so a test's or an embedder's environment carries over). A pool written
+/// in the file took its keys from its `api_keys` list, not from `<NAME>_API_KEY`.
 fn validate(value: &Value, running: &Config) -> Result<Config, ConfigError> {
     let mut env = Env::from_process();
+    let from_file = matches!(running.source, ConfigSource::File(_));
     for provider in &running.providers {
+        if from_file && !provider.more_keys.is_empty() {
+            continue;
+        }
         if let (Some(key), false) = (&provider.api_key, provider.key_in_file) {
             if env.get(&provider.key_var).is_none() {
                 env.set(&provider.key_var, key.expose());
@@ -233,6 +255,18 @@ fn providers_mut(document: &mut Value) -> Result<&mut Vec<Value>, EditError> {
             let problem = Problem::new("providers", "expected a list of providers");
             EditError::Invalid(ConfigError::new("the edited configuration", vec![problem]))
         })
+}
+
+/// The document entry of provider `name`, as an object.
+fn entry<'d>(
+    document: &'d mut Value,
+    running: &Config,
+    name: &str,
+) -> Result<&'d mut Map<String, Value>, EditError> {
+    let i = position(document, running, name)?;
+    providers_mut(document)?[i]
+        .as_object_mut()
+        .ok_or_else(|| EditError::field("providers", "expected a provider object"))
 }
 
 fn name_of(provider: &Value) -> Option<&str> {
@@ -516,5 +550,6 @@ pub fn private_options() -> std::fs::OpenOptions {
     options
 }
 
+mod pools;
 #[cfg(test)]
 mod tests;

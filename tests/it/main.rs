@@ -31,6 +31,7 @@ mod live_config;
 mod model_limits;
 mod model_quirks;
 mod observability;
+mod pool_admin;
 mod prompt_cache;
 mod provider_transcripts;
 mod real_clients;
