@@ -8,14 +8,13 @@
 //! with none is bound to its current `base_url`. A pool bound to another host than the
 //! provider's (its keys are not sent) is not edited: replace the provider with its keys.
 
-use serde_json::{json, Map, Value};
-
 use super::EditError;
+use crate::config::raw::RawProvider;
 use crate::config::{Config, ConfigSource, ProviderConfig};
 
-/// Adds `key` to provider `name`'s pool in `object` (its document entry).
+/// Adds `key` to provider `name`'s pool in `written` (its document entry).
 pub(super) fn add(
-    object: &mut Map<String, Value>,
+    written: &mut RawProvider,
     running: &Config,
     name: &str,
     key: &str,
@@ -30,16 +29,16 @@ pub(super) fn add(
     if provider.keys().any(|held| held.expose() == key) {
         return Err(EditError::field("key", "is already one of the pool's keys"));
     }
-    let mut list = written_pool(object, provider);
-    list.push(json!(key));
-    object.remove("api_key");
-    object.insert("api_keys".into(), Value::Array(list));
+    let mut list = written_pool(written, provider);
+    list.push(Some(key.to_string()));
+    written.api_key = None;
+    written.api_keys = Some(list);
     Ok(())
 }
 
 /// Removes the key `which` (as shown, masked, or whole) from provider `name`'s pool.
 pub(super) fn remove(
-    object: &mut Map<String, Value>,
+    written: &mut RawProvider,
     running: &Config,
     name: &str,
     which: &str,
@@ -70,10 +69,10 @@ pub(super) fn remove(
              (PUT /providers/{name}) with \"api_key\": \"\"",
         ));
     }
-    let mut list = written_pool(object, provider);
+    let mut list = written_pool(written, provider);
     list.remove(index);
-    object.remove("api_key");
-    object.insert("api_keys".into(), Value::Array(list));
+    written.api_key = None;
+    written.api_keys = Some(list);
     Ok(())
 }
 
@@ -106,14 +105,14 @@ fn editable<'c>(running: &'c Config, name: &str) -> Result<&'c ProviderConfig, E
 
 /// The pool as the document writes it, in the running order: its `api_keys` list, else its
 /// single `api_key`, else the variable the running key came from, else nothing.
-fn written_pool(object: &Map<String, Value>, provider: &ProviderConfig) -> Vec<Value> {
-    if let Some(Value::Array(list)) = object.get("api_keys") {
+fn written_pool(written: &RawProvider, provider: &ProviderConfig) -> Vec<Option<String>> {
+    if let Some(list) = &written.api_keys {
         return list.clone();
     }
-    match object.get("api_key").and_then(Value::as_str) {
-        Some(key) if !key.is_empty() => vec![json!(key)],
+    match written.api_key.as_deref() {
+        Some(key) if !key.is_empty() => vec![Some(key.to_string())],
         Some(_) => Vec::new(),
-        None if provider.api_key.is_some() => vec![json!(format!("${{{}}}", provider.key_var))],
+        None if provider.api_key.is_some() => vec![Some(format!("${{{}}}", provider.key_var))],
         None => Vec::new(),
     }
 }
