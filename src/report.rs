@@ -93,6 +93,14 @@ pub struct KeyReport {
     pub last_error: Option<String>,
 }
 
+/// `GET /providers/{name}/keys` (and the answer to a pool edit): a provider's keys, masked,
+/// each with its state and figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolReport {
+    pub provider: String,
+    pub keys: Vec<KeyReport>,
+}
+
 /// The state of a pool key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -25,12 +25,23 @@ mod resilience;
 mod team;
 
 pub(super) fn load(path: &Path, env: &Env) -> Result<Config, ConfigError> {
+    let (raw, sink) = read_raw(path)?;
+    from_raw(&raw, sink, ConfigSource::File(path.to_path_buf()), env)
+}
+
+/// The file in its types, not yet validated; the problems found reading it are in the
+/// sink. A file that cannot be read, is not JSON or not an object is an error.
+pub(super) fn read_raw(path: &Path) -> Result<(RawConfig, Sink), ConfigError> {
     let value = read(path)?;
-    from_value(&value, ConfigSource::File(path.to_path_buf()), env)
+    if !value.is_object() {
+        let problem = super::Problem::new("(file)", "expected an object");
+        return Err(ConfigError::new(path.display().to_string(), vec![problem]));
+    }
+    Ok(raw::parse::<RawConfig>(value, ""))
 }
 
 /// The file's JSON (comments allowed), not yet validated.
-pub(super) fn read(path: &Path) -> Result<Value, ConfigError> {
+fn read(path: &Path) -> Result<Value, ConfigError> {
     let source = path.display().to_string();
     let fail = |message: String| {
         let problem = super::Problem::new("(file)", message);
@@ -39,20 +50,6 @@ pub(super) fn read(path: &Path) -> Result<Value, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read it: {e}")))?;
     serde_json::from_str(&super::jsonc::strip_comments(&text))
         .map_err(|e| fail(format!("not valid JSON: {e}")))
-}
-
-/// Validates a config document (the file's JSON, or an edit of it from the admin API).
-pub(super) fn from_value(
-    value: &Value,
-    source: ConfigSource,
-    env: &Env,
-) -> Result<Config, ConfigError> {
-    if !value.is_object() {
-        let problem = super::Problem::new("(file)", "expected an object");
-        return Err(ConfigError::new(source.describe(), vec![problem]));
-    }
-    let (raw, sink) = raw::parse::<RawConfig>(value.clone(), "");
-    from_raw(&raw, sink, source, env)
 }
 
 /// Validates the file's types; `sink` holds the problems found while reading them.

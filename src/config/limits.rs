@@ -4,7 +4,7 @@
 //! derive Claude Code's auto-compact window from it, `GET /v1/models` and the status line
 //! show it.
 
-use super::{catalog, Config, RouteName, Target};
+use super::{catalog, Config, ProviderConfig, RouteName, Target};
 
 /// A model's size, in tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +47,16 @@ impl Config {
             .filter_map(|target| self.limits(target))
             .map(|limits| limits.context_window)
             .min()
+    }
+}
+
+impl ProviderConfig {
+    /// The most output tokens `model` takes on this provider: its `models` entry's figure,
+    /// else the catalog's. A request's `max_tokens` above it is clamped.
+    pub fn max_output_tokens(&self, model: &str) -> Option<u64> {
+        self.model(model)
+            .and_then(|entry| entry.max_output_tokens)
+            .or_else(|| catalog::max_output_tokens(model))
     }
 }
 

@@ -1,6 +1,6 @@
-//! Live configuration: the JSON document behind the running [`Config`] (the config file as
-//! written, `${VAR}` references kept; or, in environment-only mode, a document built from
-//! the running config), the admin API's edits of its providers, re-reading the file, and
+//! Live configuration: the document behind the running [`Config`], in the file's types
+//! ([`RawConfig`]: the config file as written, `${VAR}` references kept; or, in
+//! environment-only mode, a document built from the running config), the admin API's edits of its providers, re-reading the file, and
 //! writing it back atomically with mode 0600.
 //!
 //! Every candidate goes through the file's own strict reader, so an edit is accepted
@@ -14,18 +14,19 @@
 
 use std::path::Path;
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
+use super::raw::{self, RawConfig, RawProvider, RawRoutes, RawTargets, Sink};
 use super::{catalog, file, finish, Config, ConfigError, ConfigSource, Env, Overrides, RouteName};
-use super::{key_host, Problem, ProviderConfig, Target, DEFAULT_MAX_REQUEST_BYTES};
+use super::{key_host, ProviderConfig, Target, DEFAULT_MAX_REQUEST_BYTES};
 
 /// The character [`crate::secret::mask`] puts in every masked key: a key sent back as read
 /// (masked) means "keep the key I have".
 const MASK_MARK: char = '…';
 
-/// The JSON document of the running configuration (always an object).
+/// The document of the running configuration, in the file's types.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Document(Value);
+pub struct Document(Box<RawConfig>);
 
 /// One change the admin API asks for.
 #[derive(Debug, Clone)]
@@ -34,6 +35,10 @@ pub enum Edit {
     Replace(String, Value),
     Delete(String),
     Toggle(String),
+    /// Adds a key (the second field) to a provider's pool.
+    AddKey(String, String),
+    /// Removes a key, named as shown (masked) or whole, from a provider's pool.
+    RemoveKey(String, String),
 }
 
 /// Why the admin API's edit was refused. The server turns it into its error response.
@@ -73,22 +78,28 @@ pub enum Reload {
 }
 
 impl Document {
-    /// The document behind `config`: the file's JSON, or one built from an environment
+    /// The document behind `config`: the file as written, or one built from an environment
     /// configuration (keys as `${VAR}` references, never literally).
     pub fn of(config: &Config) -> Result<Self, ConfigError> {
         match &config.source {
-            ConfigSource::File(path) => file::read(path).map(Self),
-            ConfigSource::Environment => Ok(Self(from_config(config))),
+            ConfigSource::File(path) => {
+                let (raw, sink) = file::read_raw(path)?;
+                match sink.is_empty() {
+                    true => Ok(Self(Box::new(raw))),
+                    false => Err(ConfigError::new(config.source.describe(), sink.finish())),
+                }
+            }
+            ConfigSource::Environment => Ok(Self(Box::new(from_config(config)))),
         }
     }
 
-    /// The providers as written (an empty list when there are none).
+    /// The providers as written, as JSON.
     #[cfg(test)]
-    pub fn providers(&self) -> &[Value] {
-        self.0
-            .get("providers")
-            .and_then(Value::as_array)
-            .map_or(&[], Vec::as_slice)
+    pub fn providers(&self) -> Vec<Value> {
+        let providers = self.0.providers.iter().flatten().flatten();
+        providers
+            .map(|p| serde_json::to_value(p).unwrap_or_default())
+            .collect()
     }
 
     /// Applies `edit` and validates the result like the file; returns the new document and
@@ -97,27 +108,39 @@ impl Document {
         let mut next = self.0.clone();
         // The provider whose request brought its own key, if any.
         let mut keyed = None;
+        // The problems of a provider sent in the request, placed by the validator.
+        let mut sink = Sink::default();
         match edit {
-            Edit::Add(provider) => keyed = add(&mut next, running, provider)?,
+            Edit::Add(provider) => (keyed, sink) = add(&mut next, running, provider)?,
             Edit::Replace(name, provider) => {
-                if replace(&mut next, running, &name, provider)? {
+                let brought;
+                (brought, sink) = replace(&mut next, running, &name, provider)?;
+                if brought {
                     keyed = Some(name);
                 }
             }
             Edit::Delete(name) => {
                 let i = position(&next, running, &name)?;
-                providers_mut(&mut next)?.remove(i);
+                providers_mut(&mut next).remove(i);
                 remove_from_routes(&mut next, &name);
+            }
+            Edit::AddKey(name, key) => {
+                pools::add(entry(&mut next, running, &name)?, running, &name, &key)?;
+                keyed = Some(name);
+            }
+            Edit::RemoveKey(name, key) => {
+                pools::remove(entry(&mut next, running, &name)?, running, &name, &key)?;
+                keyed = Some(name);
             }
             Edit::Toggle(name) => {
                 let i = position(&next, running, &name)?;
                 let enabled = running.provider(&name).is_none_or(|p| p.enabled);
-                if let Some(object) = providers_mut(&mut next)?[i].as_object_mut() {
-                    object.insert("enabled".into(), json!(!enabled));
+                if let Some(provider) = &mut providers_mut(&mut next)[i] {
+                    provider.enabled = Some(!enabled);
                 }
             }
         }
-        let mut config = validate(&next, running).map_err(EditError::Invalid)?;
+        let mut config = validate(&next, sink, running).map_err(EditError::Invalid)?;
         keep_key_hosts(&mut config, running, keyed.as_deref());
         Ok((Self(next), config))
     }
@@ -134,28 +157,29 @@ impl Document {
         let ConfigSource::File(path) = &running.source else {
             return Reload::Unchanged;
         };
-        let value = match file::read(path) {
-            Ok(value) => value,
+        let (raw, sink) = match file::read_raw(path) {
+            Ok(read) => read,
             Err(error) => return Reload::Refused(error),
         };
-        if value == self.0 {
+        if sink.is_empty() && raw == *self.0 {
             return Reload::Unchanged;
         }
-        match validate(&value, running) {
-            Ok(config) => Reload::Applied(Self(value), Box::new(config)),
+        match validate(&raw, sink, running) {
+            Ok(config) => Reload::Applied(Self(Box::new(raw)), Box::new(config)),
             Err(error) => Reload::Refused(error),
         }
     }
 }
 
-/// A provider as the admin API shows it: the key masked, and where it comes from.
+/// A provider as the admin API shows it: the key (and a pool's keys) masked, and where it
+/// comes from.
 pub fn provider_view(provider: &ProviderConfig) -> Value {
     let key_source = if provider.key_in_file {
         "config file".to_string()
     } else {
         format!("environment variable {}", provider.key_var)
     };
-    json!({
+    let mut view = json!({
         "name": provider.name,
         "type": provider.kind.as_str(),
         "base_url": crate::secret::redact_url(&provider.base_url),
@@ -164,22 +188,32 @@ pub fn provider_view(provider: &ProviderConfig) -> Value {
         "profile": provider.profile.as_str(),
         "api_key": provider.key().map(crate::secret::Secret::masked),
         "api_key_source": key_source,
-    })
+    });
+    if let Some(pool) = super::show::pool(provider) {
+        view["api_keys"] = json!(pool);
+    }
+    view
 }
 
 /// Validates a candidate document with the running host and port, and the environment the
 /// running configuration read (the process environment, plus the provider keys it took
-/// from variables, so a test's or an embedder's environment carries over).
-fn validate(value: &Value, running: &Config) -> Result<Config, ConfigError> {
+/// from variables, so a test's or an embedder's environment carries over). A pool written
+/// in the file took its keys from its `api_keys` list, not from `<NAME>_API_KEY`. `sink`
+/// holds the problems found while reading the document.
+fn validate(raw: &RawConfig, sink: Sink, running: &Config) -> Result<Config, ConfigError> {
     let mut env = Env::from_process();
+    let from_file = matches!(running.source, ConfigSource::File(_));
     for provider in &running.providers {
+        if from_file && !provider.more_keys.is_empty() {
+            continue;
+        }
         if let (Some(key), false) = (&provider.api_key, provider.key_in_file) {
             if env.get(&provider.key_var).is_none() {
                 env.set(&provider.key_var, key.expose());
             }
         }
     }
-    let config = file::from_value(value, running.source.clone(), &env)?;
+    let config = file::from_raw(raw, sink, running.source.clone(), &env)?;
     let overrides = Overrides {
         config_path: None,
         host: Some(running.host.clone()),
@@ -188,66 +222,79 @@ fn validate(value: &Value, running: &Config) -> Result<Config, ConfigError> {
     finish(config, &overrides, &env)
 }
 
-fn from_config(config: &Config) -> Value {
-    let providers: Vec<Value> = config
+/// The document of an environment-only configuration.
+fn from_config(config: &Config) -> RawConfig {
+    let providers = config
         .providers
         .iter()
         .map(|p| {
-            let mut object = Map::new();
-            object.insert("name".into(), json!(p.name));
-            object.insert("type".into(), json!(p.kind.as_str()));
-            object.insert("base_url".into(), json!(p.base_url));
-            if p.api_key.is_some() || p.key_required {
-                object.insert("api_key".into(), json!(format!("${{{}}}", p.key_var)));
-            }
-            object.insert("models".into(), json!(p.models));
-            object.insert("enabled".into(), json!(p.enabled));
-            Value::Object(object)
+            let key = p.api_key.is_some() || p.key_required;
+            Some(RawProvider {
+                name: Some(p.name.clone()),
+                kind: Some(p.kind.as_str().to_string()),
+                base_url: Some(p.base_url.clone()),
+                api_key: key.then(|| format!("${{{}}}", p.key_var)),
+                models: Some(p.models.iter().cloned().map(Some).collect()),
+                enabled: Some(p.enabled),
+                ..RawProvider::default()
+            })
         })
         .collect();
-    let mut routes = Map::new();
+    let mut routes = RawRoutes {
+        long_context_threshold: Some(config.routes.long_context_threshold),
+        ..RawRoutes::default()
+    };
     for (name, targets) in config.routes.configured() {
-        let texts: Vec<String> = targets.iter().map(ToString::to_string).collect();
-        routes.insert(name.to_string(), json!(texts));
+        let texts = targets.iter().map(|t| Some(t.to_string())).collect();
+        *routes.get_mut(name) = Some(RawTargets::Many(texts));
     }
-    routes.insert(
-        "long_context_threshold".into(),
-        json!(config.routes.long_context_threshold),
-    );
-    let mut document = json!({"providers": providers, "routes": routes});
-    if config.max_request_bytes != DEFAULT_MAX_REQUEST_BYTES {
-        document["max_request_bytes"] = json!(config.max_request_bytes);
+    let limit = |value: usize, default: usize| (value != default).then_some(value as u64);
+    RawConfig {
+        providers: Some(providers),
+        routes: Some(routes),
+        max_request_bytes: limit(config.max_request_bytes, DEFAULT_MAX_REQUEST_BYTES),
+        max_connections: limit(config.max_connections, super::DEFAULT_MAX_CONNECTIONS),
+        ..RawConfig::default()
     }
-    if config.max_connections != super::DEFAULT_MAX_CONNECTIONS {
-        document["max_connections"] = json!(config.max_connections);
-    }
-    document
 }
 
-/// The `providers` list of a document (which the reader has checked is one).
-fn providers_mut(document: &mut Value) -> Result<&mut Vec<Value>, EditError> {
-    document
-        .get_mut("providers")
-        .and_then(Value::as_array_mut)
-        .ok_or_else(|| {
-            let problem = Problem::new("providers", "expected a list of providers");
-            EditError::Invalid(ConfigError::new("the edited configuration", vec![problem]))
-        })
+/// The `providers` list of a document.
+fn providers_mut(document: &mut RawConfig) -> &mut Vec<Option<RawProvider>> {
+    document.providers.get_or_insert_default()
 }
 
-fn name_of(provider: &Value) -> Option<&str> {
-    provider.get("name").and_then(Value::as_str)
+/// The document entry of provider `name`.
+fn entry<'d>(
+    document: &'d mut RawConfig,
+    running: &Config,
+    name: &str,
+) -> Result<&'d mut RawProvider, EditError> {
+    let i = position(document, running, name)?;
+    providers_mut(document)[i]
+        .as_mut()
+        .ok_or_else(|| EditError::field("providers", "expected a provider object"))
 }
 
-fn position(document: &Value, running: &Config, name: &str) -> Result<usize, EditError> {
+fn position(document: &RawConfig, running: &Config, name: &str) -> Result<usize, EditError> {
+    let named = |p: &Option<RawProvider>| p.as_ref().and_then(|p| p.name.as_deref()) == Some(name);
     document
-        .get("providers")
-        .and_then(Value::as_array)
-        .and_then(|list| list.iter().position(|p| name_of(p) == Some(name)))
+        .providers
+        .iter()
+        .flatten()
+        .position(named)
         .ok_or_else(|| EditError::NoSuchProvider {
             name: name.to_string(),
             available: running.provider_names(),
         })
+}
+
+/// A provider sent to the admin API, read like the file's `providers[i]`; its problems
+/// are in the sink.
+fn parse_provider(body: Value, i: usize) -> Result<(RawProvider, Sink), EditError> {
+    if !body.is_object() {
+        return Err(EditError::field("body", "expected a provider object"));
+    }
+    Ok(raw::parse(body, &format!("providers[{i}]")))
 }
 
 /// After an admin edit, each key keeps the host it was bound to when it was configured
@@ -271,52 +318,49 @@ fn keep_key_hosts(config: &mut Config, running: &Config, keyed: Option<&str>) {
 /// is written with `"api_key": ""` so that no environment key is picked up for it, now or
 /// after a restart.
 fn add(
-    document: &mut Value,
+    document: &mut RawConfig,
     running: &Config,
-    mut provider: Value,
-) -> Result<Option<String>, EditError> {
+    body: Value,
+) -> Result<(Option<String>, Sink), EditError> {
+    let (mut provider, sink) = parse_provider(body, providers_mut(document).len())?;
     refuse_references(&provider)?;
-    let name = name_of(&provider).map(str::to_string);
+    let name = provider.name.clone();
     if let Some(name) = &name {
         if position(document, running, name).is_ok() {
             return Err(EditError::ProviderExists { name: name.clone() });
         }
     }
-    refuse_metadata_host(&provider)?;
+    refuse_metadata_host(provider.base_url.as_deref())?;
     let brought = brings_key(&provider);
-    if let Some(object) = provider.as_object_mut().filter(|_| !brought) {
-        object.insert("api_key".into(), json!(""));
+    if !brought {
+        provider.api_key = Some(String::new());
     }
-    providers_mut(document)?.push(provider);
-    Ok(name.filter(|_| brought))
+    providers_mut(document).push(Some(provider));
+    Ok((name.filter(|_| brought), sink))
 }
 
 /// True when a provider sent to the admin API carries its own key (not a masked one).
-fn brings_key(provider: &Value) -> bool {
+fn brings_key(provider: &RawProvider) -> bool {
     provider
-        .get("api_key")
-        .and_then(Value::as_str)
+        .api_key
+        .as_deref()
         .is_some_and(|key| !key.contains(MASK_MARK))
 }
 
 /// Replaces a provider; returns true when the request brought a key for it.
 fn replace(
-    document: &mut Value,
+    document: &mut RawConfig,
     running: &Config,
     name: &str,
-    mut provider: Value,
-) -> Result<bool, EditError> {
+    body: Value,
+) -> Result<(bool, Sink), EditError> {
     let i = position(document, running, name)?;
+    let (mut provider, sink) = parse_provider(body, i)?;
     refuse_references(&provider)?;
     let brought = brings_key(&provider);
-    let Some(object) = provider.as_object_mut() else {
-        return Err(EditError::field("body", "expected a provider object"));
-    };
-    match object.get("name").map(Value::as_str) {
-        None => {
-            object.insert("name".into(), json!(name));
-        }
-        Some(Some(given)) if given == name => {}
+    match provider.name.as_deref() {
+        None => provider.name = Some(name.to_string()),
+        Some(given) if given == name => {}
         Some(_) => {
             return Err(EditError::field(
                 "name",
@@ -324,21 +368,19 @@ fn replace(
             ))
         }
     }
+    let written = providers_mut(document)[i].clone().unwrap_or_default();
     let old = running.provider(name);
     let shown_url = old.map(|p| crate::secret::redact_url(&p.base_url));
-    let url_as_shown = object.get("base_url").and_then(Value::as_str) == shown_url.as_deref();
+    let url_as_shown = provider.base_url == shown_url;
     if url_as_shown && old.is_some_and(|p| Some(&p.base_url) != shown_url.as_ref()) {
         // The redacted URL sent back as read: keep the URL (and its credentials) as written.
-        if let Some(written) = providers_mut(document)?[i].get("base_url").cloned() {
-            object.insert("base_url".into(), written);
+        if written.base_url.is_some() {
+            provider.base_url = written.base_url.clone();
         }
     }
-    refuse_metadata_host(&provider)?;
-    let Some(object) = provider.as_object_mut() else {
-        return Err(EditError::field("body", "expected a provider object"));
-    };
+    refuse_metadata_host(provider.base_url.as_deref())?;
     if !brought {
-        let moves = old.is_some_and(|p| moves_host(p, name, object));
+        let moves = old.is_some_and(|p| moves_host(p, name, &provider));
         if moves && old.is_some_and(|p| p.api_key.is_some()) {
             return Err(EditError::field(
                 "api_key",
@@ -346,33 +388,32 @@ fn replace(
                  new host: send the api_key for it (\"\" for none)",
             ));
         }
-        object.remove("api_key");
-        let kept = providers_mut(document)?[i].get("api_key").cloned();
-        match kept {
-            _ if moves => object.insert("api_key".into(), json!("")),
-            Some(kept) => object.insert("api_key".into(), kept),
-            None => None,
+        provider.api_key = match moves {
+            true => Some(String::new()),
+            false => written.api_key,
         };
     }
-    providers_mut(document)?[i] = provider;
-    Ok(brought)
+    providers_mut(document)[i] = Some(provider);
+    Ok((brought, sink))
 }
 
 /// Refuses `${VAR}` in a provider sent by a client: expanded, it would put this process's
 /// environment into a URL the client reads back, a problem message, or a key sent to a
 /// host of the client's choosing. References belong in the config file, edited by hand.
-fn refuse_references(provider: &Value) -> Result<(), EditError> {
-    let Some(object) = provider.as_object() else {
-        return Ok(());
-    };
-    let refers = |value: &Value| match value {
-        Value::String(text) => text.contains("${"),
-        Value::Array(items) => items
-            .iter()
-            .any(|item| item.as_str().is_some_and(|t| t.contains("${"))),
-        _ => false,
-    };
-    match object.iter().find(|(_, value)| refers(value)) {
+fn refuse_references(provider: &RawProvider) -> Result<(), EditError> {
+    let refers = |text: &Option<String>| text.as_deref().is_some_and(|t| t.contains("${"));
+    let listed = |items: &Option<Vec<Option<String>>>| items.iter().flatten().any(refers);
+    let models = provider.models.iter().flatten().flatten();
+    let fields = [
+        ("api_key", refers(&provider.api_key)),
+        ("api_keys", listed(&provider.api_keys)),
+        ("base_url", refers(&provider.base_url)),
+        ("models", models.clone().any(|m| m.id.contains("${"))),
+        ("name", refers(&provider.name)),
+        ("profile", refers(&provider.profile)),
+        ("type", refers(&provider.kind)),
+    ];
+    match fields.into_iter().find(|(_, refers)| *refers) {
         Some((key, _)) => Err(EditError::field(
             key,
             "${VAR} references are not expanded in admin API requests (they would expose \
@@ -398,9 +439,9 @@ const METADATA_NAMES: [&str; 6] = [
 /// `metadata.google.internal`, ...): a client must not turn the proxy into a way to read
 /// this machine's cloud credentials. Loopback and private addresses stay allowed (Ollama,
 /// vLLM). A URL that does not parse is left to the validator.
-fn refuse_metadata_host(provider: &Value) -> Result<(), EditError> {
+fn refuse_metadata_host(base_url: Option<&str>) -> Result<(), EditError> {
     use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-    let Some(url) = provider.get("base_url").and_then(Value::as_str) else {
+    let Some(url) = base_url else {
         return Ok(());
     };
     let Ok(url) = reqwest::Url::parse(url) else {
@@ -439,11 +480,11 @@ fn refuse_metadata_host(provider: &Value) -> Result<(), EditError> {
     }
 }
 
-/// Does the replacement `object` point provider `old` at another host than its key's
+/// Does the replacement `provider` point provider `old` at another host than its key's
 /// (see [`super::key_host`])? Without a `base_url`, a built-in name goes back to the
 /// catalog's; a custom one is left to the validator (which requires one).
-fn moves_host(old: &ProviderConfig, name: &str, object: &Map<String, Value>) -> bool {
-    let new = match object.get("base_url").and_then(Value::as_str) {
+fn moves_host(old: &ProviderConfig, name: &str, provider: &RawProvider) -> bool {
+    let new = match provider.base_url.as_deref() {
         Some(url) => url,
         None => match catalog::lookup(name) {
             Some(entry) => entry.base_url,
@@ -459,27 +500,25 @@ fn moves_host(old: &ProviderConfig, name: &str, object: &Map<String, Value>) -> 
 
 /// Deleting a provider also takes its targets out of the routes (a route left empty is
 /// removed, so it falls through as unconfigured).
-fn remove_from_routes(document: &mut Value, name: &str) {
-    let Some(routes) = document.get_mut("routes").and_then(Value::as_object_mut) else {
+fn remove_from_routes(document: &mut RawConfig, name: &str) {
+    let Some(routes) = &mut document.routes else {
         return;
     };
-    let names_provider = |v: &Value| {
-        v.as_str()
-            .and_then(Target::parse)
-            .is_some_and(|t| t.provider == name)
-    };
-    routes.retain(|key, value| {
-        if RouteName::parse(key).is_none() {
-            return true;
-        }
-        match value {
-            Value::Array(items) => {
-                items.retain(|item| !names_provider(item));
+    let names_provider = |text: &str| Target::parse(text).is_some_and(|t| t.provider == name);
+    for route in RouteName::ALL {
+        let slot = routes.get_mut(route);
+        let keep = match slot {
+            Some(RawTargets::Many(items)) => {
+                items.retain(|item| !item.as_deref().is_some_and(names_provider));
                 !items.is_empty()
             }
-            other => !names_provider(other),
+            Some(RawTargets::One(text)) => !names_provider(text),
+            None => true,
+        };
+        if !keep {
+            *slot = None;
         }
-    });
+    }
 }
 
 /// Writes a file that may hold keys, atomically and readable by its owner alone: a 0600
@@ -516,5 +555,6 @@ pub fn private_options() -> std::fs::OpenOptions {
     options
 }
 
+mod pools;
 #[cfg(test)]
 mod tests;

@@ -113,6 +113,17 @@ impl RawRoutes {
             RouteName::Image => self.image.as_ref(),
         }
     }
+
+    pub fn get_mut(&mut self, name: RouteName) -> &mut Option<RawTargets> {
+        match name {
+            RouteName::Default => &mut self.default,
+            RouteName::Background => &mut self.background,
+            RouteName::Think => &mut self.think,
+            RouteName::LongContext => &mut self.long_context,
+            RouteName::WebSearch => &mut self.web_search,
+            RouteName::Image => &mut self.image,
+        }
+    }
 }
 
 /// A route's targets as written: `"provider,model"`, or a list of them (an entry that is

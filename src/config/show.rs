@@ -84,7 +84,8 @@ impl ShownTargets {
 }
 
 /// A provider's pool, masked: every key when it has several, else nothing.
-fn pool(provider: &super::ProviderConfig) -> Option<Vec<String>> {
+/// A pool's keys, masked, when the provider has several.
+pub fn pool(provider: &super::ProviderConfig) -> Option<Vec<String>> {
     let keys = provider.api_key.iter().chain(&provider.more_keys);
     (!provider.more_keys.is_empty()).then(|| keys.map(|k| k.masked()).collect())
 }

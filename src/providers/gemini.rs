@@ -7,7 +7,7 @@
 use axum::http::HeaderMap;
 use serde_json::{json, Value};
 
-use crate::config::{catalog, ProviderConfig};
+use crate::config::ProviderConfig;
 use crate::error::ProxyError;
 use crate::translate::{from_gemini, to_gemini};
 use crate::wire::{anthropic, gemini};
@@ -111,7 +111,7 @@ fn body(
     model: &str,
     request: &anthropic::MessagesRequest,
 ) -> Result<gemini::Request, ProxyError> {
-    to_gemini::request(request, catalog::max_output_tokens(model))
+    to_gemini::request(request, provider.max_output_tokens(model))
         .map_err(|e| from_translate(provider, model, e))
 }
 

@@ -46,7 +46,7 @@ impl Kind for OpenAi {
         let target = to_openai::Target {
             model,
             quirks: catalog::quirks(&provider.name).for_model(&provider.name, model),
-            max_output_tokens: catalog::max_output_tokens(model),
+            max_output_tokens: provider.max_output_tokens(model),
             session: inbound.session(),
         };
         let (body, context) = to_openai::request(&inbound.request, &target)

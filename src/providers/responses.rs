@@ -8,7 +8,7 @@
 use axum::http::HeaderMap;
 use serde_json::Value;
 
-use crate::config::{catalog, ProviderConfig};
+use crate::config::ProviderConfig;
 use crate::error::ProxyError;
 use crate::translate::from_responses::{self, Context};
 use crate::translate::to_responses;
@@ -85,7 +85,7 @@ fn translate(
 ) -> Result<(responses::Request, Context), ProxyError> {
     let target = to_responses::Target {
         model,
-        max_output_tokens: catalog::max_output_tokens(model),
+        max_output_tokens: provider.max_output_tokens(model),
         session: inbound.session(),
     };
     to_responses::request(&inbound.request, &target).map_err(|e| from_translate(provider, model, e))

@@ -1,7 +1,9 @@
 //! The admin API: `GET/POST /providers`, `GET/PUT/DELETE /providers/{name}`,
-//! `PATCH /providers/{name}/toggle`. Reachable like every non-public path (loopback
-//! clients, or the proxy key when one is set). Keys are masked on every read; every change
-//! is validated like the config file, written back to it, and applies to the next request.
+//! `PATCH /providers/{name}/toggle`, and a provider's key pool: `GET/POST
+//! /providers/{name}/keys`, `DELETE /providers/{name}/keys/{key}` (the key as shown, masked,
+//! or whole). Reachable like every non-public path (loopback clients, or the proxy key when
+//! one is set). Keys are masked on every read; every change is validated like the config
+//! file, written back to it, and applies to the next request.
 
 use std::sync::Arc;
 
@@ -9,12 +11,14 @@ use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{body, AppState};
 use crate::config::live::{provider_view, Edit, EditError};
 use crate::config::Config;
 use crate::error::ProxyError;
+use crate::report::PoolReport;
 
 pub async fn list(State(state): State<Arc<AppState>>) -> Json<Value> {
     let config = state.config();
@@ -68,6 +72,68 @@ pub async fn toggle(State(state): State<Arc<AppState>>, Path(name): Path<String>
         .edit_config(Edit::Toggle(name.clone()))
         .and_then(|config| view(&config, &name));
     respond(result)
+}
+
+/// A key to add to a pool.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewKey {
+    key: String,
+}
+
+pub async fn pool(State(state): State<Arc<AppState>>, Path(name): Path<String>) -> Response {
+    respond_pool(&state, &state.config(), &name)
+}
+
+pub async fn add_key(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    request: Request,
+) -> Response {
+    let result = async {
+        let (parts, body) = request.into_parts();
+        let bytes = body::read(&parts.headers, body, &state.config()).await?;
+        let new: NewKey = body::parse(&bytes)?;
+        state.edit_config(Edit::AddKey(name.clone(), new.key))
+    };
+    match result.await {
+        Ok(config) => {
+            tracing::info!(provider = %name, "a key was added to the pool through the admin API");
+            let mut response = respond_pool(&state, &config, &name);
+            *response.status_mut() = StatusCode::CREATED;
+            response
+        }
+        Err(error) => error.into_response(),
+    }
+}
+
+pub async fn remove_key(
+    State(state): State<Arc<AppState>>,
+    Path((name, key)): Path<(String, String)>,
+) -> Response {
+    match state.edit_config(Edit::RemoveKey(name.clone(), key)) {
+        Ok(config) => {
+            tracing::info!(provider = %name, "a key was removed from the pool through the admin API");
+            respond_pool(&state, &config, &name)
+        }
+        Err(error) => error.into_response(),
+    }
+}
+
+/// The provider's keys as the dispatcher sees them: masked, with state and figures.
+fn respond_pool(state: &AppState, config: &Config, name: &str) -> Response {
+    match config.provider(name) {
+        Some(provider) => Json(PoolReport {
+            provider: name.to_string(),
+            keys: state.dispatcher.key_status(provider),
+        })
+        .into_response(),
+        None => ProxyError::ProviderNotFound {
+            name: name.to_string(),
+            available: config.provider_names(),
+        }
+        .into_response(),
+    }
 }
 
 fn respond(result: Result<Json<Value>, ProxyError>) -> Response {

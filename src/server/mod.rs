@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use axum::extract::Request;
-use axum::routing::{get, patch, post};
+use axum::routing::{delete, get, patch, post};
 use axum::Router;
 use tokio::net::TcpListener;
 
@@ -181,6 +181,11 @@ pub fn app(state: Arc<AppState>) -> Router {
             get(admin::show).put(admin::replace).delete(admin::delete),
         )
         .route("/providers/{name}/toggle", patch(admin::toggle))
+        .route(
+            "/providers/{name}/keys",
+            get(admin::pool).post(admin::add_key),
+        )
+        .route("/providers/{name}/keys/{key}", delete(admin::remove_key))
         .route("/keys", get(keys::list).post(keys::create))
         .route("/keys/{name}", get(keys::show).delete(keys::revoke))
         .route(

@@ -101,6 +101,20 @@ async fn claude_code_discovers_the_models_and_switches_without_a_warning() {
         .expect("listed");
     assert_eq!(other["display_name"], "other-model (mock)");
 
+    // The picker's tiers are real Claude ids (labelled by ccproxy): no warning either, and
+    // with no background route configured they all reach the default route.
+    for tier in ["sonnet", "haiku"] {
+        upstream.push(answer("Hello from the mock."));
+        let run = code(&home, &["code", "-p", "hi", "--model", tier]).await;
+        assert_eq!(run.code, Some(0), "{tier}: {run:?}");
+        assert!(
+            !run.all().to_lowercase().contains("recogni"),
+            "{tier}: {run:?}"
+        );
+        let last = upstream.requests().last().expect("a request").json();
+        assert_eq!(last["model"], "openai/gpt-oss-120b", "{tier}: {last}");
+    }
+
     // The switch: a discovered id reaches its target. Claude Code knows no such model, so it
     // says so (README, "Which ids make Claude Code warn"), but only that: the auto-compact
     // window ccproxy set spares the window notice.

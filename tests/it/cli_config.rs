@@ -260,34 +260,26 @@ fn statusline_shows_the_sessions_last_route() {
         "{idle:?}"
     );
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let sent = runtime.block_on(
-        reqwest::Client::new()
-            .post(format!("{}/v1/messages", home.url()))
-            .header("x-claude-code-session-id", "7f1c-session")
-            .json(
-                &serde_json::json!({"model": "mock,other-model", "max_tokens": 5,
-                                      "messages": [{"role": "user", "content": "hi"}]}),
-            )
-            .send(),
-    );
-    assert!(sent.is_ok(), "{sent:?}");
+    // A request of the session (its upstream is down: the route is recorded all the same).
+    let ask = |model: &str| {
+        let sent = runtime.block_on(
+            reqwest::Client::new()
+                .post(format!("{}/v1/messages", home.url()))
+                .header("x-claude-code-session-id", "7f1c-session")
+                .json(&serde_json::json!({"model": model, "max_tokens": 5,
+                                          "messages": [{"role": "user", "content": "hi"}]}))
+                .send(),
+        );
+        assert!(sent.is_ok(), "{sent:?}");
+    };
+    ask("mock,other-model");
     let routed = home.run_with_input(&["statusline"], input);
     assert_eq!(
         routed.stdout, "ccproxy ● explicit → mock,other-model\n",
         "{routed:?}"
     );
     // A model whose window the catalog knows shows it.
-    let sent = runtime.block_on(
-        reqwest::Client::new()
-            .post(format!("{}/v1/messages", home.url()))
-            .header("x-claude-code-session-id", "7f1c-session")
-            .json(
-                &serde_json::json!({"model": "mock,openai/gpt-oss-20b", "max_tokens": 5,
-                                      "messages": [{"role": "user", "content": "hi"}]}),
-            )
-            .send(),
-    );
-    assert!(sent.is_ok(), "{sent:?}");
+    ask("mock,openai/gpt-oss-20b");
     let sized = home.run_with_input(&["statusline"], input);
     assert_eq!(
         sized.stdout, "ccproxy ● explicit → mock,openai/gpt-oss-20b · 131k context\n",

@@ -8,10 +8,9 @@ use crate::common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use cli_support::{stderr_lines, wait_for_address, wait_for_line, Guard, Home};
+use cli_support::{wait_for_address, wait_for_line, Home};
 use common::{env_config, parse_answer, MockUpstream, Proxy};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -103,22 +102,12 @@ fn send(port: u16, request: &str) -> std::thread::JoinHandle<String> {
 #[test]
 fn at_the_connection_cap_the_proxy_notes_it_once_and_keeps_answering() {
     let home = Home::new();
-    std::fs::create_dir_all(home.path(".ccproxy")).unwrap();
-    let config = serde_json::json!({
+    let (server, lines) = home.serve_with(&serde_json::json!({
         "max_connections": 3,
         "timeouts": {"client_header_ms": 1500},
         "providers": [{"name": "groq", "api_key": "${GROQ_API_KEY}"}],
         "routes": {"default": "groq,openai/gpt-oss-120b"}
-    });
-    std::fs::write(home.path(".ccproxy/config.json"), config.to_string()).unwrap();
-    let mut child = home
-        .command(&["serve"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let lines = stderr_lines(&mut child);
-    let server = Guard(child);
+    }));
     let mut seen = Vec::new();
     wait_for_line(&lines, &mut seen, "open file descriptor limit");
     wait_for_address(&lines, &mut seen);

@@ -129,7 +129,8 @@ async fn an_upstream_stream_with_nothing_in_it_is_an_error() {
 }
 
 /// What docs/errors.md says of requests the HTTP layer refuses before ccproxy reads them:
-/// a bare 400 (431 for oversized headers), and the connection closed.
+/// a bare status with an empty body (400; 414 for a request line too long, 431 for
+/// oversized headers), and the connection closed.
 #[tokio::test]
 async fn requests_the_http_layer_cannot_parse_get_a_status_and_a_close() {
     let (_upstream, proxy) = proxy().await;
@@ -139,9 +140,17 @@ async fn requests_the_http_layer_cannot_parse_get_a_status_and_a_close() {
         (head("content-length: 5\r\ncontent-length: 7\r\n"), 400),
         (head("x-folded: one\r\n two\r\n"), 400),
         (head(&huge), 431),
+        (
+            format!(
+                "GET /{} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+                "a".repeat(70_000)
+            ),
+            414,
+        ),
     ];
     for (request, expected) in cases {
-        let (status, _) = raw(proxy.addr, &request, b"{}", true).await;
+        let (status, body) = raw(proxy.addr, &request, b"{}", true).await;
         assert_eq!(status, expected, "{}", &request[..request.len().min(120)]);
+        assert!(body.is_null(), "no body: {body}");
     }
 }

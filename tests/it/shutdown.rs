@@ -6,10 +6,9 @@
 use crate::cli_support;
 use crate::common;
 
-use std::process::Stdio;
 use std::time::Duration;
 
-use cli_support::{stderr_lines, wait_for_address, wait_gone, Guard, Home};
+use cli_support::{wait_for_address, wait_gone, Home};
 use common::{client, MockUpstream, Reply};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
@@ -31,21 +30,11 @@ async fn a_stream_running_past_the_grace_period_ends_with_an_overloaded_error() 
         pause: Duration::from_secs(4),
     });
     let home = Home::new();
-    std::fs::create_dir_all(home.path(".ccproxy")).unwrap();
-    let config = json!({
+    let (server, lines) = home.serve_with(&json!({
         "timeouts": {"shutdown_grace_ms": 500},
         "providers": [{"name": "groq", "base_url": upstream.base_url()}],
         "routes": {"default": "groq,openai/gpt-oss-120b"}
-    });
-    std::fs::write(home.path(".ccproxy/config.json"), config.to_string()).unwrap();
-    let mut child = home
-        .command(&["serve"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let lines = stderr_lines(&mut child);
-    let server = Guard(child);
+    }));
     let address = wait_for_address(&lines, &mut Vec::new());
 
     let mut request = common::hello();

@@ -106,7 +106,8 @@ fn replacing_with_the_masked_key_keeps_the_key() {
         .expect("object")
         .remove("api_key_source");
     let mut routes_fixed = document.clone();
-    routes_fixed.0["routes"] = json!({"default": "lab,m3"});
+    routes_fixed.0.routes =
+        Some(serde_json::from_value(json!({"default": "lab,m3"})).expect("routes"));
     let (doc, next) = routes_fixed
         .edit(&config, Edit::Replace("lab".into(), shown))
         .expect("valid edit");
@@ -142,7 +143,7 @@ fn deleting_a_provider_takes_it_out_of_the_routes() {
         .expect("valid edit");
     assert_eq!(next.provider_names(), vec!["lab"]);
     assert_eq!(
-        doc.0["routes"],
+        serde_json::to_value(&doc.0.routes).expect("JSON"),
         json!({"default": "lab,m1", "think": ["lab,m2"]})
     );
     let error = document
@@ -173,7 +174,7 @@ fn writes_atomically_with_mode_0600() {
     doc.write(&path).expect("write");
     let written: Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
-    assert_eq!(written, doc.0);
+    assert_eq!(written, serde_json::to_value(&doc.0).expect("JSON"));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -263,7 +264,8 @@ fn problems_never_show_the_value_of_a_variable() {
         {"name": "${SOME_TOKEN}", "type": "${SOME_TOKEN}", "base_url": "${SOME_TOKEN}"},
         {"name": "lab", "type": "openai", "base_url": "ftp://${SOME_TOKEN}"}
     ]});
-    let error = file::from_value(&value, ConfigSource::Environment, &env).expect_err("invalid");
+    let (raw, sink) = raw::parse::<RawConfig>(value, "");
+    let error = file::from_raw(&raw, sink, ConfigSource::Environment, &env).expect_err("invalid");
     let problems: Vec<String> = error.problems.iter().map(ToString::to_string).collect();
     assert!(problems.iter().all(|p| !p.contains(secret)), "{problems:?}");
     assert!(
@@ -361,4 +363,25 @@ fn a_provider_added_without_a_key_stays_keyless_after_a_restart() {
         !github.key_required,
         "a keyless custom provider needs no key"
     );
+}
+
+#[test]
+fn an_edit_writes_references_back_as_written_and_models_with_their_limits() {
+    let dir = TempDir::new();
+    let mut value = document_json();
+    value["providers"][0]["api_key"] = json!("${LIVE_TEST_UNSET_KEY}");
+    value["providers"][0]["models"] = json!([{"id": "m1", "context_window": 32768}, "m2"]);
+    let (path, config, document) = running(&dir, &value);
+    let (doc, _) = document
+        .edit(&config, Edit::Toggle("lab".into()))
+        .expect("toggle");
+    doc.write(&path).expect("write");
+    let written = std::fs::read_to_string(&path).expect("read");
+    let written: Value = serde_json::from_str(&written).expect("JSON");
+    assert_eq!(written["providers"][0]["api_key"], "${LIVE_TEST_UNSET_KEY}");
+    assert_eq!(
+        written["providers"][0]["models"],
+        json!([{"id": "m1", "context_window": 32768}, "m2"])
+    );
+    assert_eq!(written["providers"][0]["enabled"], false);
 }

@@ -97,6 +97,21 @@ impl Home {
         command
     }
 
+    /// Writes `config` as `~/.ccproxy/config.json` and runs `ccproxy serve` with it, its
+    /// stderr read line by line (see [`stderr_lines`]); killed when the guard drops.
+    pub fn serve_with(&self, config: &serde_json::Value) -> (Guard, mpsc::Receiver<String>) {
+        std::fs::create_dir_all(self.path(".ccproxy")).expect("config dir");
+        std::fs::write(self.path(".ccproxy/config.json"), config.to_string()).expect("config");
+        let mut child = self
+            .command(&["serve"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("ccproxy serve");
+        let lines = stderr_lines(&mut child);
+        (Guard(child), lines)
+    }
+
     pub fn run(&self, args: &[&str]) -> Run {
         self.run_with_input(args, "")
     }
