@@ -86,15 +86,20 @@ impl ProxyError {
     fn suggestion(&self) -> Option<String> {
         Some(match self {
             Self::MissingApiKey {
+                provider,
                 env_var,
                 suggest_provider_choice: true,
-                ..
-            } => format!(
-                "Set the {env_var} environment variable, or choose another provider with \
-                 PROVIDER=openai (or anthropic, gemini, openrouter, deepseek, mistral, xai, \
-                 cerebras, together, fireworks, moonshot, ollama) and its key variable, e.g. \
-                 OPENAI_API_KEY"
-            ),
+            } => {
+                let others: Vec<&str> = crate::config::catalog::names()
+                    .into_iter()
+                    .filter(|name| name != provider)
+                    .collect();
+                format!(
+                    "Set the {env_var} environment variable, or choose another provider with \
+                     PROVIDER={} and its key variable (<NAME>_API_KEY, e.g. OPENAI_API_KEY)",
+                    others.join("|")
+                )
+            }
             Self::MissingApiKey { env_var, .. } => {
                 format!("Set the {env_var} environment variable")
             }

@@ -20,6 +20,28 @@ fn missing_api_key_matches_the_documented_body() {
 }
 
 #[test]
+fn with_nothing_configured_missing_api_key_offers_every_other_catalog_provider() {
+    let error = ProxyError::MissingApiKey {
+        provider: "groq".into(),
+        env_var: "GROQ_API_KEY".into(),
+        suggest_provider_choice: true,
+    };
+    let body = error.body();
+    let suggestion = body["error"]["details"]["suggestion"].as_str().unwrap();
+    let offered = suggestion
+        .split("PROVIDER=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap();
+    let expected: Vec<&str> = crate::config::catalog::names()
+        .into_iter()
+        .filter(|name| *name != "groq")
+        .collect();
+    assert_eq!(offered, expected.join("|"), "{suggestion}");
+    assert!(suggestion.starts_with("Set the GROQ_API_KEY environment variable"));
+}
+
+#[test]
 fn rate_limit_carries_retry_after_limit_and_remaining() {
     let error = ProxyError::RateLimited {
         provider: "groq".into(),
