@@ -2,25 +2,17 @@
 (tests/it/responses.rs scripts one reply per call below, in this order). Exits non-zero
 with the reason on the first mismatch.
 """
-import os
 import sys
 
 import anthropic
 
-client = anthropic.Anthropic(
-    base_url=os.environ["CCPROXY_URL"], api_key="client-key", max_retries=0, timeout=20
-)
-MODEL = "claude-sonnet-4-5"
+from sdk_common import MODEL, check, client, stream_fails
+
 TOOLS = [
     {"name": "get_weather", "description": "Weather for a city",
      "input_schema": {"type": "object", "properties": {"city": {"type": "string"}},
                       "required": ["city"], "additionalProperties": False}},
 ]
-
-
-def check(condition, what):
-    if not condition:
-        sys.exit(f"mismatch: {what}")
 
 
 # 1. create: text, with cached input tokens counted apart.
@@ -81,23 +73,11 @@ except anthropic.RateLimitError as error:
     check(error.response.headers.get("retry-after") == "7", f"headers {error.response.headers}")
 
 # 6. response.failed before any output item: a real HTTP error, not a broken stream.
-try:
-    with client.messages.stream(
-        model=MODEL, max_tokens=10, messages=[{"role": "user", "content": "x"}]
-    ) as stream:
-        stream.get_final_message()
-    sys.exit("mismatch: a failed response raised nothing")
-except anthropic.RateLimitError as error:
-    check(error.status_code == 429, f"status {error.status_code}")
+error = stream_fails("x", 10, anthropic.RateLimitError)
+check(error.status_code == 429, f"status {error.status_code}")
 
 # 7. response.failed after text: the stream ends with an error event.
-try:
-    with client.messages.stream(
-        model=MODEL, max_tokens=100, messages=[{"role": "user", "content": "fail"}]
-    ) as stream:
-        stream.get_final_message()
-    sys.exit("mismatch: a failed stream raised nothing")
-except anthropic.APIStatusError as error:
-    check("crashed" in str(error).lower(), f"error {error}")
+error = stream_fails("fail", 100, anthropic.APIStatusError)
+check("crashed" in str(error).lower(), f"error {error}")
 
 print("sdk ok")

@@ -4,26 +4,16 @@ The Rust test scripts the OpenAI-compatible upstream with one reply per call bel
 this order; this script asserts what the SDK built from each answer and exits non-zero
 (with the reason) on the first mismatch.
 """
-import os
-import sys
-
 import anthropic
 
-client = anthropic.Anthropic(
-    base_url=os.environ["CCPROXY_URL"], api_key="client-key", max_retries=0, timeout=20
-)
-MODEL = "claude-sonnet-4-5"
+from sdk_common import MODEL, check, client, stream_fails
+
 TOOLS = [
     {"name": "get_weather", "description": "Weather for a city",
      "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}}},
     {"name": "get_time", "description": "Time in a city",
      "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}}},
 ]
-
-
-def check(condition, what):
-    if not condition:
-        sys.exit(f"mismatch: {what}")
 
 
 # 1. messages.create, text.
@@ -90,13 +80,7 @@ ids = [b.id for b in final.content if b.type == "tool_use"]
 check(all(i.replace("_", "").replace("-", "").isalnum() for i in ids), f"ids {ids}")
 
 # 6. messages.stream, an upstream failure mid-stream surfaces as an SDK error.
-try:
-    with client.messages.stream(
-        model=MODEL, max_tokens=100, messages=[{"role": "user", "content": "fail"}]
-    ) as stream:
-        stream.get_final_message()
-    sys.exit("mismatch: a failed stream raised nothing")
-except anthropic.APIStatusError as error:
-    check("overloaded" in str(error).lower(), f"error {error}")
+error = stream_fails("fail", 100, anthropic.APIStatusError)
+check("overloaded" in str(error).lower(), f"error {error}")
 
 print("sdk ok")

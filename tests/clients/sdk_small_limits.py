@@ -3,21 +3,9 @@ room to think (tests/it/small_limits.rs scripts one reply per upstream call, in 
 Claude Code's one-token probe, streamed and not, and a max_tokens 0 pre-warm answered
 without an upstream call. Exits non-zero with the reason on the first mismatch.
 """
-import os
-import sys
+from sdk_common import MODEL, check, client
 
-import anthropic
-
-client = anthropic.Anthropic(
-    base_url=os.environ["CCPROXY_URL"], api_key="client-key", max_retries=0, timeout=20
-)
-MODEL = "claude-sonnet-4-5"
 HI = [{"role": "user", "content": [{"type": "text", "text": "Hi", "cache_control": {"type": "ephemeral"}}]}]
-
-
-def check(condition, what):
-    if not condition:
-        sys.exit(f"mismatch: {what}")
 
 
 # 1. The probe, not streamed: the answer is cut back to one token.
