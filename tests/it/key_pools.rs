@@ -152,12 +152,7 @@ async fn every_key_cooling_is_a_429_with_the_soonest_recovery() {
     // Both targets' keys cool: the route's fallback is tried only after the whole pool.
     let config = with_backup(pool_config(&first, 2), &second.base_url());
     let proxy = Proxy::start(config).await;
-    let response = client()
-        .post(proxy.url("/v1/messages"))
-        .json(&hello())
-        .send()
-        .await
-        .expect("POST");
+    let response = common::post_messages(&proxy, &hello()).await;
     assert_eq!(response.status(), 429);
     assert_eq!(response.headers()["retry-after"], "20");
     let body: Value = response.json().await.expect("JSON");
@@ -195,12 +190,7 @@ async fn a_session_stays_on_its_key_and_new_sessions_spread() {
     // The session id inside metadata.user_id (a JSON string) works the same.
     let mut request = hello();
     request["metadata"] = json!({"user_id": "{\"device_id\":\"d\",\"session_id\":\"two\"}"});
-    let response = client()
-        .post(proxy.url("/v1/messages"))
-        .json(&request)
-        .send()
-        .await
-        .expect("POST");
+    let response = common::post_messages(&proxy, &request).await;
     assert_eq!(response.status(), 200);
     assert_eq!(upstream.keys_used()[6], KEYS[1]);
 }

@@ -223,12 +223,7 @@ async fn loopback_sees_the_figures_even_when_a_key_is_configured() {
         let response = client().get(proxy.url(path)).send().await.expect("GET");
         assert_eq!(response.status(), 200, "{path}");
     }
-    let messages = client()
-        .post(proxy.url("/v1/messages"))
-        .json(&hello())
-        .send()
-        .await
-        .expect("POST");
+    let messages = common::post_messages(&proxy, &hello()).await;
     assert_eq!(messages.status(), 401, "the API itself still needs the key");
 }
 
@@ -339,12 +334,7 @@ async fn streams_are_recorded_when_they_end_with_tokens_and_time_to_first_token(
     let mut streaming = hello();
     streaming["stream"] = json!(true);
     for _ in 0..2 {
-        let response = client()
-            .post(proxy.url("/v1/messages"))
-            .json(&streaming)
-            .send()
-            .await
-            .expect("POST");
+        let response = common::post_messages(&proxy, &streaming).await;
         assert_eq!(response.status(), 200);
         response.bytes().await.expect("the whole stream");
     }

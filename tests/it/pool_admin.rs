@@ -6,7 +6,7 @@
 
 use crate::common;
 
-use common::{admin, client, ConfigFile, MockUpstream, Proxy, Reply};
+use common::{admin, ConfigFile, MockUpstream, Proxy, Reply};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -54,12 +54,7 @@ fn pair(key: &str, state: &str) -> (String, String) {
 }
 
 async fn send(proxy: &Proxy) -> u16 {
-    let response = client()
-        .post(proxy.url("/v1/messages"))
-        .json(&common::hello())
-        .send()
-        .await
-        .expect("POST");
+    let response = common::post_messages(proxy, &common::hello()).await;
     response.status().as_u16()
 }
 

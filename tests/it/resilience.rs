@@ -23,12 +23,7 @@ fn two_targets(first: &MockUpstream, second_url: &str) -> Config {
 }
 
 pub(crate) async fn post(proxy: &Proxy) -> (u16, reqwest::header::HeaderMap, Value) {
-    let response = client()
-        .post(proxy.url("/v1/messages"))
-        .json(&hello())
-        .send()
-        .await
-        .expect("POST");
+    let response = common::post_messages(proxy, &hello()).await;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     (status, headers, response.json().await.expect("JSON body"))

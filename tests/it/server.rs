@@ -163,12 +163,7 @@ async fn oversized_bodies_get_413() {
     config.max_request_bytes = 1024;
     let proxy = Proxy::start(config).await;
     let big = json!({"model": "m", "messages": [{"role": "user", "content": "x".repeat(4096)}]});
-    let response = client()
-        .post(proxy.url("/v1/messages"))
-        .json(&big)
-        .send()
-        .await
-        .expect("POST");
+    let response = common::post_messages(&proxy, &big).await;
     assert_eq!(response.status(), 413);
     let error = json_of(response).await;
     assert_eq!(error["error"]["type"], "request_too_large");
@@ -259,12 +254,7 @@ async fn missing_provider_key_is_401_and_nothing_is_sent() {
     let base_url = upstream.base_url();
     let config = config_from_env(&[("GROQ_BASE_URL", base_url.as_str())]);
     let proxy = Proxy::start(config).await;
-    let response = client()
-        .post(proxy.url("/v1/messages"))
-        .json(&hello())
-        .send()
-        .await
-        .expect("POST");
+    let response = common::post_messages(&proxy, &hello()).await;
     assert_eq!(response.status(), 401);
     assert_eq!(response.headers()["x-should-retry"], "false");
     let error = json_of(response).await;
@@ -350,12 +340,7 @@ async fn upstream_refusal_of_the_key_is_reported_as_invalid_api_key() {
         json!({"error": {"message": "Invalid API Key", "type": "invalid_request_error"}}),
     ));
     let proxy = Proxy::start(env_config(&upstream, &[])).await;
-    let response = client()
-        .post(proxy.url("/v1/messages"))
-        .json(&hello())
-        .send()
-        .await
-        .expect("POST");
+    let response = common::post_messages(&proxy, &hello()).await;
     assert_eq!(response.status(), 401);
     let error = json_of(response).await;
     assert_eq!(error["error"]["code"], "invalid_api_key");
@@ -416,12 +401,7 @@ async fn web_pages_cannot_drive_a_proxy_without_a_key() {
         .await
         .expect("GET");
     assert_eq!(dashboard.status(), 200, "the dashboard is same-origin");
-    let program = client()
-        .post(proxy.url("/v1/messages"))
-        .json(&hello())
-        .send()
-        .await
-        .expect("POST");
+    let program = common::post_messages(&proxy, &hello()).await;
     assert_eq!(program.status(), 200, "programs send no Origin");
 }
 
@@ -461,12 +441,7 @@ async fn base_urls_are_shown_without_their_credentials() {
     let mut config = config_from_env(&pairs);
     config.resilience.retry.max_attempts = 1;
     let proxy = Proxy::start(config).await;
-    let failed = client()
-        .post(proxy.url("/v1/messages"))
-        .json(&hello())
-        .send()
-        .await
-        .expect("POST");
+    let failed = common::post_messages(&proxy, &hello()).await;
     let failure = json_of(failed).await;
     let admin = client()
         .get(proxy.url("/providers/mock"))

@@ -9,7 +9,7 @@
 use crate::common;
 use crate::real_clients::{chunk, python_sdk, run_python_script, usage};
 
-use common::{client, config_from_env, MockUpstream, Proxy, Reply, PROVIDER_KEY};
+use common::{config_from_env, MockUpstream, Proxy, Reply, PROVIDER_KEY};
 use serde_json::{json, Value};
 
 /// A proxy whose default provider is the built-in `openai` at `upstream`, serving `model`.
@@ -56,12 +56,7 @@ fn max_sent(upstream: &MockUpstream) -> Vec<Value> {
 
 /// Posts `body` to `/v1/messages`; expects a 200.
 pub(crate) async fn post(proxy: &Proxy, body: Value) -> reqwest::Response {
-    let response = client()
-        .post(proxy.url("/v1/messages"))
-        .json(&body)
-        .send()
-        .await
-        .expect("POST");
+    let response = common::post_messages(proxy, &body).await;
     assert_eq!(response.status(), 200);
     response
 }
