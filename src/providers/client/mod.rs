@@ -221,11 +221,6 @@ impl Outbound {
         }
         self
     }
-
-    /// The URL the request goes to, if it is one.
-    pub fn url(&self) -> Option<&Uri> {
-        self.url.as_ref().ok()
-    }
 }
 
 /// `text` as a request URI. A URL the strict parser refuses (a space or a non-ASCII
