@@ -12,11 +12,10 @@
 mod parse;
 
 use std::collections::BTreeMap;
-use std::fmt;
 
-use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::string_or::{Long, StringOr};
 use super::{ModelEntry, RouteTable};
 
 pub(super) use parse::{closest, parse, Sink};
@@ -103,29 +102,21 @@ impl Serialize for RawTargets {
 
 impl<'de> Deserialize<'de> for RawTargets {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(TargetsVisitor)
+        super::string_or::deserialize(deserializer)
     }
 }
 
-struct TargetsVisitor;
+impl StringOr for RawTargets {
+    type Long = Vec<Option<String>>;
+    const SHAPE: Long = Long::List;
+    const EXPECTING: &'static str = "\"provider,model\" or a non-empty list of them";
 
-impl<'de> Visitor<'de> for TargetsVisitor {
-    type Value = RawTargets;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("\"provider,model\" or a non-empty list of them")
+    fn from_text(text: &str) -> Self {
+        Self::One(text.to_string())
     }
 
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<RawTargets, E> {
-        Ok(RawTargets::One(text.to_string()))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawTargets, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(RawTargets::Many(items))
+    fn from_long(items: Vec<Option<String>>) -> Self {
+        Self::Many(items)
     }
 }
 
