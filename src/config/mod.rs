@@ -21,6 +21,7 @@ pub(crate) mod raw;
 pub(crate) mod resilience;
 mod routes;
 pub(crate) mod show;
+mod string_or;
 pub(crate) mod team;
 
 use std::path::{Path, PathBuf};
@@ -30,7 +31,7 @@ pub use model_entry::ModelEntry;
 pub use prices::{Billed, Price, Prices};
 pub use problems::{ConfigError, Problem};
 pub use resilience::{BreakerSettings, Resilience, RetrySettings, Timeouts};
-pub use routes::{RouteName, Routes};
+pub use routes::{RouteName, RouteTable, Routes};
 pub use team::{OnError, StoreSettings, TeamSettings};
 
 use crate::secret::Secret;
