@@ -20,6 +20,7 @@ pub mod server;
 pub mod sse;
 mod stats;
 mod store;
+mod string_or;
 mod team;
 pub mod tokens;
 mod translate;

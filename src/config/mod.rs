@@ -21,7 +21,6 @@ pub(crate) mod raw;
 pub(crate) mod resilience;
 mod routes;
 pub(crate) mod show;
-mod string_or;
 pub(crate) mod team;
 
 use std::path::{Path, PathBuf};

@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::string_or::{Long, StringOr};
+use crate::string_or::{Long, StringOr};
 
 /// A model a provider serves, with the limits the config file states for it (the catalog
 /// knows the built-in models' own).
@@ -77,7 +77,7 @@ impl fmt::Display for ModelEntry {
 /// The object form, as the file writes it.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct Written {
+pub(crate) struct Written {
     id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     context_window: Option<u64>,
@@ -101,7 +101,7 @@ impl Serialize for ModelEntry {
 
 impl<'de> Deserialize<'de> for ModelEntry {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        super::string_or::deserialize(deserializer)
+        crate::string_or::deserialize(deserializer)
     }
 }
 

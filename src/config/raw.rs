@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::string_or::{Long, StringOr};
 use super::{ModelEntry, RouteTable};
+use crate::string_or::{Long, StringOr};
 
 pub(super) use parse::{closest, parse, Sink};
 
@@ -102,7 +102,7 @@ impl Serialize for RawTargets {
 
 impl<'de> Deserialize<'de> for RawTargets {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        super::string_or::deserialize(deserializer)
+        crate::string_or::deserialize(deserializer)
     }
 }
 

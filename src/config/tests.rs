@@ -566,4 +566,5 @@ fn a_file_entry_can_be_of_type_responses() {
 
 mod models;
 mod raw;
+mod string_or;
 mod team;

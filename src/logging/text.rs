@@ -67,44 +67,69 @@ struct Fields<'a, 'w> {
 }
 
 impl Fields<'_, '_> {
-    fn write(&mut self, field: &Field, value: fmt::Arguments<'_>) {
+    /// Writes the separator and, unless it is the message, `name=`; then `value` writes
+    /// the value. Nothing after the first failed write.
+    fn write(&mut self, field: &Field, value: impl FnOnce(&mut Writer<'_>) -> fmt::Result) {
         if self.result.is_err() {
             return;
         }
-        let space = if self.first { "" } else { " " };
-        self.first = false;
-        self.result = if field.name() == "message" {
-            write!(self.writer, "{space}{value}")
-        } else {
-            write!(self.writer, "{space}{}={value}", field.name())
+        let mut head = || {
+            if !self.first {
+                self.writer.write_char(' ')?;
+            }
+            if field.name() != "message" {
+                self.writer.write_str(field.name())?;
+                self.writer.write_char('=')?;
+            }
+            Ok(())
         };
+        self.result = head().and_then(|()| value(self.writer));
+        self.first = false;
+    }
+
+    fn number(&mut self, field: &Field, value: impl itoa::Integer) {
+        self.write(field, |w| w.write_str(itoa::Buffer::new().format(value)));
     }
 }
 
 impl Visit for Fields<'_, '_> {
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.write(field, format_args!("{value:?}"));
+        self.write(field, |w| write!(w, "{value:?}"));
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "message" {
-            self.write(field, format_args!("{value}"));
+            self.write(field, |w| w.write_str(value));
         } else {
-            self.write(field, format_args!("{value:?}"));
+            self.write(field, |w| write_quoted(w, value));
         }
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.write(field, format_args!("{value}"));
+        self.number(field, value);
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.write(field, format_args!("{value}"));
+        self.number(field, value);
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.write(field, format_args!("{value}"));
+        self.write(field, |w| w.write_str(if value { "true" } else { "false" }));
     }
+}
+
+/// `value` as a Rust debug string: quoted, with quotes, backslashes and control
+/// characters escaped. Plain printable ASCII, the usual case, is copied as it is.
+fn write_quoted(writer: &mut impl fmt::Write, value: &str) -> fmt::Result {
+    let plain = value
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
+    if !plain {
+        return write!(writer, "{value:?}");
+    }
+    writer.write_char('"')?;
+    writer.write_str(value)?;
+    writer.write_char('"')
 }
 
 /// `time` as RFC 3339 UTC with microseconds (`2026-11-30T18:49:38.035964Z`).
@@ -113,14 +138,27 @@ fn write_utc(writer: &mut impl fmt::Write, time: SystemTime) -> fmt::Result {
     let secs = since.as_secs();
     let (year, month, day) = civil_date(secs / 86_400);
     let of_day = secs % 86_400;
-    write!(
-        writer,
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
-        of_day / 3600,
-        of_day / 60 % 60,
-        of_day % 60,
-        since.subsec_micros()
-    )
+    let mut text = *b"0000-00-00T00:00:00.000000Z";
+    for (range, value) in [
+        (0..4, year),
+        (5..7, month),
+        (8..10, day),
+        (11..13, of_day / 3600),
+        (14..16, of_day / 60 % 60),
+        (17..19, of_day % 60),
+        (20..26, u64::from(since.subsec_micros())),
+    ] {
+        put_digits(&mut text[range], value);
+    }
+    writer.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
+}
+
+/// Writes the last `digits.len()` decimal digits of `value` into `digits`, zero-padded.
+fn put_digits(digits: &mut [u8], mut value: u64) {
+    for digit in digits.iter_mut().rev() {
+        *digit = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
 }
 
 /// The proleptic Gregorian date of a day counted from 1970-01-01 (H. Hinnant's
@@ -221,6 +259,16 @@ mod tests {
         );
         assert_eq!(&lines.next().unwrap()[27..], "  WARN plain 42");
         assert_eq!(lines.next(), None);
+    }
+
+    proptest::proptest! {
+        /// A string is written exactly as its debug form, on the fast path or not.
+        #[test]
+        fn strings_are_written_as_their_debug_form(value in "\\PC*|[ -~]*") {
+            let mut out = String::new();
+            write_quoted(&mut out, &value).unwrap();
+            proptest::prop_assert_eq!(out, format!("{value:?}"));
+        }
     }
 
     #[test]

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::stream::{self, Stream, StreamExt};
@@ -266,14 +266,17 @@ impl Drop for Finish {
 /// Headers that say which provider, model and routing rule served the request (the
 /// request's log line is written by the statistics, with the outcome).
 fn served_by(response: &mut Response, target: &Target, rule: router::Rule) {
+    const PROVIDER: HeaderName = HeaderName::from_static("x-ccproxy-provider");
+    const MODEL: HeaderName = HeaderName::from_static("x-ccproxy-model");
+    const ROUTE: HeaderName = HeaderName::from_static("x-ccproxy-route");
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&target.provider) {
-        headers.insert("x-ccproxy-provider", value);
+        headers.insert(PROVIDER, value);
     }
     if let Ok(value) = HeaderValue::from_str(&target.model) {
-        headers.insert("x-ccproxy-model", value);
+        headers.insert(MODEL, value);
     }
-    headers.insert("x-ccproxy-route", HeaderValue::from_static(rule.as_str()));
+    headers.insert(ROUTE, HeaderValue::from_static(rule.as_str()));
 }
 
 /// A `text/event-stream` response: `first`, then the rest of `events`; `finish` (if any)

@@ -150,6 +150,8 @@ impl Quirks {
     /// These quirks (the provider's, from its catalog row) adjusted for the model families
     /// that differ from the rest of the provider.
     pub fn for_model(mut self, provider: &str, model: &str) -> Self {
+        // Families are recognised whatever the case of the name.
+        let family = model.to_ascii_lowercase();
         match provider {
             // openai-python completion_create_params.py: o-series and gpt-5+ reasoning
             // models take only the default temperature/top_p, and no `stop`;
@@ -173,7 +175,7 @@ impl Quirks {
             // Qwen 3 (and DeepSeek R1) models, whose default is `raw` (`<think>` in the
             // text); their `reasoning_effort` is only none|default, so none is sent.
             // gpt-oss takes `include_reasoning` instead and answers in `reasoning` anyway.
-            "groq" if groq_think_tag_model(model) => {
+            "groq" if groq_think_tag_model(&family) => {
                 self.reasoning_format = true;
                 self.reasoning = Reasoning::Unsupported;
             }
@@ -186,15 +188,15 @@ impl Quirks {
             }
             _ => {}
         }
-        self.always_thinking(model);
-        self.text_tool_calls = self.text_tool_calls.with(text_tool_calls(model));
+        self.always_thinking(&family);
+        self.text_tool_calls = self.text_tool_calls.with(text_tool_calls(&family));
         self
     }
 
     /// The families that always think, whoever serves them: thinking turned off asks for
-    /// their lowest effort, and their output limit has room for the reasoning.
+    /// their lowest effort, and their output limit has room for the reasoning. `model`
+    /// is lower-cased.
     fn always_thinking(&mut self, model: &str) {
-        let model = model.to_ascii_lowercase();
         if model.contains("gpt-oss") {
             // openai/gpt-oss model card and Groq's, Cerebras' reasoning docs:
             // `reasoning_effort` low|medium|high (default medium), no off switch.
@@ -237,18 +239,16 @@ pub fn has_xhigh(model: &str) -> bool {
     major.is_some_and(|major| (major, minor) >= (5, 2))
 }
 
-/// Groq models that write `<think>` into the text unless asked otherwise.
+/// Groq models that write `<think>` into the text unless asked otherwise (`model` lower-cased).
 fn groq_think_tag_model(model: &str) -> bool {
-    let model = model.to_ascii_lowercase();
     model.contains("qwen3") || model.contains("qwen-qwq") || model.contains("deepseek-r1")
 }
 
 /// The text tool-call formats read for a model, on top of its provider row's (Hermes for
 /// every row: a `<tool_call>` block whose JSON names an offered tool is unambiguous): the
 /// native format of the model's family, whoever serves it (docs/translation.md lists the
-/// sources).
+/// sources). `model` is lower-cased.
 fn text_tool_calls(model: &str) -> Formats {
-    let model = model.to_ascii_lowercase();
     let mut formats = Formats::HERMES;
     if model.contains("glm") {
         formats = formats.with(Formats::GLM);

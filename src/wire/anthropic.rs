@@ -2,8 +2,44 @@
 //! response we produce. Readers tolerate unknown fields; block types we do not translate
 //! are read as `Other`. Opaque JSON (tool schemas, tool inputs) stays `serde_json` values.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
+
+use crate::string_or::{Long, StringOr};
+
+/// A field written as a string or as a list of blocks (`system`, a message's `content`, a
+/// `tool_result`'s `content`): the enum, read through [`crate::string_or`] (straight from
+/// the input, where serde's `untagged` would first copy the whole value).
+macro_rules! text_or_blocks {
+    ($(#[$doc:meta])* $name:ident, $block:ty, $expecting:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub enum $name {
+            Text(String),
+            Blocks(Vec<$block>),
+        }
+
+        impl StringOr for $name {
+            type Long = Vec<$block>;
+            const SHAPE: Long = Long::List;
+            const EXPECTING: &'static str = $expecting;
+
+            fn from_text(text: &str) -> Self {
+                Self::Text(text.to_string())
+            }
+
+            fn from_long(blocks: Vec<$block>) -> Self {
+                Self::Blocks(blocks)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                crate::string_or::deserialize(deserializer)
+            }
+        }
+    };
+}
 
 /// `POST /v1/messages` body.
 #[derive(Debug, Clone, Deserialize)]
@@ -36,13 +72,12 @@ pub struct MessagesRequest {
     pub output_config: Option<OutputConfig>,
 }
 
-/// `system`: a string or a list of text blocks.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum SystemPrompt {
-    Text(String),
-    Blocks(Vec<SystemBlock>),
-}
+text_or_blocks!(
+    /// `system`: a string or a list of text blocks.
+    SystemPrompt,
+    SystemBlock,
+    "a string or a list of text blocks"
+);
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct SystemBlock {
@@ -79,13 +114,12 @@ pub struct Message {
     pub content: MessageContent,
 }
 
-/// A message's `content`: a string (one text block) or a list of blocks.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum MessageContent {
-    Text(String),
-    Blocks(Vec<ContentBlock>),
-}
+text_or_blocks!(
+    /// A message's `content`: a string (one text block) or a list of blocks.
+    MessageContent,
+    ContentBlock,
+    "a string or a list of content blocks"
+);
 
 /// A request content block.
 #[derive(Debug, Clone, Deserialize)]
@@ -176,13 +210,12 @@ pub enum MediaSource {
     Other,
 }
 
-/// A `tool_result`'s `content`: a string or a list of blocks (text, image, ...).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum ToolResultContent {
-    Text(String),
-    Blocks(Vec<ContentBlock>),
-}
+text_or_blocks!(
+    /// A `tool_result`'s `content`: a string or a list of blocks (text, image, ...).
+    ToolResultContent,
+    ContentBlock,
+    "a string or a list of content blocks"
+);
 
 /// A tool definition: a custom tool with a schema, or an Anthropic-defined tool
 /// identified by `type` (`web_search_20250305`, `bash_20250124`, ...).
