@@ -216,7 +216,7 @@ fn walk(request: &MessagesRequest, sink: &mut impl Sink) {
             sink.text(description);
         }
         if let Some(schema) = &tool.input_schema {
-            sink.json(schema);
+            sink.text(schema.text());
         }
     }
 }

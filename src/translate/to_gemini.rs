@@ -288,7 +288,7 @@ fn declarations(request: &anthropic::MessagesRequest) -> Vec<FunctionDeclaration
             parameters: tool
                 .input_schema
                 .as_ref()
-                .and_then(gemini_schema::parameters),
+                .and_then(|schema| gemini_schema::parameters(&schema.value())),
         })
         .collect()
 }

@@ -1,6 +1,7 @@
 //! Anthropic Messages API types (https://docs.anthropic.com/en/api/messages, https://docs.anthropic.com/en/docs/build-with-claude/streaming): the request we accept and the
 //! response we produce. Readers tolerate unknown fields; block types we do not translate
-//! are read as `Other`. Opaque JSON (tool schemas, tool inputs) stays `serde_json` values.
+//! are read as `Other`. Tool schemas are kept as their text ([`super::RawJson`]); tool inputs
+//! are `serde_json` values.
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -228,7 +229,7 @@ pub struct Tool {
     #[serde(default)]
     pub description: Option<String>,
     #[serde(default)]
-    pub input_schema: Option<Value>,
+    pub input_schema: Option<super::RawJson>,
     /// Loaded only once a tool search references it.
     #[serde(default)]
     pub defer_loading: bool,

@@ -5,4 +5,7 @@
 pub mod anthropic;
 pub(crate) mod gemini;
 pub(crate) mod openai;
+mod raw_json;
 pub(crate) mod responses;
+
+pub use raw_json::RawJson;

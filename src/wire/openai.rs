@@ -148,7 +148,7 @@ pub struct FunctionDef {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    pub parameters: Value,
+    pub parameters: super::RawJson,
 }
 
 /// A tool call, in a request (assistant history) or a non-streaming response.

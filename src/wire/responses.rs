@@ -63,7 +63,7 @@ pub struct Tool {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    pub parameters: Value,
+    pub parameters: super::RawJson,
     pub strict: bool,
 }
 

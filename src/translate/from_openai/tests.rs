@@ -236,7 +236,8 @@ fn offering_bash(formats: Formats) -> Context {
         function: openai::FunctionDef {
             name: "Bash".into(),
             description: None,
-            parameters: json!({"type": "object", "properties": {"command": {"type": "string"}}}),
+            parameters: (&json!({"type": "object", "properties": {"command": {"type": "string"}}}))
+                .into(),
         },
     };
     Context {

@@ -59,6 +59,30 @@ pub struct TextCalls {
     pub tools: HashMap<String, HashSet<String>>,
 }
 
+/// The part of a tool's schema [`TextCalls::offered`] reads: each property's `type`.
+#[derive(serde::Deserialize)]
+struct ObjectSchema {
+    #[serde(default)]
+    properties: HashMap<String, Property>,
+}
+
+#[derive(serde::Deserialize)]
+struct Property {
+    #[serde(rename = "type", default)]
+    kind: Value,
+}
+
+impl ObjectSchema {
+    /// The properties typed as strings (a plain `"type": "string"`).
+    fn string_properties(self) -> HashSet<String> {
+        self.properties
+            .into_iter()
+            .filter(|(_, property)| property.kind == "string")
+            .map(|(name, _)| name)
+            .collect()
+    }
+}
+
 impl TextCalls {
     /// The calls a request with `tools` may see, in `formats`; none without tools.
     pub fn offered(formats: Formats, tools: &[openai::Tool]) -> Self {
@@ -68,15 +92,9 @@ impl TextCalls {
                 let strings = tool
                     .function
                     .parameters
-                    .get("properties")
-                    .and_then(Value::as_object)
-                    .into_iter()
-                    .flatten()
-                    .filter(|(_, schema)| {
-                        schema.get("type").and_then(Value::as_str) == Some("string")
-                    })
-                    .map(|(name, _)| name.clone())
-                    .collect();
+                    .read::<ObjectSchema>()
+                    .map(ObjectSchema::string_properties)
+                    .unwrap_or_default();
                 (tool.function.name.clone(), strings)
             })
             .collect();

@@ -23,7 +23,7 @@ fn offered(formats: Formats) -> TextCalls {
         function: openai::FunctionDef {
             name: name.into(),
             description: None,
-            parameters,
+            parameters: (&parameters).into(),
         },
     })
     .collect::<Vec<_>>();

@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 use crate::translate::names::{upstream_name, ToolNames};
 use crate::wire::anthropic::{self, ContentBlock, MessageContent, ToolChoice, ToolResultContent};
-use crate::wire::openai;
+use crate::wire::{openai, RawJson};
 
 pub(crate) fn tools(
     request: &anthropic::MessagesRequest,
@@ -44,22 +44,25 @@ pub(crate) fn tools(
         .collect()
 }
 
-/// The JSON schema to send, or `None` for a tool that cannot run upstream.
-fn parameters(tool: &anthropic::Tool) -> Option<Value> {
-    match tool.kind.as_deref() {
-        None | Some("custom") => Some(
-            tool.input_schema
-                .clone()
-                .unwrap_or_else(|| json!({"type": "object", "properties": {}})),
-        ),
-        Some(kind) if kind.starts_with("bash_") => Some(json!({
+/// The JSON schema to send, or `None` for a tool that cannot run upstream: a custom
+/// tool's as the client wrote it.
+fn parameters(tool: &anthropic::Tool) -> Option<RawJson> {
+    let schema = match tool.kind.as_deref() {
+        None | Some("custom") => {
+            return Some(
+                tool.input_schema
+                    .clone()
+                    .unwrap_or_else(|| RawJson::from(&json!({"type": "object", "properties": {}}))),
+            )
+        }
+        Some(kind) if kind.starts_with("bash_") => json!({
             "type": "object",
             "properties": {
                 "command": {"type": "string", "description": "The shell command to run"},
                 "restart": {"type": "boolean", "description": "Restart the shell"}
             }
-        })),
-        Some(kind) if kind.starts_with("text_editor_") => Some(json!({
+        }),
+        Some(kind) if kind.starts_with("text_editor_") => json!({
             "type": "object",
             "properties": {
                 "command": {"type": "string", "enum": ["view", "create", "str_replace", "insert", "undo_edit"]},
@@ -71,9 +74,10 @@ fn parameters(tool: &anthropic::Tool) -> Option<Value> {
                 "view_range": {"type": "array", "items": {"type": "integer"}}
             },
             "required": ["command", "path"]
-        })),
-        Some(_) => None,
-    }
+        }),
+        Some(_) => return None,
+    };
+    Some(RawJson::from(&schema))
 }
 
 /// Tool names the conversation has already used or loaded through a tool search.

@@ -48,7 +48,7 @@ pub fn request(
         .into_iter()
         .map(|tool| Tool {
             kind: "function",
-            strict: fits_strict_mode(&tool.function.parameters),
+            strict: fits_strict_mode(&tool.function.parameters.value()),
             name: tool.function.name,
             description: tool.function.description,
             parameters: tool.function.parameters,

@@ -15,7 +15,8 @@ fn bash_tool() -> openai::Tool {
         function: openai::FunctionDef {
             name: "Bash".into(),
             description: None,
-            parameters: json!({"type": "object", "properties": {"command": {"type": "string"}}}),
+            parameters: (&json!({"type": "object", "properties": {"command": {"type": "string"}}}))
+                .into(),
         },
     }
 }
