@@ -420,7 +420,7 @@ fn refuse_metadata_host(base_url: Option<&str>) -> Result<(), EditError> {
     let Some(url) = base_url else {
         return Ok(());
     };
-    let Ok(url) = reqwest::Url::parse(url) else {
+    let Ok(url) = url::Url::parse(url) else {
         return Ok(());
     };
     let Some(host) = url.host_str() else {

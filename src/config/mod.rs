@@ -414,7 +414,7 @@ pub fn key_host(url: &str) -> &str {
 /// Checks a base URL: absolute http(s), returned without a trailing slash. `shown` is how
 /// a problem names the value (never the value itself when it came from a variable).
 pub(crate) fn check_base_url(text: &str, shown: &str) -> Result<String, String> {
-    let url = reqwest::Url::parse(text).map_err(|e| format!("{shown} is not a valid URL ({e})"))?;
+    let url = url::Url::parse(text).map_err(|e| format!("{shown} is not a valid URL ({e})"))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!("{shown} must start with http:// or https://"));
     }
