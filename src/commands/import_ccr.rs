@@ -13,7 +13,7 @@ use super::config_cmd::{target_path, write_new};
 use super::files::Paths;
 use super::{complain, exit, say};
 use crate::cli::ImportArgs;
-use crate::config::{self, jsonc, Env, Overrides, RouteName};
+use crate::config::{self, jsonc, Env, Overrides, RouteName, RouteTable};
 
 /// A ccproxy config file, fields in the order the README documents them.
 #[derive(Debug, Default, Serialize)]
@@ -41,36 +41,8 @@ struct Provider {
     models: Vec<String>,
 }
 
-impl Routes {
-    fn slot(&mut self, name: RouteName) -> &mut Option<String> {
-        match name {
-            RouteName::Default => &mut self.default,
-            RouteName::Background => &mut self.background,
-            RouteName::Think => &mut self.think,
-            RouteName::LongContext => &mut self.long_context,
-            RouteName::WebSearch => &mut self.web_search,
-            RouteName::Image => &mut self.image,
-        }
-    }
-}
-
-#[derive(Debug, Default, Serialize)]
-struct Routes {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    default: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    background: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    think: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    long_context: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    long_context_threshold: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    web_search: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    image: Option<String>,
-}
+/// The routes, each `"provider,model"`.
+type Routes = RouteTable<Option<String>, Option<u64>>;
 
 /// The converted file and what could not be carried over.
 #[derive(Debug)]
@@ -322,7 +294,7 @@ fn routes(router: &Value, renamed: &[(String, String)], notes: &mut Vec<String>)
             other => RouteName::parse(other),
         };
         let slot = match name {
-            Some(name) => routes.slot(name),
+            Some(name) => routes.get_mut(name),
             None => {
                 notes.push(format!("Router.{key}: no ccproxy route of that name"));
                 continue;

@@ -2,7 +2,7 @@
 //! (`/keys`) with the proxy key, so that the proxy that holds the store (the embedded file
 //! is locked by it; Redis is shared) makes every change. The new key is printed once.
 
-use reqwest::Method;
+use axum::http::Method;
 use serde_json::{json, Value};
 
 use super::instance::{locate, Context, Found};

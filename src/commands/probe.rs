@@ -5,6 +5,11 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::http::header::{CONTENT_TYPE, HOST};
+use axum::http::{Method, Request, StatusCode, Uri};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -44,7 +49,27 @@ pub enum Answer {
 
 pub struct Probe {
     runtime: tokio::runtime::Runtime,
-    client: reqwest::Client,
+    timeout: Duration,
+}
+
+/// Why a call got no HTTP answer.
+enum Failure {
+    /// No connection: refused, or not made in time.
+    NoConnection(std::io::Error),
+    /// Connected, but no whole answer in time.
+    Silent,
+    /// Connected, but what came back was not HTTP (or the connection broke).
+    Broken(hyper::Error),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NoConnection(error) => write!(f, "cannot connect ({error})"),
+            Self::Silent => f.write_str("no answer in time"),
+            Self::Broken(error) => write!(f, "{error}"),
+        }
+    }
 }
 
 impl Probe {
@@ -53,31 +78,80 @@ impl Probe {
             .enable_all()
             .build()
             .context("cannot start the async runtime")?;
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .build()
-            .context("cannot build an HTTP client")?;
-        Ok(Self { runtime, client })
+        Ok(Self { runtime, timeout })
+    }
+
+    /// `method {url}` with the proxy key and a JSON body when given, on its own connection
+    /// (these are occasional calls to this machine), connecting and then answering each
+    /// within the timeout; the status and the whole body.
+    async fn exchange(
+        &self,
+        method: Method,
+        url: &str,
+        key: Option<&Secret>,
+        body: Option<&Value>,
+    ) -> Result<(StatusCode, Bytes), Failure> {
+        let not_sent = |why: String| Failure::NoConnection(std::io::Error::other(why));
+        let uri = url
+            .parse::<Uri>()
+            .map_err(|_| not_sent(format!("{url} is not a URL")))?;
+        let authority = uri
+            .authority()
+            .ok_or_else(|| not_sent(format!("{url} names no host")))?;
+        let port = authority.port_u16().unwrap_or(80);
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri.path_and_query().map_or("/", |p| p.as_str()))
+            .header(HOST, authority.as_str());
+        if let Some(key) = key {
+            request = request.header("x-api-key", key.expose());
+        }
+        let body = body.map_or_else(Bytes::new, |body| Bytes::from(body.to_string()));
+        if !body.is_empty() {
+            request = request.header(CONTENT_TYPE, "application/json");
+        }
+        let request = request
+            .body(Full::new(body))
+            .map_err(|_| not_sent("the proxy key cannot be sent in a header".into()))?;
+        let connect = tokio::net::TcpStream::connect((host, port));
+        let stream = tokio::time::timeout(self.timeout, connect)
+            .await
+            .map_err(|_| Failure::NoConnection(std::io::ErrorKind::TimedOut.into()))?
+            .map_err(Failure::NoConnection)?;
+        let answer = async {
+            let (mut sender, connection) =
+                hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+            tokio::spawn(connection);
+            let response = sender.send_request(request).await?;
+            let status = response.status();
+            let body = response.into_body().collect().await?.to_bytes();
+            Ok((status, body))
+        };
+        tokio::time::timeout(self.timeout, answer)
+            .await
+            .map_err(|_| Failure::Silent)?
+            .map_err(Failure::Broken)
     }
 
     /// Asks `GET /` (public) who answers at `url`.
     pub fn identify(&self, url: &str) -> Answer {
-        let request = self.client.get(format!("{url}/"));
+        let url = format!("{url}/");
         self.runtime.block_on(async {
-            let response = match request.send().await {
-                Ok(response) => response,
-                Err(error) if error.is_connect() => return Answer::Nothing,
-                Err(error) if error.is_timeout() => {
+            let (status, body) = match self.exchange(Method::GET, &url, None, None).await {
+                Ok(answer) => answer,
+                Err(Failure::NoConnection(_)) => return Answer::Nothing,
+                Err(Failure::Silent) => {
                     return Answer::Other(
                         "a program that accepts connections but does not answer HTTP".into(),
                     )
                 }
                 Err(error) => return Answer::Other(format!("a server that fails: {error}")),
             };
-            let status = response.status();
-            let body: Option<Value> = response.json().await.ok();
+            let body: Option<Value> = serde_json::from_slice(&body).ok();
             match body {
                 Some(body) if status.is_success() && body["service"] == "ccproxy" => {
                     Answer::Ccproxy
@@ -89,7 +163,7 @@ impl Probe {
 
     /// `GET {path}` with the proxy key, as JSON; an error says what went wrong.
     pub fn get_json(&self, endpoint: &Endpoint, path: &str) -> anyhow::Result<Value> {
-        self.call(endpoint, reqwest::Method::GET, path, None)
+        self.call(endpoint, Method::GET, path, None)
     }
 
     /// A request with the proxy key (and a JSON body, if any); its JSON answer, or an error
@@ -97,28 +171,17 @@ impl Probe {
     pub fn call(
         &self,
         endpoint: &Endpoint,
-        method: reqwest::Method,
+        method: Method,
         path: &str,
         body: Option<&Value>,
     ) -> anyhow::Result<Value> {
-        let mut request = self
-            .client
-            .request(method, format!("{}{path}", endpoint.url));
-        if let Some(key) = &endpoint.key {
-            request = request.header("x-api-key", key.expose());
-        }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
+        let url = format!("{}{path}", endpoint.url);
         self.runtime.block_on(async {
-            let response = request
-                .send()
+            let (status, body) = self
+                .exchange(method, &url, endpoint.key.as_ref(), body)
                 .await
-                .with_context(|| format!("no answer from {}", endpoint.url))?;
-            let status = response.status();
-            let body: Value = response
-                .json()
-                .await
+                .map_err(|failure| anyhow::anyhow!("no answer from {}: {failure}", endpoint.url))?;
+            let body: Value = serde_json::from_slice(&body)
                 .with_context(|| format!("{}{path} did not answer JSON", endpoint.url))?;
             if !status.is_success() {
                 let message = body["error"]["message"].as_str().unwrap_or("no message");

@@ -372,7 +372,7 @@ impl Reader<'_> {
         if let Some(raw) = raw {
             self.sink.enter("routes");
             for name in RouteName::ALL {
-                *routes.get_mut(name) = self.route(raw.get(name), name, providers);
+                *routes.get_mut(name) = self.route(raw.get(name).as_ref(), name, providers);
             }
             let threshold = raw.long_context_threshold;
             if let Some(n) = self.whole("routes.long_context_threshold", threshold, 1) {

@@ -14,7 +14,7 @@
 
 use std::path::Path;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::raw::{self, RawConfig, RawProvider, RawRoutes, RawTargets, Sink};
 use super::{catalog, file, finish, Config, ConfigError, ConfigSource, Env, Overrides, RouteName};
@@ -169,30 +169,6 @@ impl Document {
             Err(error) => Reload::Refused(error),
         }
     }
-}
-
-/// A provider as the admin API shows it: the key (and a pool's keys) masked, and where it
-/// comes from.
-pub fn provider_view(provider: &ProviderConfig) -> Value {
-    let key_source = if provider.key_in_file {
-        "config file".to_string()
-    } else {
-        format!("environment variable {}", provider.key_var)
-    };
-    let mut view = json!({
-        "name": provider.name,
-        "type": provider.kind.as_str(),
-        "base_url": crate::secret::redact_url(&provider.base_url),
-        "models": provider.models,
-        "enabled": provider.enabled,
-        "profile": provider.profile.as_str(),
-        "api_key": provider.key().map(crate::secret::Secret::masked),
-        "api_key_source": key_source,
-    });
-    if let Some(pool) = super::show::pool(provider) {
-        view["api_keys"] = json!(pool);
-    }
-    view
 }
 
 /// Validates a candidate document with the running host and port, and the environment the
@@ -444,7 +420,7 @@ fn refuse_metadata_host(base_url: Option<&str>) -> Result<(), EditError> {
     let Some(url) = base_url else {
         return Ok(());
     };
-    let Ok(url) = reqwest::Url::parse(url) else {
+    let Ok(url) = url::Url::parse(url) else {
         return Ok(());
     };
     let Some(host) = url.host_str() else {

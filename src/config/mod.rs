@@ -21,6 +21,7 @@ pub(crate) mod raw;
 pub(crate) mod resilience;
 mod routes;
 pub(crate) mod show;
+mod string_or;
 pub(crate) mod team;
 
 use std::path::{Path, PathBuf};
@@ -30,7 +31,7 @@ pub use model_entry::ModelEntry;
 pub use prices::{Billed, Price, Prices};
 pub use problems::{ConfigError, Problem};
 pub use resilience::{BreakerSettings, Resilience, RetrySettings, Timeouts};
-pub use routes::{RouteName, Routes};
+pub use routes::{RouteName, RouteTable, Routes};
 pub use team::{OnError, StoreSettings, TeamSettings};
 
 use crate::secret::Secret;
@@ -413,7 +414,7 @@ pub fn key_host(url: &str) -> &str {
 /// Checks a base URL: absolute http(s), returned without a trailing slash. `shown` is how
 /// a problem names the value (never the value itself when it came from a variable).
 pub(crate) fn check_base_url(text: &str, shown: &str) -> Result<String, String> {
-    let url = reqwest::Url::parse(text).map_err(|e| format!("{shown} is not a valid URL ({e})"))?;
+    let url = url::Url::parse(text).map_err(|e| format!("{shown} is not a valid URL ({e})"))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!("{shown} must start with http:// or https://"));
     }

@@ -5,8 +5,9 @@
 
 use std::fmt;
 
-use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::string_or::{Long, StringOr};
 
 /// A model a provider serves, with the limits the config file states for it (the catalog
 /// knows the built-in models' own).
@@ -76,7 +77,7 @@ impl fmt::Display for ModelEntry {
 /// The object form, as the file writes it.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Written {
+pub(super) struct Written {
     id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     context_window: Option<u64>,
@@ -100,32 +101,26 @@ impl Serialize for ModelEntry {
 
 impl<'de> Deserialize<'de> for ModelEntry {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(EntryVisitor)
+        super::string_or::deserialize(deserializer)
     }
 }
 
-struct EntryVisitor;
+impl StringOr for ModelEntry {
+    type Long = Written;
+    const SHAPE: Long = Long::Object;
+    const EXPECTING: &'static str =
+        "a model name, or {\"id\": .., \"context_window\": .., \"max_output_tokens\": ..}";
 
-impl<'de> Visitor<'de> for EntryVisitor {
-    type Value = ModelEntry;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(
-            "a model name, or {\"id\": .., \"context_window\": .., \"max_output_tokens\": ..}",
-        )
+    fn from_text(id: &str) -> Self {
+        Self::id(id.trim())
     }
 
-    fn visit_str<E: de::Error>(self, id: &str) -> Result<ModelEntry, E> {
-        Ok(ModelEntry::id(id.trim()))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ModelEntry, A::Error> {
-        let written = Written::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        Ok(ModelEntry {
+    fn from_long(written: Written) -> Self {
+        Self {
             id: written.id.trim().to_string(),
             context_window: written.context_window,
             max_output_tokens: written.max_output_tokens,
-        })
+        }
     }
 }
 

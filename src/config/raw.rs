@@ -12,12 +12,11 @@
 mod parse;
 
 use std::collections::BTreeMap;
-use std::fmt;
 
-use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{ModelEntry, RouteName};
+use super::string_or::{Long, StringOr};
+use super::{ModelEntry, RouteTable};
 
 pub(super) use parse::{closest, parse, Sink};
 
@@ -81,50 +80,8 @@ pub struct RawProvider {
     pub profile: Option<String>,
 }
 
-/// `routes`: a target list per route name, and the long-context threshold.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawRoutes {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub default: Option<RawTargets>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub background: Option<RawTargets>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub think: Option<RawTargets>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub long_context: Option<RawTargets>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub web_search: Option<RawTargets>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub image: Option<RawTargets>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub long_context_threshold: Option<u64>,
-}
-
-impl RawRoutes {
-    /// The targets written for `name`.
-    pub fn get(&self, name: RouteName) -> Option<&RawTargets> {
-        match name {
-            RouteName::Default => self.default.as_ref(),
-            RouteName::Background => self.background.as_ref(),
-            RouteName::Think => self.think.as_ref(),
-            RouteName::LongContext => self.long_context.as_ref(),
-            RouteName::WebSearch => self.web_search.as_ref(),
-            RouteName::Image => self.image.as_ref(),
-        }
-    }
-
-    pub fn get_mut(&mut self, name: RouteName) -> &mut Option<RawTargets> {
-        match name {
-            RouteName::Default => &mut self.default,
-            RouteName::Background => &mut self.background,
-            RouteName::Think => &mut self.think,
-            RouteName::LongContext => &mut self.long_context,
-            RouteName::WebSearch => &mut self.web_search,
-            RouteName::Image => &mut self.image,
-        }
-    }
-}
+/// `routes`: the targets written per route name, and the long-context threshold.
+pub type RawRoutes = RouteTable<Option<RawTargets>, Option<u64>>;
 
 /// A route's targets as written: `"provider,model"`, or a list of them (an entry that is
 /// not a string is `None`).
@@ -145,29 +102,21 @@ impl Serialize for RawTargets {
 
 impl<'de> Deserialize<'de> for RawTargets {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(TargetsVisitor)
+        super::string_or::deserialize(deserializer)
     }
 }
 
-struct TargetsVisitor;
+impl StringOr for RawTargets {
+    type Long = Vec<Option<String>>;
+    const SHAPE: Long = Long::List;
+    const EXPECTING: &'static str = "\"provider,model\" or a non-empty list of them";
 
-impl<'de> Visitor<'de> for TargetsVisitor {
-    type Value = RawTargets;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("\"provider,model\" or a non-empty list of them")
+    fn from_text(text: &str) -> Self {
+        Self::One(text.to_string())
     }
 
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<RawTargets, E> {
-        Ok(RawTargets::One(text.to_string()))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawTargets, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(RawTargets::Many(items))
+    fn from_long(items: Vec<Option<String>>) -> Self {
+        Self::Many(items)
     }
 }
 

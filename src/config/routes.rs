@@ -1,6 +1,6 @@
 //! The routes: their names ([`RouteName`], the one spelling of each, used by the config
 //! file, `config show`, `GET /v1/models`, the router and the reports) and their targets
-//! ([`Routes`]).
+//! ([`Routes`], one [`RouteTable`] shape shared with the file's raw routes).
 
 use serde::{Deserialize, Serialize};
 
@@ -52,22 +52,36 @@ impl std::fmt::Display for RouteName {
     }
 }
 
-/// The routes of the config. Each is a list of targets: the first is used, the rest are
-/// fallbacks. An empty list means the route is not configured.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Routes {
-    pub default: Vec<Target>,
-    pub background: Vec<Target>,
-    pub think: Vec<Target>,
-    pub long_context: Vec<Target>,
-    pub web_search: Vec<Target>,
-    pub image: Vec<Target>,
-    pub long_context_threshold: u64,
+/// The shape of the config's `routes` section: one `T` per route and the long-context
+/// threshold `N`. The validated [`Routes`], the file's raw routes and the file that
+/// `config import-ccr` writes are this one type, so a route is added here alone: a field,
+/// and its row in [`RouteTable::get`] and [`RouteTable::get_mut`]. Fields are in the order
+/// the README documents them; an unset one (`None`) is not written, an unknown key is refused.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    bound(serialize = "T: Serialize + Unset, N: Serialize + Unset")
+)]
+pub struct RouteTable<T, N> {
+    #[serde(skip_serializing_if = "Unset::is_unset")]
+    pub default: T,
+    #[serde(skip_serializing_if = "Unset::is_unset")]
+    pub background: T,
+    #[serde(skip_serializing_if = "Unset::is_unset")]
+    pub think: T,
+    #[serde(skip_serializing_if = "Unset::is_unset")]
+    pub long_context: T,
+    #[serde(skip_serializing_if = "Unset::is_unset")]
+    pub long_context_threshold: N,
+    #[serde(skip_serializing_if = "Unset::is_unset")]
+    pub web_search: T,
+    #[serde(skip_serializing_if = "Unset::is_unset")]
+    pub image: T,
 }
 
-impl Routes {
-    /// The targets of route `name` (empty when it is not configured).
-    pub fn get(&self, name: RouteName) -> &[Target] {
+impl<T, N> RouteTable<T, N> {
+    /// Route `name`'s value.
+    pub fn get(&self, name: RouteName) -> &T {
         match name {
             RouteName::Default => &self.default,
             RouteName::Background => &self.background,
@@ -78,7 +92,7 @@ impl Routes {
         }
     }
 
-    pub fn get_mut(&mut self, name: RouteName) -> &mut Vec<Target> {
+    pub fn get_mut(&mut self, name: RouteName) -> &mut T {
         match name {
             RouteName::Default => &mut self.default,
             RouteName::Background => &mut self.background,
@@ -88,12 +102,29 @@ impl Routes {
             RouteName::Image => &mut self.image,
         }
     }
+}
 
+/// A value a written [`RouteTable`] leaves out.
+pub trait Unset {
+    fn is_unset(&self) -> bool;
+}
+
+impl<T> Unset for Option<T> {
+    fn is_unset(&self) -> bool {
+        self.is_none()
+    }
+}
+
+/// The routes of the config. Each is a list of targets: the first is used, the rest are
+/// fallbacks. An empty list means the route is not configured.
+pub type Routes = RouteTable<Vec<Target>, u64>;
+
+impl Routes {
     /// The configured routes (those with at least one target), in [`RouteName::ALL`] order.
     pub fn configured(&self) -> impl Iterator<Item = (RouteName, &[Target])> {
         RouteName::ALL
             .into_iter()
-            .map(|name| (name, self.get(name)))
+            .map(|name| (name, self.get(name).as_slice()))
             .filter(|(_, targets)| !targets.is_empty())
     }
 }
@@ -109,5 +140,20 @@ mod tests {
             assert_eq!(serde_json::to_value(name).ok(), Some(name.as_str().into()));
         }
         assert_eq!(RouteName::parse("longContext"), None);
+    }
+
+    #[test]
+    fn a_table_reads_what_it_writes_and_leaves_unset_routes_out() {
+        type Written = RouteTable<Option<String>, Option<u64>>;
+        let text = serde_json::json!({"think": "p,m", "long_context_threshold": 9});
+        let table: Written = serde_json::from_value(text.clone()).expect("routes");
+        assert_eq!(table.get(RouteName::Think).as_deref(), Some("p,m"));
+        assert_eq!(table.get(RouteName::Default), &None);
+        assert_eq!(serde_json::to_value(&table).ok(), Some(text));
+        let mut table = Written::default();
+        *table.get_mut(RouteName::WebSearch) = Some("q,n".into());
+        assert_eq!(table.web_search.as_deref(), Some("q,n"));
+        let unknown = serde_json::from_value::<Written>(serde_json::json!({"thnik": "p,m"}));
+        assert!(unknown.is_err());
     }
 }

@@ -1,5 +1,6 @@
 //! The effective configuration as JSON in the config file's own shape, with every key
-//! masked: what `ccproxy config show` prints and `GET /status` reports. Never the raw keys.
+//! masked: what `ccproxy config show` prints and `GET /status` reports, and a provider as
+//! the admin API shows it. Never the raw keys.
 
 use std::collections::BTreeMap;
 
@@ -50,6 +51,53 @@ pub struct ShownProvider {
     pub api_keys: Option<Vec<String>>,
 }
 
+/// A provider as the admin API shows it (`GET /providers`, `GET /providers/{name}` and the
+/// answer to each edit): the key and a pool's keys masked, credentials in the URL redacted,
+/// and where the key comes from. A client may send it back as the provider (without
+/// `api_key_source`): a masked key or a redacted URL keeps what the file holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProviderView {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub base_url: String,
+    pub models: Vec<super::ModelEntry>,
+    pub enabled: bool,
+    pub profile: &'static str,
+    /// Masked; `null` when no key is sent to this provider.
+    pub api_key: Option<String>,
+    /// `config file`, or `environment variable <NAME>`.
+    pub api_key_source: String,
+    /// The key pool, masked: every key when it has several, else absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_keys: Option<Vec<String>>,
+}
+
+impl ProviderView {
+    pub fn of(provider: &super::ProviderConfig) -> Self {
+        Self {
+            name: provider.name.clone(),
+            kind: provider.kind.as_str(),
+            base_url: crate::secret::redact_url(&provider.base_url),
+            models: provider.models.clone(),
+            enabled: provider.enabled,
+            profile: provider.profile.as_str(),
+            api_key: provider.key().map(crate::secret::Secret::masked),
+            api_key_source: match provider.key_in_file {
+                true => "config file".to_string(),
+                false => format!("environment variable {}", provider.key_var),
+            },
+            api_keys: pool(provider),
+        }
+    }
+}
+
+/// `GET /providers`: every provider, in the config's order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProviderList {
+    pub providers: Vec<ProviderView>,
+}
+
 /// The configured routes and the long-context threshold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShownRoutes {
@@ -83,7 +131,6 @@ impl ShownTargets {
     }
 }
 
-/// A provider's pool, masked: every key when it has several, else nothing.
 /// A pool's keys, masked, when the provider has several.
 pub fn pool(provider: &super::ProviderConfig) -> Option<Vec<String>> {
     let keys = provider.api_key.iter().chain(&provider.more_keys);
@@ -156,5 +203,35 @@ mod tests {
         assert_eq!(shown["providers"][0]["api_key_from"], "GROQ_API_KEY");
         assert_eq!(shown["routes"]["default"], "groq,openai/gpt-oss-120b");
         assert_eq!(shown["source"], "environment");
+    }
+
+    #[test]
+    fn the_admin_view_of_a_provider_masks_every_key_and_keeps_its_wire_shape() {
+        let env = Env::from_pairs([(
+            "GROQ_API_KEYS",
+            "gsk_abcdefghijklmnop3f9a,gsk_qrstuvwxyzabcdef7c1b",
+        )]);
+        let config = load(&Overrides::default(), &env).expect("valid");
+        let list = ProviderList {
+            providers: config.providers.iter().map(ProviderView::of).collect(),
+        };
+        let shown = serde_json::to_value(&list).expect("JSON");
+        let text = shown.to_string();
+        assert!(!text.contains("abcdefghijklmnop"), "{text}");
+        assert!(!text.contains("qrstuvwxyzabcdef"), "{text}");
+        assert_eq!(
+            shown,
+            serde_json::json!({"providers": [{
+                "name": "groq",
+                "type": "openai",
+                "base_url": "https://api.groq.com/openai/v1",
+                "models": ["openai/gpt-oss-120b"],
+                "enabled": true,
+                "profile": "generic",
+                "api_key": "gsk_…3f9a",
+                "api_key_source": "environment variable GROQ_API_KEY",
+                "api_keys": ["gsk_…3f9a", "gsk_…7c1b"]
+            }]})
+        );
     }
 }

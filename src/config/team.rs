@@ -60,7 +60,7 @@ impl OnError {
 
 /// Checks a Redis URL: `redis://`, `rediss://` or `unix://`. `shown` names the value.
 pub(crate) fn check_redis_url(text: &str, shown: &str) -> Result<(), String> {
-    let url = reqwest::Url::parse(text).map_err(|e| format!("{shown} is not a valid URL ({e})"))?;
+    let url = url::Url::parse(text).map_err(|e| format!("{shown} is not a valid URL ({e})"))?;
     match url.scheme() {
         "redis" | "rediss" | "unix" => Ok(()),
         _ => Err(format!(

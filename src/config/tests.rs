@@ -237,6 +237,13 @@ fn every_file_problem_is_listed_with_its_path() {
         "{text}"
     );
     assert!(
+        text.contains(
+            "routes.web: unknown field (known: default, background, think, long_context, \
+             long_context_threshold, web_search, image)"
+        ),
+        "{text}"
+    );
+    assert!(
         text.contains("provider 'missing' is not configured"),
         "{text}"
     );

@@ -24,7 +24,7 @@ use crate::translate::compat::{self, Profile};
 use crate::translate::passthrough;
 
 use super::kind::{credentials, secret_value, Counter, Kind, Prepared, Reading};
-use super::{HttpClient, Inbound};
+use super::{HttpClient, Inbound, Outbound};
 
 /// The Anthropic Messages kind, passed through.
 pub struct Anthropic;
@@ -145,7 +145,7 @@ fn request_to(
     model: &str,
     inbound: &Inbound,
     path: &str,
-) -> Result<reqwest::RequestBuilder, ProxyError> {
+) -> Result<Outbound, ProxyError> {
     if let Some(error) = http
         .own_address()
         .and_then(|own| Anthropic.loop_error(provider, own))
@@ -257,7 +257,7 @@ fn fit_betas(profile: Profile, headers: &mut HeaderMap) {
 /// Whether `base_url` names the server listening on `own`: the same port on a loopback,
 /// unspecified or identical address, or on `localhost`.
 fn loops_back(base_url: &str, own: SocketAddr) -> bool {
-    let Ok(url) = reqwest::Url::parse(base_url) else {
+    let Ok(url) = url::Url::parse(base_url) else {
         return false;
     };
     if url.port_or_known_default() != Some(own.port()) {

@@ -12,6 +12,9 @@ use futures_util::stream::{self, StreamExt};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use http_body_util::BodyDataStream;
+
+use super::client::Response;
 use super::{errors, BodyStream};
 use crate::config::{ProviderConfig, Timeouts};
 use crate::error::{ProxyError, TimeoutPhase};
@@ -92,13 +95,9 @@ impl Deadlines {
 /// (see the module documentation): an expiry ends the stream with a `provider_timeout`
 /// error, a dropped connection with `incomplete_upstream_response`. Nothing follows an
 /// error. Dropping the stream closes the upstream connection.
-pub fn body(
-    provider: ProviderConfig,
-    response: reqwest::Response,
-    deadlines: Deadlines,
-) -> BodyStream {
+pub fn body(provider: ProviderConfig, response: Response, deadlines: Deadlines) -> BodyStream {
     let state = Reading {
-        chunks: response.bytes_stream().boxed(),
+        chunks: BodyDataStream::new(response.into_body()).boxed(),
         provider,
         deadlines,
         progress: Progress::default(),
@@ -140,7 +139,7 @@ pub fn body(
 }
 
 struct Reading {
-    chunks: stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
+    chunks: stream::BoxStream<'static, Result<bytes::Bytes, hyper::Error>>,
     provider: ProviderConfig,
     deadlines: Deadlines,
     progress: Progress,

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value;
 
+use super::client::TransportError;
 use super::ratelimit;
 use crate::config::ProviderConfig;
 use crate::error::{ProxyError, TimeoutPhase, UpstreamFailure};
@@ -18,10 +19,10 @@ use crate::translate::TranslateError;
 pub fn from_transport(
     provider: &ProviderConfig,
     connect_timeout: Duration,
-    error: &reqwest::Error,
+    error: &TransportError,
 ) -> ProxyError {
     let name = provider.name.clone();
-    if error.is_connect() && error.is_timeout() {
+    if error.is_connect_timeout() {
         return timeout(provider, TimeoutPhase::Connect, connect_timeout);
     }
     let reason = if error.is_connect() {
@@ -50,7 +51,7 @@ pub fn timeout(provider: &ProviderConfig, phase: TimeoutPhase, after: Duration) 
 }
 
 /// The body broke off after a 2xx (the connection dropped mid-response).
-pub fn broken_body(provider: &ProviderConfig, error: &reqwest::Error) -> ProxyError {
+pub fn broken_body(provider: &ProviderConfig, error: &hyper::Error) -> ProxyError {
     ProxyError::ProviderFailed {
         provider: provider.name.clone(),
         failure: UpstreamFailure::Incomplete,
@@ -322,9 +323,9 @@ fn number_after(text: &str, marker: &str) -> Option<u64> {
 }
 
 /// The innermost cause of a transport error ("Connection refused (os error 111)", "dns
-/// error: ..."), which says more than reqwest's outer "error sending request".
-fn root_cause(error: &reqwest::Error) -> String {
-    let mut cause: &dyn std::error::Error = error;
+/// error: ..."), which says more than the client's outer "client error (Connect)".
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
     while let Some(source) = cause.source() {
         cause = source;
     }

@@ -14,7 +14,7 @@ use crate::wire::{anthropic, gemini};
 
 use super::errors::from_translate;
 use super::kind::{credentials, secret_value, Counter, Kind, Prepared, Reading, Translation};
-use super::{BodyStream, EventStream, HttpClient, Inbound};
+use super::{BodyStream, EventStream, HttpClient, Inbound, Outbound};
 
 /// The Gemini `generateContent` kind.
 pub struct Gemini;
@@ -98,7 +98,7 @@ impl Gemini {
         provider: &ProviderConfig,
         model: &str,
         method: &str,
-    ) -> reqwest::RequestBuilder {
+    ) -> Outbound {
         let url = format!("{}/models/{}:{method}", provider.base_url, bare(model));
         let mut headers = HeaderMap::new();
         credentials(self, provider, &mut headers);

@@ -29,7 +29,9 @@ use crate::config::{ProviderConfig, ProviderKind};
 use crate::error::ProxyError;
 use crate::wire::anthropic::MessageResponse;
 
-use super::{anthropic, gemini, openai, responses, BodyStream, EventStream, HttpClient, Inbound};
+use super::{
+    anthropic, gemini, openai, responses, BodyStream, EventStream, HttpClient, Inbound, Outbound,
+};
 
 /// What a provider kind knows about its wire protocol (see the module doc).
 pub trait Kind: Sync {
@@ -99,7 +101,7 @@ pub fn secret_value(text: &str) -> Option<HeaderValue> {
 
 /// A request ready to send, and how its answer is read.
 pub struct Prepared {
-    pub request: reqwest::RequestBuilder,
+    pub request: Outbound,
     pub reading: Reading,
 }
 
@@ -128,6 +130,6 @@ pub trait Translation: Send + std::fmt::Debug {
 
 /// A token-counting request and the reader of its answer.
 pub struct Counter {
-    pub request: reqwest::RequestBuilder,
+    pub request: Outbound,
     pub read: fn(&ProviderConfig, &[u8]) -> Result<u64, ProxyError>,
 }

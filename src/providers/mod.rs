@@ -9,6 +9,7 @@
 //! relayed as it is, as the kind's [`Upstream`] variant allows.
 
 pub mod anthropic;
+mod client;
 mod deadline;
 mod errors;
 mod gemini;
@@ -20,169 +21,19 @@ mod reader;
 mod responses;
 mod upstream;
 
+pub use client::{ClientError, HttpClient, Outbound};
 pub use models::ModelCatalog;
 pub use upstream::{Relayed, Upstream};
-
-use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Duration;
 
 use axum::http::HeaderMap;
 use bytes::Bytes;
 use futures_util::stream::{BoxStream, StreamExt};
 
-use crate::config::{ProviderConfig, Timeouts};
+use crate::config::ProviderConfig;
 use crate::error::ProxyError;
 use crate::wire;
 pub use deadline::Cutoff;
 use deadline::Deadlines;
-
-/// The pooled HTTP client (keep-alive, TCP_NODELAY; honours HTTPS_PROXY and NO_PROXY) and
-/// the timeouts every exchange with a provider runs under.
-#[derive(Debug, Clone)]
-pub struct HttpClient {
-    client: reqwest::Client,
-    timeouts: Timeouts,
-    /// This process's mark on forwarded requests (the loop guard, see [`anthropic`]).
-    hop_id: Arc<str>,
-    /// Where this server listens, once known: a provider there would be ourselves.
-    own_address: Option<SocketAddr>,
-    urls: Arc<UrlCache>,
-    /// The end of the server's shutdown grace period (see [`Cutoff`]).
-    cutoff: Cutoff,
-}
-
-/// Why the HTTP client could not be made; the server does not start without one.
-#[derive(Debug, thiserror::Error)]
-pub enum ClientError {
-    /// Left alone, reqwest would ignore the variable and connect directly.
-    #[error(
-        "{0} is not a valid proxy URL (expected http://host:port, https://host:port or \
-         socks5://host:port)"
-    )]
-    InvalidProxy(&'static str),
-    #[error("cannot set up the HTTP client: {0}")]
-    Build(#[source] reqwest::Error),
-}
-
-/// The proxy variables reqwest reads, each pair in the order it looks them up.
-const PROXY_VARIABLES: [[&str; 2]; 3] = [
-    ["ALL_PROXY", "all_proxy"],
-    ["HTTP_PROXY", "http_proxy"],
-    ["HTTPS_PROXY", "https_proxy"],
-];
-
-/// Refuses a proxy variable reqwest would silently skip: not a URI, no host, or a scheme
-/// other than http, https and socks.
-fn check_proxy_variables(read: impl Fn(&str) -> Option<String>) -> Result<(), ClientError> {
-    for pair in PROXY_VARIABLES {
-        let Some((name, value)) = pair
-            .iter()
-            .find_map(|name| read(name).filter(|v| !v.is_empty()).map(|v| (*name, v)))
-        else {
-            continue;
-        };
-        let valid = value.parse::<axum::http::Uri>().is_ok_and(|uri| {
-            let scheme_ok = uri.scheme_str().is_none_or(|scheme| {
-                matches!(
-                    scheme,
-                    "http" | "https" | "socks4" | "socks4a" | "socks5" | "socks5h"
-                )
-            });
-            scheme_ok && uri.authority().is_some()
-        });
-        if !valid {
-            return Err(ClientError::InvalidProxy(name));
-        }
-    }
-    Ok(())
-}
-
-impl HttpClient {
-    pub fn new(timeouts: Timeouts) -> Result<Self, ClientError> {
-        check_proxy_variables(|name| std::env::var(name).ok())?;
-        let client = reqwest::Client::builder()
-            .connect_timeout(timeouts.connect)
-            .tcp_nodelay(true)
-            // A provider API does not redirect; following one would also send the body
-            // (and, to the same host, the key) somewhere nobody configured.
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .user_agent(concat!("ccproxy/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(ClientError::Build)?;
-        Ok(Self {
-            client,
-            timeouts,
-            hop_id: crate::translate::random_id("hop_").into(),
-            own_address: None,
-            urls: Arc::default(),
-            cutoff: Cutoff::default(),
-        })
-    }
-
-    /// The same client, knowing that this server listens on `address`.
-    pub fn serving(mut self, address: SocketAddr) -> Self {
-        self.own_address = Some(address);
-        self
-    }
-
-    /// The same client, its exchanges ended when `cutoff` is reached.
-    pub fn until(mut self, cutoff: Cutoff) -> Self {
-        self.cutoff = cutoff;
-        self
-    }
-
-    pub fn timeouts(&self) -> Timeouts {
-        self.timeouts
-    }
-
-    /// The value this process puts in [`anthropic::HOP_HEADER`].
-    pub fn hop_id(&self) -> &str {
-        &self.hop_id
-    }
-
-    pub fn own_address(&self) -> Option<SocketAddr> {
-        self.own_address
-    }
-
-    pub(crate) fn reqwest(&self) -> &reqwest::Client {
-        &self.client
-    }
-
-    /// A POST to `url`, parsed once per distinct URL (see [`UrlCache`]).
-    pub(crate) fn post(&self, url: &str) -> reqwest::RequestBuilder {
-        match self.urls.parsed(url) {
-            Some(parsed) => self.client.post(parsed),
-            // reqwest reports the unparsable URL when the request is sent.
-            None => self.client.post(url),
-        }
-    }
-}
-
-/// Upstream URLs already parsed. Parsing a URL (host normalisation, percent-encoding) cost
-/// about a tenth of a small request's instructions (bench/callgrind.sh), and a proxy calls
-/// the same few URLs all day. Bounded: past [`UrlCache::CAPACITY`] entries it starts over.
-#[derive(Debug, Default)]
-struct UrlCache(std::sync::RwLock<std::collections::HashMap<String, reqwest::Url>>);
-
-impl UrlCache {
-    const CAPACITY: usize = 256;
-
-    fn parsed(&self, text: &str) -> Option<reqwest::Url> {
-        if let Some(url) = self.0.read().ok()?.get(text) {
-            return Some(url.clone());
-        }
-        let url = reqwest::Url::parse(text).ok()?;
-        if let Ok(mut urls) = self.0.write() {
-            if urls.len() >= Self::CAPACITY {
-                urls.clear();
-            }
-            urls.insert(text.to_string(), url.clone());
-        }
-        Some(url)
-    }
-}
 
 /// A provider's body as it arrives: chunks, then the end; or an error (a stall longer than
 /// the idle timeout, a broken connection) as the last item.
@@ -225,23 +76,6 @@ fn read_json<T: serde::de::DeserializeOwned>(
     serde_json::from_slice(bytes).map_err(|e| errors::not_protocol(provider, bytes, &e.to_string()))
 }
 
-/// The first `limit` bytes of `response`'s body, and whether that was all of it.
-async fn read_prefix(
-    mut response: reqwest::Response,
-    limit: usize,
-) -> Result<(Vec<u8>, bool), reqwest::Error> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        let room = limit - body.len();
-        if chunk.len() > room {
-            body.extend_from_slice(&chunk[..room]);
-            return Ok((body, false));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok((body, true))
-}
-
 /// A client's request as the providers need it: parsed (routing and the translators read
 /// it) and as received (the Anthropic pass-through forwards these bytes and headers).
 #[derive(Debug, Clone)]
@@ -275,7 +109,7 @@ pub async fn send(
     inbound: &Inbound,
 ) -> Result<Upstream, ProxyError> {
     let prepared = kind::of(provider.kind).prepare(http, provider, model, inbound)?;
-    let deadlines = Deadlines::from_now(http.timeouts, http.cutoff.clone());
+    let deadlines = Deadlines::from_now(http.timeouts(), http.cutoff.clone());
     let response = exchange(http, provider, model, prepared.request, &deadlines).await?;
     Ok(Upstream::new(
         provider,
@@ -292,13 +126,13 @@ async fn exchange(
     http: &HttpClient,
     provider: &ProviderConfig,
     model: &str,
-    builder: reqwest::RequestBuilder,
+    outbound: Outbound,
     deadlines: &Deadlines,
-) -> Result<reqwest::Response, ProxyError> {
-    let connect = http.timeouts.connect;
+) -> Result<client::Response, ProxyError> {
+    let connect = http.timeouts().connect;
     let attempt = async {
-        let answer = builder
-            .send()
+        let answer = http
+            .send(outbound)
             .await
             .map_err(|e| errors::from_transport(provider, connect, &e))?;
         let status = answer.status();
@@ -308,7 +142,7 @@ async fn exchange(
         let headers = answer.headers().clone();
         // The status decides the error; the body only adds the provider's words, and a
         // cut one still maps (its message is then not quoted).
-        let (bytes, _complete) = read_prefix(answer, MAX_SMALL_BODY_BYTES)
+        let (bytes, _complete) = client::read_prefix(answer, MAX_SMALL_BODY_BYTES)
             .await
             .unwrap_or_default();
         Err(errors::from_status(
@@ -339,9 +173,9 @@ pub async fn count_tokens(
     let Some(counter) = counter else {
         return Ok(None);
     };
-    let deadlines = Deadlines::from_now(http.timeouts, http.cutoff.clone());
+    let deadlines = Deadlines::from_now(http.timeouts(), http.cutoff.clone());
     let response = exchange(http, provider, model, counter.request, &deadlines).await?;
-    let read = read_prefix(response, MAX_SMALL_BODY_BYTES);
+    let read = client::read_prefix(response, MAX_SMALL_BODY_BYTES);
     let (body, complete) = tokio::time::timeout_at(deadlines.answer_by(), read)
         .await
         .map_err(|_| deadlines.expired(provider, false))?
@@ -350,42 +184,4 @@ pub async fn count_tokens(
         return Err(too_large(provider, MAX_SMALL_BODY_BYTES));
     }
     (counter.read)(provider, &body).map(Some)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn check(pairs: &[(&str, &str)]) -> Result<(), String> {
-        let read = |name: &str| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| v.to_string())
-        };
-        check_proxy_variables(read).map_err(|e| e.to_string())
-    }
-
-    #[test]
-    fn a_malformed_proxy_variable_is_named() {
-        let error = check(&[("HTTPS_PROXY", "http://exa mple:80")]).expect_err("malformed");
-        assert!(
-            error.starts_with("HTTPS_PROXY is not a valid proxy URL"),
-            "{error}"
-        );
-        let error = check(&[("all_proxy", "ftp://proxy:21")]).expect_err("bad scheme");
-        assert!(error.starts_with("all_proxy is not"), "{error}");
-    }
-
-    #[test]
-    fn usual_proxy_variables_pass() {
-        let usual = [
-            ("HTTPS_PROXY", "http://user:pass@proxy.corp:3128"),
-            ("HTTP_PROXY", "proxy.corp:3128"),
-            ("ALL_PROXY", "socks5h://127.0.0.1:1080"),
-            ("NO_PROXY", "localhost"),
-        ];
-        assert_eq!(check(&usual), Ok(()));
-        assert_eq!(check(&[("HTTPS_PROXY", "")]), Ok(()));
-    }
 }

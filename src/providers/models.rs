@@ -75,15 +75,19 @@ impl ModelCatalog {
 async fn fetch(http: &HttpClient, provider: &ProviderConfig) -> Option<Vec<String>> {
     let kind = kind::of(provider.kind);
     let (url, headers) = kind.models_request(provider);
-    let request = http
-        .reqwest()
-        .get(url)
-        .headers(headers)
-        .timeout(FETCH_TIMEOUT.min(http.timeouts().response));
-    let response = request.send().await.ok()?.error_for_status().ok()?;
-    let (bytes, complete) = super::read_prefix(response, super::MAX_SMALL_BODY_BYTES)
+    let request = http.get(&url).headers(headers);
+    let read = async {
+        let response = http.send(request).await.ok()?;
+        if !response.status().is_success() {
+            return None;
+        }
+        super::client::read_prefix(response, super::MAX_SMALL_BODY_BYTES)
+            .await
+            .ok()
+    };
+    let (bytes, complete) = tokio::time::timeout(FETCH_TIMEOUT.min(http.timeouts().response), read)
         .await
-        .ok()?;
+        .ok()??;
     if !complete {
         tracing::debug!(provider = %provider.name, "the model list is over its size limit");
         return None;

@@ -17,7 +17,7 @@ use crate::wire::{anthropic, responses};
 use super::errors::from_translate;
 use super::kind::{credentials, Counter, Kind, Prepared, Reading, Translation};
 use super::openai::{listed_ids, OpenAi};
-use super::{BodyStream, EventStream, HttpClient, Inbound};
+use super::{BodyStream, EventStream, HttpClient, Inbound, Outbound};
 
 /// Models OpenAI serves on `/responses` and not on `/chat/completions`: the Codex family
 /// (`gpt-5-codex`, `gpt-5.1-codex-max`, `codex-mini-latest`, ...; openai-cookbook
@@ -91,7 +91,7 @@ fn translate(
     to_responses::request(&inbound.request, &target).map_err(|e| from_translate(provider, model, e))
 }
 
-fn post(http: &HttpClient, provider: &ProviderConfig, path: &str) -> reqwest::RequestBuilder {
+fn post(http: &HttpClient, provider: &ProviderConfig, path: &str) -> Outbound {
     let mut headers = HeaderMap::new();
     credentials(&Responses, provider, &mut headers);
     http.post(&format!("{}/{path}", provider.base_url))

@@ -9,6 +9,7 @@ use crate::config::ProviderConfig;
 use crate::error::ProxyError;
 use crate::wire;
 
+use super::client::Response;
 use super::deadline::{self, Deadlines};
 use super::kind::{Reading, Translation};
 use super::{read_answer, BodyStream, EventStream};
@@ -42,7 +43,7 @@ pub struct Relayed {
 /// The body of the answer, read under the exchange's deadlines.
 #[derive(Debug)]
 struct Body {
-    response: reqwest::Response,
+    response: Response,
     deadlines: Deadlines,
 }
 
@@ -51,7 +52,7 @@ impl Upstream {
     pub(super) fn new(
         provider: &ProviderConfig,
         model: &str,
-        response: reqwest::Response,
+        response: Response,
         deadlines: Deadlines,
         reading: Reading,
     ) -> Self {

@@ -11,19 +11,24 @@ use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::{body, AppState};
-use crate::config::live::{provider_view, Edit, EditError};
+use crate::config::live::{Edit, EditError};
+use crate::config::show::{ProviderList, ProviderView};
 use crate::config::Config;
 use crate::error::ProxyError;
 use crate::report::PoolReport;
 
-pub async fn list(State(state): State<Arc<AppState>>) -> Json<Value> {
-    let config = state.config();
-    let providers: Vec<Value> = config.providers.iter().map(provider_view).collect();
-    Json(json!({"providers": providers}))
+pub async fn list(State(state): State<Arc<AppState>>) -> Json<ProviderList> {
+    let providers = state
+        .config()
+        .providers
+        .iter()
+        .map(ProviderView::of)
+        .collect();
+    Json(ProviderList { providers })
 }
 
 pub async fn show(State(state): State<Arc<AppState>>, Path(name): Path<String>) -> Response {
@@ -63,7 +68,7 @@ pub async fn replace(
 pub async fn delete(State(state): State<Arc<AppState>>, Path(name): Path<String>) -> Response {
     let result = state
         .edit_config(Edit::Delete(name.clone()))
-        .map(|_| Json(json!({"deleted": name})));
+        .map(|_| Json(Deleted { deleted: name }));
     respond(result)
 }
 
@@ -72,6 +77,12 @@ pub async fn toggle(State(state): State<Arc<AppState>>, Path(name): Path<String>
         .edit_config(Edit::Toggle(name.clone()))
         .and_then(|config| view(&config, &name));
     respond(result)
+}
+
+/// The answer to `DELETE /providers/{name}`.
+#[derive(Serialize)]
+struct Deleted {
+    deleted: String,
 }
 
 /// A key to add to a pool.
@@ -136,17 +147,17 @@ fn respond_pool(state: &AppState, config: &Config, name: &str) -> Response {
     }
 }
 
-fn respond(result: Result<Json<Value>, ProxyError>) -> Response {
+fn respond<T: Serialize>(result: Result<Json<T>, ProxyError>) -> Response {
     match result {
         Ok(body) => body.into_response(),
         Err(error) => error.into_response(),
     }
 }
 
-fn view(config: &Config, name: &str) -> Result<Json<Value>, ProxyError> {
+fn view(config: &Config, name: &str) -> Result<Json<ProviderView>, ProxyError> {
     config
         .provider(name)
-        .map(|p| Json(provider_view(p)))
+        .map(|p| Json(ProviderView::of(p)))
         .ok_or_else(|| ProxyError::ProviderNotFound {
             name: name.to_string(),
             available: config.provider_names(),

@@ -31,6 +31,7 @@ mod live_config;
 mod model_limits;
 mod model_quirks;
 mod observability;
+mod outbound_proxy;
 mod pool_admin;
 mod prompt_cache;
 mod provider_transcripts;

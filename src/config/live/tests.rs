@@ -4,6 +4,7 @@ use serde_json::json;
 
 use super::*;
 use crate::config::load;
+use crate::config::show::ProviderView;
 
 /// A private folder in the temp dir, removed on drop.
 struct TempDir(PathBuf);
@@ -98,7 +99,7 @@ fn adding_an_existing_name_is_a_conflict() {
 fn replacing_with_the_masked_key_keeps_the_key() {
     let dir = TempDir::new();
     let (_, config, document) = running(&dir, &document_json());
-    let mut shown = provider_view(&config.providers[0]);
+    let mut shown = serde_json::to_value(ProviderView::of(&config.providers[0])).expect("JSON");
     assert_eq!(shown["api_key"], json!(crate::secret::mask(KEY)));
     shown["models"] = json!(["m3"]);
     shown
@@ -321,7 +322,7 @@ fn a_redacted_base_url_sent_back_keeps_the_written_one() {
     let mut value = document_json();
     value["providers"][0]["base_url"] = json!("http://user:pw@127.0.0.1:9/v1?token=abc");
     let (_, config, document) = running(&dir, &value);
-    let mut shown = provider_view(&config.providers[0]);
+    let mut shown = serde_json::to_value(ProviderView::of(&config.providers[0])).expect("JSON");
     assert_eq!(shown["base_url"], json!("http://127.0.0.1:9/v1?token=…"));
     let object = shown.as_object_mut().expect("object");
     object.remove("api_key_source");
