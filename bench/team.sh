@@ -12,7 +12,8 @@
 # Everything runs on loopback; the proxies' homes and Redis live in a temporary directory
 # removed at the end. Pinning as in run.sh: proxies on PROXY_CORE, client and upstream on
 # CLIENT_CORE. Output: one line per target with the medians over rounds of p50 and p99, and
-# the added latency of each limited target over the unlimited one.
+# the added latency of each limited target over the unlimited one; then Redis's own time
+# per script call (INFO commandstats) and the size of the key's one-minute window.
 set -euo pipefail
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=bench/lib.sh
@@ -111,5 +112,13 @@ for t in "${TARGETS[@]}"; do
   p50="$(figure "$t" p50_us)" p99="$(figure "$t" p99_us)"
   printf '%-10s %12s %12s %24s\n' "$t" "$p50" "$p99" "$(awk -v a="$p50" -v b="$base" 'BEGIN { printf "%+.1f µs", a - b }')"
 done
+if [ -n "${RPORT:-}" ]; then
+  # Redis's own time per script call, and how full the key's window got: the figures that
+  # explain the Redis row without depending on the machine's load.
+  read -r calls per_call < <(redis-cli -p "$RPORT" info commandstats | tr -d '\r' |
+    sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\),usec=[0-9]*,usec_per_call=\([0-9.]*\).*/\1 \2/p') || true
+  entries="$(redis-cli -p "$RPORT" zcard ccproxy:window:bench)"
+  echo "redis: $calls EVALSHA at $per_call µs each of Redis's own time; $entries entries in the key's window at the end"
+fi
 errors="$(sed -n 's/.*"errors":\([0-9]*\).*/\1/p' "$OUT/results.jsonl" | awk '{ s += $1 } END { print s + 0 }')"
 [ "$errors" = 0 ] || { log "$errors requests failed (logs were in $OUT)"; exit 1; }

@@ -5,9 +5,11 @@
 //! from the URL.
 //!
 //! Layout, under the `ccproxy:` prefix: `keys` (hash: name → record), `key:{sha256}`
-//! (record), `window:{name}` (sorted set), `usage:{name}` (hash), `spend:{scope}:{period}`
-//! (counter, expires after its period), `spend_limits` (hash: id → limit). One Redis (or
-//! primary), not a cluster: the revoke script touches a key it derives.
+//! (record), `window:{name}` (sorted set) with `window_total:{name}` (the sum of its
+//! tokens, so that an admission costs the same however full the window is), `usage:{name}`
+//! (hash), `spend:{scope}:{period}` (counter, expires after its period), `spend_limits`
+//! (hash: id → limit). One Redis (or primary), not a cluster: the revoke script touches a
+//! key it derives.
 
 use std::time::Duration;
 
@@ -153,6 +155,7 @@ impl RedisStore {
             .scripts
             .reserve
             .key(key(&format!("window:{}", request.key)));
+        invocation.key(key(&format!("window_total:{}", request.key)));
         for cap in request.caps {
             invocation.key(key(&cap.counter));
         }
@@ -177,6 +180,7 @@ impl RedisStore {
             .scripts
             .settle
             .key(key(&format!("window:{}", settle.key)));
+        invocation.key(key(&format!("window_total:{}", settle.key)));
         invocation.key(key(&format!("usage:{}", settle.key)));
         for (counter, _) in settle.counters {
             invocation.key(key(counter));

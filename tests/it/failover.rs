@@ -10,19 +10,10 @@ use std::time::Duration;
 use common::{client, env_config, hello, MockUpstream, Proxy, Reply};
 use serde_json::{json, Value};
 
-async fn send(proxy: &Proxy, request: &Value) -> reqwest::Response {
-    client()
-        .post(proxy.url("/v1/messages"))
-        .json(request)
-        .send()
-        .await
-        .expect("POST")
-}
-
 async fn post_model(proxy: &Proxy, model: &str) -> (u16, Value) {
     let mut request = hello();
     request["model"] = json!(model);
-    let response = send(proxy, &request).await;
+    let response = common::post_messages(proxy, &request).await;
     let status = response.status().as_u16();
     (status, response.json().await.expect("JSON body"))
 }
@@ -203,7 +194,7 @@ async fn the_budget_does_not_cut_a_stream_that_has_started() {
     let proxy = Proxy::start(config).await;
     let mut request = hello();
     request["stream"] = json!(true);
-    let response = send(&proxy, &request).await;
+    let response = common::post_messages(&proxy, &request).await;
     assert_eq!(response.status(), 200);
     let text = response.text().await.expect("stream");
     assert!(text.contains("message_stop"), "{text}");

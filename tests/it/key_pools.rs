@@ -44,11 +44,7 @@ fn rate_limited(retry_after: &str) -> Reply {
 }
 
 async fn post_as(proxy: &Proxy, session: Option<&str>) -> (u16, Value) {
-    let mut request = client().post(proxy.url("/v1/messages")).json(&hello());
-    if let Some(session) = session {
-        request = request.header("x-claude-code-session-id", session);
-    }
-    let response = request.send().await.expect("POST");
+    let response = common::post_messages_in_session(proxy, &hello(), session).await;
     let status = response.status().as_u16();
     (status, response.json().await.expect("JSON body"))
 }

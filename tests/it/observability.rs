@@ -22,12 +22,7 @@ fn rate_limited() -> Reply {
 
 /// Sends one messages request; returns its status and request id.
 async fn send(proxy: &Proxy) -> (u16, String) {
-    let response = client()
-        .post(proxy.url("/v1/messages"))
-        .json(&hello())
-        .send()
-        .await
-        .expect("POST /v1/messages");
+    let response = common::post_messages(proxy, &hello()).await;
     let id = response.headers()["request-id"]
         .to_str()
         .expect("ascii id")

@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use common::{client, config_from_env, MockUpstream, Proxy, Reply, PROVIDER_KEY};
+use common::{config_from_env, MockUpstream, Proxy, Reply, PROVIDER_KEY};
 use serde_json::{json, Value};
 
 const BILLING: &str =
@@ -41,11 +41,7 @@ async fn proxy(provider: &str, upstream: &MockUpstream, model: &str) -> Proxy {
 
 /// Posts `body`, with `X-Claude-Code-Session-Id` when `session` is given; expects a 200.
 async fn post(proxy: &Proxy, body: &Value, session: Option<&str>) {
-    let mut request = client().post(proxy.url("/v1/messages")).json(body);
-    if let Some(session) = session {
-        request = request.header("x-claude-code-session-id", session);
-    }
-    let response = request.send().await.expect("POST");
+    let response = common::post_messages_in_session(proxy, body, session).await;
     assert_eq!(response.status(), 200, "{:?}", response.text().await);
 }
 
@@ -130,7 +126,7 @@ async fn the_anthropic_pass_through_keeps_the_billing_line() {
 /// The answer to `body`, streamed or not: the usage the client is finally told.
 async fn final_usage(proxy: &Proxy, mut body: Value, stream: bool) -> Value {
     body["stream"] = json!(stream);
-    let response = crate::small_limits::post(proxy, body).await;
+    let response = common::post_messages_ok(proxy, &body).await;
     if !stream {
         let message: Value = response.json().await.expect("JSON");
         return message["usage"].clone();

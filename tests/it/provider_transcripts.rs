@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use common::anthropic_sse::{blocks, check_grammar, events, stop_reason};
-use common::{client, config_from_env, MockUpstream, Proxy, Reply, PROVIDER_KEY};
+use common::{config_from_env, MockUpstream, Proxy, Reply, PROVIDER_KEY};
 use serde_json::{json, Value};
 
 const PROVIDERS: [&str; 6] = [
@@ -48,17 +48,6 @@ fn matching_ids(mut content: Vec<Value>, expected: &[Value]) -> Vec<Value> {
     content
 }
 
-async fn post(proxy: &Proxy, body: &Value) -> reqwest::Response {
-    let response = client()
-        .post(proxy.url("/v1/messages"))
-        .json(body)
-        .send()
-        .await
-        .expect("POST");
-    assert_eq!(response.status(), 200);
-    response
-}
-
 #[tokio::test]
 async fn recorded_provider_answers_translate_streamed_and_not() {
     for provider in PROVIDERS {
@@ -87,7 +76,7 @@ async fn recorded_provider_answers_translate_streamed_and_not() {
             chunks: stream.chunks(7).map(<[u8]>::to_vec).collect(),
             pause: Duration::ZERO,
         });
-        let response = post(&proxy, &request(true)).await;
+        let response = common::post_messages_ok(&proxy, &request(true)).await;
         let events = events(&response.bytes().await.expect("body"));
         check_grammar(&events);
         assert_eq!(
@@ -114,7 +103,7 @@ async fn recorded_provider_answers_translate_streamed_and_not() {
         let body: Value =
             serde_json::from_slice(&fixture(provider, "message.json")).expect("message.json");
         upstream.push(Reply::json(body));
-        let message: Value = post(&proxy, &request(false))
+        let message: Value = common::post_messages_ok(&proxy, &request(false))
             .await
             .json()
             .await

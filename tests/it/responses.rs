@@ -306,25 +306,24 @@ async fn openai_proxy(upstream: &MockUpstream, model: &str) -> Proxy {
     .await
 }
 
-async fn post(proxy: &Proxy) -> reqwest::Response {
-    client()
-        .post(proxy.url("/v1/messages"))
-        .json(&common::hello())
-        .send()
-        .await
-        .expect("POST /v1/messages")
-}
-
 #[tokio::test]
 async fn codex_models_on_the_built_in_openai_provider_go_to_responses() {
     let upstream = MockUpstream::start().await;
     upstream.push(response(json!([message("from responses")]), 5, 0, 1));
     upstream.push(Reply::completion("from chat"));
     let codex = openai_proxy(&upstream, "gpt-5.3-codex").await;
-    let answer: Value = post(&codex).await.json().await.expect("JSON");
+    let answer: Value = common::post_messages(&codex, &common::hello())
+        .await
+        .json()
+        .await
+        .expect("JSON");
     assert_eq!(answer["content"][0]["text"], "from responses");
     let chat = openai_proxy(&upstream, "gpt-5.6-terra").await;
-    let answer: Value = post(&chat).await.json().await.expect("JSON");
+    let answer: Value = common::post_messages(&chat, &common::hello())
+        .await
+        .json()
+        .await
+        .expect("JSON");
     assert_eq!(answer["content"][0]["text"], "from chat");
     let paths: Vec<String> = upstream.requests().iter().map(|r| r.uri.clone()).collect();
     assert_eq!(paths, ["/v1/responses", "/v1/chat/completions"]);
@@ -348,7 +347,7 @@ async fn responses_errors_map_into_the_catalog_with_the_provider_named() {
         &[],
     ));
     let proxy = responses_proxy(&upstream).await;
-    let rejected = post(&proxy).await;
+    let rejected = common::post_messages(&proxy, &common::hello()).await;
     assert_eq!(rejected.status(), 400);
     let body: Value = rejected.json().await.expect("JSON");
     assert_eq!(body["type"], "error");
@@ -358,7 +357,7 @@ async fn responses_errors_map_into_the_catalog_with_the_provider_named() {
         text.contains("openai-responses") && text.contains("temperature"),
         "{text}"
     );
-    let overflow = post(&proxy).await;
+    let overflow = common::post_messages(&proxy, &common::hello()).await;
     assert_eq!(overflow.status(), 400);
     let body: Value = overflow.json().await.expect("JSON");
     assert!(

@@ -50,9 +50,8 @@ async fn proxy_with(
 }
 
 async fn post(proxy: &Proxy, body: Value) -> (u16, String) {
-    let request = client().post(proxy.url("/v1/messages")).json(&body).send();
     let answer = async {
-        let response = request.await.expect("request");
+        let response = common::post_messages(proxy, &body).await;
         let status = response.status().as_u16();
         (status, response.text().await.unwrap_or_default())
     };

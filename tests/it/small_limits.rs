@@ -54,13 +54,6 @@ fn max_sent(upstream: &MockUpstream) -> Vec<Value> {
         .collect()
 }
 
-/// Posts `body` to `/v1/messages`; expects a 200.
-pub(crate) async fn post(proxy: &Proxy, body: Value) -> reqwest::Response {
-    let response = common::post_messages(proxy, &body).await;
-    assert_eq!(response.status(), 200);
-    response
-}
-
 fn probe(stream: bool) -> Value {
     json!({"model": "claude-sonnet-4-5", "max_tokens": 1, "stream": stream,
            "messages": [{"role": "user", "content": [{"type": "text", "text": "Hi"}]}]})
@@ -73,7 +66,11 @@ async fn a_one_token_probe_reaches_a_reasoning_model_with_room_and_comes_back_cu
     upstream.push(streamed_greeting());
     let proxy = openai_proxy(&upstream, "gpt-5.6-terra").await;
 
-    let message: Value = post(&proxy, probe(false)).await.json().await.expect("JSON");
+    let message: Value = common::post_messages_ok(&proxy, &probe(false))
+        .await
+        .json()
+        .await
+        .expect("JSON");
     assert_eq!(message["stop_reason"], "max_tokens");
     assert_eq!(
         message["content"],
@@ -84,7 +81,11 @@ async fn a_one_token_probe_reaches_a_reasoning_model_with_room_and_comes_back_cu
         json!({"input_tokens": 20, "output_tokens": 1})
     );
 
-    let bytes = post(&proxy, probe(true)).await.bytes().await.expect("body");
+    let bytes = common::post_messages_ok(&proxy, &probe(true))
+        .await
+        .bytes()
+        .await
+        .expect("body");
     let events = common::anthropic_sse::events(&bytes);
     let texts: String = events
         .iter()
@@ -117,7 +118,11 @@ async fn a_model_that_takes_tiny_limits_gets_the_limit_as_asked() {
     let upstream = MockUpstream::start().await;
     upstream.push(Reply::completion("H"));
     let proxy = openai_proxy(&upstream, "gpt-4.1").await;
-    let message: Value = post(&proxy, probe(false)).await.json().await.expect("JSON");
+    let message: Value = common::post_messages_ok(&proxy, &probe(false))
+        .await
+        .json()
+        .await
+        .expect("JSON");
     assert_eq!(message["stop_reason"], "end_turn");
     assert_eq!(max_sent(&upstream), [json!(1)]);
 }
@@ -128,7 +133,7 @@ async fn a_pre_warm_is_answered_without_the_upstream() {
     let proxy = openai_proxy(&upstream, "gpt-5.6-terra").await;
     let mut prewarm = probe(false);
     prewarm["max_tokens"] = json!(0);
-    let message: Value = post(&proxy, prewarm.clone())
+    let message: Value = common::post_messages_ok(&proxy, &prewarm.clone())
         .await
         .json()
         .await
@@ -141,7 +146,11 @@ async fn a_pre_warm_is_answered_without_the_upstream() {
         .is_some_and(|n| n > 0));
 
     prewarm["stream"] = json!(true);
-    let bytes = post(&proxy, prewarm).await.bytes().await.expect("body");
+    let bytes = common::post_messages_ok(&proxy, &prewarm)
+        .await
+        .bytes()
+        .await
+        .expect("body");
     let types: Vec<Value> = common::anthropic_sse::events(&bytes)
         .iter()
         .map(|e| e["type"].clone())
@@ -163,7 +172,11 @@ async fn message_start_carries_the_local_estimate_until_the_upstream_counts() {
     let text = "word ".repeat(400);
     let request = json!({"model": "claude-sonnet-4-5", "max_tokens": 100, "stream": true,
                          "messages": [{"role": "user", "content": text}]});
-    let bytes = post(&proxy, request).await.bytes().await.expect("body");
+    let bytes = common::post_messages_ok(&proxy, &request)
+        .await
+        .bytes()
+        .await
+        .expect("body");
     let events = common::anthropic_sse::events(&bytes);
     let estimate = events[0]["message"]["usage"]["input_tokens"]
         .as_u64()

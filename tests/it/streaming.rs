@@ -33,10 +33,6 @@ fn names(events: &[(String, Value)]) -> Vec<&str> {
     events.iter().map(|(name, _)| name.as_str()).collect()
 }
 
-async fn post(proxy: &Proxy, body: Value) -> reqwest::Response {
-    common::post_messages(proxy, &body).await
-}
-
 #[tokio::test]
 async fn a_stream_split_anywhere_arrives_as_anthropic_events() {
     let upstream = MockUpstream::start().await;
@@ -57,7 +53,7 @@ async fn a_stream_split_anywhere_arrives_as_anthropic_events() {
         pause: Duration::from_millis(1),
     });
     let proxy = Proxy::start(env_config(&upstream, &[])).await;
-    let response = post(&proxy, streaming_request()).await;
+    let response = common::post_messages(&proxy, &streaming_request()).await;
     assert_eq!(response.status(), 200);
     assert_eq!(
         response.headers()["content-type"],
@@ -95,7 +91,7 @@ async fn an_upstream_failure_before_the_first_chunk_is_an_http_error() {
         json!({"error": {"message": "bad tool schema", "type": "invalid_request_error"}}),
     ));
     let proxy = Proxy::start(env_config(&upstream, &[])).await;
-    let response = post(&proxy, streaming_request()).await;
+    let response = common::post_messages(&proxy, &streaming_request()).await;
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["error"]["type"], "invalid_request_error");
@@ -111,7 +107,7 @@ async fn an_error_as_the_first_chunk_is_an_http_error() {
         json!({"error": {"message": "Overloaded", "code": 503}}),
     ]));
     let proxy = Proxy::start(env_config(&upstream, &[])).await;
-    let response = post(&proxy, streaming_request()).await;
+    let response = common::post_messages(&proxy, &streaming_request()).await;
     assert_eq!(response.status(), 503);
 }
 
@@ -123,7 +119,7 @@ async fn an_error_chunk_after_the_start_ends_the_stream_with_an_error_event() {
         json!({"error": {"message": "Provider returned error", "code": 502}}),
     ]));
     let proxy = Proxy::start(env_config(&upstream, &[])).await;
-    let response = post(&proxy, streaming_request()).await;
+    let response = common::post_messages(&proxy, &streaming_request()).await;
     assert_eq!(response.status(), 200);
     let events = events(response).await;
     let (name, data) = events.last().expect("events");
@@ -145,7 +141,7 @@ async fn a_stream_cut_short_ends_with_an_error_event_not_a_clean_stop() {
         pause: Duration::ZERO,
     });
     let proxy = Proxy::start(env_config(&upstream, &[])).await;
-    let events = events(post(&proxy, streaming_request()).await).await;
+    let events = events(common::post_messages(&proxy, &streaming_request()).await).await;
     let names = names(&events);
     assert_eq!(names.last(), Some(&"error"));
     assert!(!names.contains(&"message_stop") && !names.contains(&"message_delta"));
@@ -167,7 +163,7 @@ async fn a_streamed_tool_call_round_trips_ids_names_and_arguments() {
     let proxy = Proxy::start(env_config(&upstream, &[])).await;
     let mut request = streaming_request();
     request["tools"] = json!([{"name": "Bash", "input_schema": {"type": "object"}}]);
-    let events = events(post(&proxy, request).await).await;
+    let events = events(common::post_messages(&proxy, &request).await).await;
     assert_eq!(
         events[1].1["content_block"],
         json!({"type": "tool_use", "id": "functions_Bash_0", "name": "Bash", "input": {}})
@@ -201,7 +197,7 @@ async fn a_client_that_goes_away_drops_the_upstream_stream() {
         pause: Duration::from_millis(50),
     });
     let proxy = Proxy::start(env_config(&upstream, &[])).await;
-    let mut response = post(&proxy, streaming_request()).await;
+    let mut response = common::post_messages(&proxy, &streaming_request()).await;
     assert_eq!(response.status(), 200);
     let first = response
         .chunk()

@@ -93,6 +93,32 @@ async fn a_spend_cap_stops_a_key_on_every_replica_and_revocation_reaches_them_al
     }
 }
 
+#[tokio::test]
+async fn a_tpm_key_is_charged_its_estimate_until_settled_with_its_real_tokens_on_any_replica() {
+    let redis = RedisServer::start().await;
+    let upstream = MockUpstream::start().await;
+    upstream_replies(&upstream, 6);
+    let proxies = replicas(&upstream, &redis, "closed").await;
+    // Each request reserves 87 tokens (its 93 bytes over 4, plus max_tokens 64) and settles
+    // at the mock's 13 (11 in, 2 out): five fit in 150 one after another only if each
+    // settle gives back what its estimate reserved beyond its real use.
+    let key = create_key(&proxies[0], json!({"name": "tina", "tpm": 150})).await;
+    for sent in 1..=5 {
+        let (status, _, _, body) = send_as(&proxies[sent % 3], &key).await;
+        assert_eq!(status, 200, "request {sent}: {body}");
+        settled(&proxies[0], "tina", sent as u64).await;
+    }
+    let (status, _, _, body) = send_as(&proxies[0], &key).await;
+    assert_eq!(status, 429, "{body}");
+    let details = &body["error"]["details"];
+    assert_eq!(
+        (details["limit"].clone(), details["remaining"].clone()),
+        (json!(150), json!(150 - 5 * 13)),
+        "{body}"
+    );
+    assert_eq!(upstream.attempts(), 5);
+}
+
 /// Sends until `done` holds for the answer's status, for up to `within`.
 async fn until(proxy: &Proxy, key: &str, within: Duration, done: impl Fn(u16) -> bool) -> u16 {
     let deadline = tokio::time::Instant::now() + within;

@@ -39,10 +39,6 @@ fn two_provider_config(upstream: &MockUpstream) -> ConfigFile {
     }))
 }
 
-async fn post(proxy: &Proxy, body: Value) -> reqwest::Response {
-    common::post_messages(proxy, &body).await
-}
-
 fn request_id(response: &reqwest::Response) -> String {
     response.headers()["request-id"]
         .to_str()
@@ -75,18 +71,18 @@ async fn traffic(proxy: &Proxy, upstream: &MockUpstream) -> Vec<String> {
             Duration::from_millis(delay),
             Box::new(reply),
         ));
-        let response = post(
+        let response = common::post_messages(
             proxy,
-            json!({"model": model, "max_tokens": 32,
+            &json!({"model": model, "max_tokens": 32,
                    "messages": [{"role": "user", "content": "hi"}]}),
         )
         .await;
         assert_eq!(response.status(), status, "{model}");
         ids.push(request_id(&response));
     }
-    let refused = post(
+    let refused = common::post_messages(
         proxy,
-        json!({"model": "claude-sonnet-4-5", "max_tokens": 32}),
+        &json!({"model": "claude-sonnet-4-5", "max_tokens": 32}),
     )
     .await;
     assert_eq!(
@@ -105,9 +101,9 @@ async fn traffic(proxy: &Proxy, upstream: &MockUpstream) -> Vec<String> {
         json!({"id": "c", "choices": [], "usage": {"prompt_tokens": 40, "completion_tokens": 9}}),
     ]);
     upstream.push(Reply::Delayed(Duration::from_millis(90), Box::new(stream)));
-    let response = post(
+    let response = common::post_messages(
         proxy,
-        json!({"model": "lab,qwen3", "max_tokens": 32, "stream": true,
+        &json!({"model": "lab,qwen3", "max_tokens": 32, "stream": true,
                "messages": [{"role": "user", "content": "hi"}]}),
     )
     .await;

@@ -115,12 +115,28 @@ pub async fn get_json(proxy: &Proxy, path: &str) -> serde_json::Value {
 
 /// `POST /v1/messages` with `body`, as a client that sends no key.
 pub async fn post_messages(proxy: &Proxy, body: &serde_json::Value) -> reqwest::Response {
-    client()
-        .post(proxy.url("/v1/messages"))
-        .json(body)
-        .send()
-        .await
-        .expect("POST")
+    post_messages_in_session(proxy, body, None).await
+}
+
+/// [`post_messages`] from Claude Code session `session` (`x-claude-code-session-id`), when
+/// there is one.
+pub async fn post_messages_in_session(
+    proxy: &Proxy,
+    body: &serde_json::Value,
+    session: Option<&str>,
+) -> reqwest::Response {
+    let mut request = client().post(proxy.url("/v1/messages")).json(body);
+    if let Some(session) = session {
+        request = request.header("x-claude-code-session-id", session);
+    }
+    request.send().await.expect("POST")
+}
+
+/// [`post_messages`], which must answer 200.
+pub async fn post_messages_ok(proxy: &Proxy, body: &serde_json::Value) -> reqwest::Response {
+    let response = post_messages(proxy, body).await;
+    assert_eq!(response.status(), 200);
+    response
 }
 
 pub fn client() -> reqwest::Client {
