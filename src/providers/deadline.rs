@@ -6,6 +6,8 @@
 //! is held to the same deadlines as one that stalls. And the server's own last moment, the
 //! [`Cutoff`] at the end of its shutdown grace period, ends every exchange still running.
 
+use std::sync::Arc;
+
 use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt};
@@ -95,7 +97,7 @@ impl Deadlines {
 /// (see the module documentation): an expiry ends the stream with a `provider_timeout`
 /// error, a dropped connection with `incomplete_upstream_response`. Nothing follows an
 /// error. Dropping the stream closes the upstream connection.
-pub fn body(provider: ProviderConfig, response: Response, deadlines: Deadlines) -> BodyStream {
+pub fn body(provider: Arc<ProviderConfig>, response: Response, deadlines: Deadlines) -> BodyStream {
     let state = Reading {
         chunks: BodyDataStream::new(response.into_body()).boxed(),
         provider,
@@ -140,7 +142,7 @@ pub fn body(provider: ProviderConfig, response: Response, deadlines: Deadlines) 
 
 struct Reading {
     chunks: stream::BoxStream<'static, Result<bytes::Bytes, hyper::Error>>,
-    provider: ProviderConfig,
+    provider: Arc<ProviderConfig>,
     deadlines: Deadlines,
     progress: Progress,
     /// When the last chunk carrying data arrived.

@@ -4,6 +4,8 @@
 //! `GET {base_url}/models` for the model list. Translation is `translate`'s (`to_gemini`,
 //! `from_gemini`); this module moves bytes.
 
+use std::sync::Arc;
+
 use axum::http::HeaderMap;
 use serde_json::{json, Value};
 
@@ -134,7 +136,7 @@ impl Translation for Answer {
         from_gemini::response(response, &self.0).map_err(|e| from_translate(provider, &self.0, e))
     }
 
-    fn events(self: Box<Self>, provider: ProviderConfig, body: BodyStream) -> EventStream {
+    fn events(self: Box<Self>, provider: Arc<ProviderConfig>, body: BodyStream) -> EventStream {
         let translator = from_gemini::StreamTranslator::new(&self.0);
         super::reader::events(provider, self.0, translator, body)
     }

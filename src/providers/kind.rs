@@ -20,6 +20,8 @@
 //!
 //! Then built-in providers of that kind are rows in `config::catalog`.
 
+use std::sync::Arc;
+
 use axum::http::{HeaderMap, HeaderValue};
 use serde_json::Value;
 
@@ -125,7 +127,7 @@ pub trait Translation: Send + std::fmt::Debug {
     ) -> Result<MessageResponse, ProxyError>;
 
     /// A streamed answer as Anthropic events, translated as the bytes arrive.
-    fn events(self: Box<Self>, provider: ProviderConfig, body: BodyStream) -> EventStream;
+    fn events(self: Box<Self>, provider: Arc<ProviderConfig>, body: BodyStream) -> EventStream;
 }
 
 /// A token-counting request and the reader of its answer.

@@ -5,6 +5,8 @@
 //! Translation is `translate`'s; this module picks the target's quirks, moves bytes, and
 //! turns translation failures into [`ProxyError`]s.
 
+use std::sync::Arc;
+
 use axum::http::{header, HeaderMap};
 use serde_json::Value;
 
@@ -97,7 +99,7 @@ impl Translation for Answer {
             .map_err(|e| translate_error(provider, &self.0.model, e))
     }
 
-    fn events(self: Box<Self>, provider: ProviderConfig, body: BodyStream) -> EventStream {
+    fn events(self: Box<Self>, provider: Arc<ProviderConfig>, body: BodyStream) -> EventStream {
         let model = self.0.model.clone();
         super::reader::events(provider, model, StreamTranslator::new(self.0), body)
     }

@@ -2,6 +2,8 @@
 //! the provider kind's stream translator (a `translate` state machine), the Anthropic events
 //! it returns passed on in order. Shared by every translating provider kind.
 
+use std::sync::Arc;
+
 use std::collections::VecDeque;
 
 use futures_util::stream::{self, StreamExt};
@@ -52,7 +54,7 @@ impl Translator for from_responses::StreamTranslator {
 /// pulled, and dropping the stream drops the upstream connection. After the first error
 /// nothing more is read.
 pub fn events(
-    provider: ProviderConfig,
+    provider: Arc<ProviderConfig>,
     model: String,
     translator: impl Translator,
     body: BodyStream,
@@ -74,7 +76,7 @@ pub fn events(
 }
 
 struct Reader<T> {
-    provider: ProviderConfig,
+    provider: Arc<ProviderConfig>,
     model: String,
     body: BodyStream,
     decoder: sse::Decoder,

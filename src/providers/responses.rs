@@ -5,6 +5,8 @@
 //! kind hands it the models OpenAI serves only here ([`responses_only`]). Translation is
 //! `translate`'s (`to_responses`, `from_responses`); this module moves bytes.
 
+use std::sync::Arc;
+
 use axum::http::HeaderMap;
 use serde_json::Value;
 
@@ -118,7 +120,7 @@ impl Translation for Answer {
             .map_err(|e| from_translate(provider, &self.0.model, e))
     }
 
-    fn events(self: Box<Self>, provider: ProviderConfig, body: BodyStream) -> EventStream {
+    fn events(self: Box<Self>, provider: Arc<ProviderConfig>, body: BodyStream) -> EventStream {
         let model = self.0.model.clone();
         let translator = from_responses::StreamTranslator::new(self.0);
         super::reader::events(provider, model, translator, body)

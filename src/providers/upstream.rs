@@ -3,6 +3,8 @@
 //! message, or events); a [`Relayed`] one goes to the client as the provider wrote it. Each
 //! has only the ways of reading that make sense for it.
 
+use std::sync::Arc;
+
 use axum::http::HeaderMap;
 
 use crate::config::ProviderConfig;
@@ -24,7 +26,7 @@ pub enum Upstream {
 /// An answer to translate into Anthropic's shape.
 #[derive(Debug)]
 pub struct Translated {
-    provider: ProviderConfig,
+    provider: Arc<ProviderConfig>,
     model: String,
     body: Body,
     translation: Box<dyn Translation>,
@@ -33,7 +35,7 @@ pub struct Translated {
 /// An answer relayed as it is (the Anthropic pass-through).
 #[derive(Debug)]
 pub struct Relayed {
-    provider: ProviderConfig,
+    provider: Arc<ProviderConfig>,
     model: String,
     /// The answer's headers that go back to the client.
     headers: HeaderMap,
@@ -56,7 +58,7 @@ impl Upstream {
         deadlines: Deadlines,
         reading: Reading,
     ) -> Self {
-        let (provider, model) = (provider.clone(), model.to_string());
+        let (provider, model) = (Arc::new(provider.clone()), model.to_string());
         match reading {
             Reading::Translated(translation) => Self::Translated(Translated {
                 provider,
@@ -139,7 +141,7 @@ impl Relayed {
 impl Body {
     /// The body as a stream of chunks, read under the exchange's deadlines (see
     /// [`deadline::body`]).
-    fn stream(self, provider: ProviderConfig) -> BodyStream {
+    fn stream(self, provider: Arc<ProviderConfig>) -> BodyStream {
         deadline::body(provider, self.response, self.deadlines)
     }
 }
