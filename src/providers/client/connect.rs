@@ -74,8 +74,9 @@ impl Connector {
         let mut tcp = HttpConnector::new();
         tcp.enforce_http(false);
         tcp.set_nodelay(true);
+        let config = tls()?;
         let to_proxy = HttpsConnectorBuilder::new()
-            .with_tls_config(tls()?)
+            .with_tls_config(config.clone())
             .https_or_http()
             .enable_http1()
             .wrap_connector(tcp.clone());
@@ -85,7 +86,7 @@ impl Connector {
             proxies,
         };
         let tls = HttpsConnectorBuilder::new()
-            .with_tls_config(tls()?)
+            .with_tls_config(config)
             .https_or_http()
             .enable_http1()
             .enable_http2()

@@ -153,7 +153,7 @@ impl HttpClient {
     /// Sends `outbound`; the answer once its headers are in (any status).
     pub async fn send(&self, outbound: Outbound) -> Result<Response, TransportError> {
         let url = outbound.url?;
-        let mut request = Request::new(Full::new(outbound.body));
+        let mut request = Request::new(Full::new(outbound.body?));
         *request.method_mut() = outbound.method;
         let headers = request.headers_mut();
         *headers = outbound.headers;
@@ -180,7 +180,8 @@ pub struct Outbound {
     method: Method,
     url: Result<Uri, TransportError>,
     headers: HeaderMap,
-    body: Bytes,
+    /// The bytes to send, or why the body could not be written.
+    body: Result<Bytes, TransportError>,
 }
 
 impl Outbound {
@@ -189,7 +190,7 @@ impl Outbound {
             method,
             url: parse_url(url),
             headers: HeaderMap::new(),
-            body: Bytes::new(),
+            body: Ok(Bytes::new()),
         }
     }
 
@@ -205,20 +206,17 @@ impl Outbound {
 
     /// `body` as the request's bytes.
     pub fn body(mut self, body: impl Into<Bytes>) -> Self {
-        self.body = body.into();
+        self.body = Ok(body.into());
         self
     }
 
     /// `value` as a JSON body.
     pub fn json<T: serde::Serialize + ?Sized>(mut self, value: &T) -> Self {
-        match serde_json::to_vec(value) {
-            Ok(bytes) => {
-                self.headers
-                    .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                self.body = bytes.into();
-            }
-            Err(error) => self.url = Err(TransportError::Body(error.to_string())),
-        }
+        self.headers
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        self.body = serde_json::to_vec(value)
+            .map(Bytes::from)
+            .map_err(|error| TransportError::Body(error.to_string()));
         self
     }
 }
