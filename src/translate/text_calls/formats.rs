@@ -60,7 +60,7 @@ fn hermes(body: &str) -> Option<TextCall> {
 fn glm(body: &str, offered: &TextCalls) -> Option<TextCall> {
     let name_end = body.find('<').unwrap_or(body.len());
     let name = body[..name_end].trim();
-    let strings = string_params(offered, name)?;
+    let strings = offered.string_params(name)?;
     let mut rest = &body[name_end..];
     let mut input = Map::new();
     while !rest.trim().is_empty() {
@@ -70,7 +70,7 @@ fn glm(body: &str, offered: &TextCalls) -> Option<TextCall> {
         let (raw, after) = after.split_once("</arg_value>")?;
         input.insert(
             key.trim().to_string(),
-            value(strings, key.trim(), raw, None),
+            value(&strings, key.trim(), raw, None),
         );
         rest = after;
     }
@@ -85,7 +85,7 @@ fn qwen_xml(body: &str, offered: &TextCalls) -> Option<TextCall> {
     let rest = body.strip_prefix("<function=")?;
     let (name, rest) = rest.split_once('>')?;
     let name = name.trim();
-    let strings = string_params(offered, name)?;
+    let strings = offered.string_params(name)?;
     let mut rest = rest.trim_start();
     let mut input = Map::new();
     while let Some(after) = rest.strip_prefix("<parameter=") {
@@ -95,7 +95,7 @@ fn qwen_xml(body: &str, offered: &TextCalls) -> Option<TextCall> {
         let raw = raw.strip_suffix('\n').unwrap_or(raw);
         input.insert(
             key.trim().to_string(),
-            value(strings, key.trim(), raw, None),
+            value(&strings, key.trim(), raw, None),
         );
         rest = after.trim_start();
     }
@@ -121,7 +121,7 @@ fn dsml(body: &str, offered: &TextCalls) -> Option<Vec<TextCall>> {
     calls_in(body, |rest| {
         let after = rest.strip_prefix(DSML_INVOKE)?;
         let (name, after) = after.split_once("\">")?;
-        let strings = string_params(offered, name)?;
+        let strings = offered.string_params(name)?;
         let (params, after) = after.split_once(DSML_INVOKE_END)?;
         let mut params = params.trim_start();
         let mut input = Map::new();
@@ -136,7 +136,7 @@ fn dsml(body: &str, offered: &TextCalls) -> Option<Vec<TextCall>> {
             } else {
                 None
             };
-            input.insert(key.to_string(), value(strings, key, raw, string));
+            input.insert(key.to_string(), value(&strings, key, raw, string));
             params = param.trim_start();
         }
         if !params.is_empty() {
@@ -185,11 +185,6 @@ fn calls_in<'a>(
         rest = after.trim_start();
     }
     Some(calls)
-}
-
-/// The parameters of an offered tool typed as strings; `None` for a tool not offered.
-fn string_params<'a>(offered: &'a TextCalls, name: &str) -> Option<&'a HashSet<String>> {
-    offered.tools.get(name)
 }
 
 /// A parameter value written as text: as is when it is a string (the format says so, or the

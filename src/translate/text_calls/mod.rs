@@ -19,7 +19,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
-use crate::wire::openai;
+use crate::wire::{openai, RawJson};
 
 /// The text formats of tool calls to look for (a set).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -52,14 +52,15 @@ impl Formats {
 }
 
 /// What tool calls written as text may be: the formats to parse, and the tools the request
-/// offered (by upstream name, each with the parameters its schema types as strings).
+/// offered (by upstream name, each with its schema as the client wrote it: the schema is
+/// read only when a call in the text needs it, which is rare, not on every request).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TextCalls {
     pub formats: Formats,
-    pub tools: HashMap<String, HashSet<String>>,
+    pub tools: HashMap<String, RawJson>,
 }
 
-/// The part of a tool's schema [`TextCalls::offered`] reads: each property's `type`.
+/// The part of a tool's schema [`TextCalls::string_params`] reads: each property's `type`.
 #[derive(serde::Deserialize)]
 struct ObjectSchema {
     #[serde(default)]
@@ -86,17 +87,9 @@ impl ObjectSchema {
 impl TextCalls {
     /// The calls a request with `tools` may see, in `formats`; none without tools.
     pub fn offered(formats: Formats, tools: &[openai::Tool]) -> Self {
-        let tools: HashMap<String, HashSet<String>> = tools
+        let tools: HashMap<String, RawJson> = tools
             .iter()
-            .map(|tool| {
-                let strings = tool
-                    .function
-                    .parameters
-                    .read::<ObjectSchema>()
-                    .map(ObjectSchema::string_properties)
-                    .unwrap_or_default();
-                (tool.function.name.clone(), strings)
-            })
+            .map(|tool| (tool.function.name.clone(), tool.function.parameters.clone()))
             .collect();
         let formats = if tools.is_empty() {
             Formats::NONE
@@ -104,6 +97,18 @@ impl TextCalls {
             formats
         };
         Self { formats, tools }
+    }
+
+    /// The parameters of offered tool `name` that its schema types as strings; `None` for a
+    /// tool not offered.
+    pub fn string_params(&self, name: &str) -> Option<HashSet<String>> {
+        let schema = self.tools.get(name)?;
+        Some(
+            schema
+                .read::<ObjectSchema>()
+                .map(ObjectSchema::string_properties)
+                .unwrap_or_default(),
+        )
     }
 }
 

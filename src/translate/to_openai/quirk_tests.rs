@@ -69,7 +69,10 @@ fn the_context_knows_the_offered_tools_and_their_string_parameters() {
         .text_calls
         .formats
         .contains(Formats::GLM.with(Formats::HERMES)));
-    let strings = &context.text_calls.tools["Bash"];
+    let strings = context
+        .text_calls
+        .string_params("Bash")
+        .expect("Bash offered");
     assert!(strings.contains("command") && !strings.contains("timeout"));
     assert!(!context.single_tool_call);
 }

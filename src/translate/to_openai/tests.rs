@@ -295,6 +295,24 @@ fn a_final_assistant_message_is_kept_as_the_last_message() {
     );
 }
 
+/// A tool's schema goes upstream as the client wrote it: key order and spacing kept, so the
+/// same tools make the same bytes on every turn (docs/translation.md, "Tools").
+#[test]
+fn a_tool_schema_is_sent_byte_for_byte() {
+    let schema = r#"{"type": "object",  "required": ["b"], "properties": {"b": {"type": "string"}, "a": {}}}"#;
+    let request = format!(
+        r#"{{"model": "c", "messages": [{{"role": "user", "content": "hi"}}],
+            "tools": [{{"name": "T", "input_schema": {schema}}}]}}"#
+    );
+    let parsed: anthropic::MessagesRequest = serde_json::from_str(&request).expect("valid");
+    let (body, _) = super::request(&parsed, &target("generic")).expect("translates");
+    let sent = serde_json::to_string(&body).expect("serialises");
+    assert!(
+        sent.contains(&format!(r#""parameters":{schema}"#)),
+        "{sent}"
+    );
+}
+
 #[test]
 fn tools_become_functions_without_anthropic_only_keys() {
     let out = body(json!({"model": "c", "messages": [user("hi")], "tools": [
