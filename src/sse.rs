@@ -22,13 +22,15 @@ pub const MAX_LINE_BYTES: usize = 16 << 20;
 #[error("an SSE line longer than {} MiB", MAX_LINE_BYTES >> 20)]
 pub struct LineTooLong;
 
-/// An incremental SSE decoder. Bytes are buffered until a line is complete, so a
-/// multi-byte character split across reads is decoded whole; each byte is scanned once.
+/// An incremental SSE decoder. Lines are read in place from the bytes fed; only a line
+/// still incomplete at the end of a read is kept (so a multi-byte character split across
+/// reads is decoded whole), and each byte is scanned once.
 #[derive(Debug, Default)]
 pub struct Decoder {
-    buffer: Vec<u8>,
-    /// How far `buffer` has been searched for a line end.
-    scanned: usize,
+    /// The start of a line whose end has not arrived yet (it holds no line end).
+    partial: Vec<u8>,
+    /// The last read ended with `\r`: a `\n` opening the next one belongs to that line end.
+    skip_lf: bool,
     event: Option<String>,
     data: Option<String>,
 }
@@ -41,32 +43,38 @@ impl Decoder {
     /// Feeds bytes; returns the events they complete, or [`LineTooLong`] (after which the
     /// decoder should not be fed again).
     pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<Event>, LineTooLong> {
-        self.buffer.extend_from_slice(bytes);
         let mut events = Vec::new();
-        let mut start = 0;
-        let mut index = self.scanned;
-        while index < self.buffer.len() {
-            let byte = self.buffer[index];
-            if byte != b'\n' && byte != b'\r' {
-                index += 1;
-                continue;
-            }
-            // A `\r` at the end of what we have may be the first half of `\r\n`.
-            if byte == b'\r' && index + 1 == self.buffer.len() {
-                break;
-            }
-            let line = String::from_utf8_lossy(&self.buffer[start..index]).into_owned();
-            let crlf = byte == b'\r' && self.buffer[index + 1] == b'\n';
-            index += if crlf { 2 } else { 1 };
-            start = index;
-            if let Some(event) = self.line(&line) {
-                events.push(event);
-            }
+        let mut rest = bytes;
+        if self.skip_lf && !rest.is_empty() {
+            self.skip_lf = false;
+            rest = rest.strip_prefix(b"\n").unwrap_or(rest);
         }
-        self.buffer.drain(..start);
-        self.scanned = index - start;
+        while let Some(end) = memchr::memchr2(b'\n', b'\r', rest) {
+            let line = &rest[..end];
+            let line_end = rest[end];
+            rest = &rest[end + 1..];
+            if line_end == b'\r' {
+                match rest.first() {
+                    Some(b'\n') => rest = &rest[1..],
+                    Some(_) => {}
+                    None => self.skip_lf = true,
+                }
+            }
+            let event = if self.partial.is_empty() {
+                self.line(&String::from_utf8_lossy(line))
+            } else {
+                let mut whole = std::mem::take(&mut self.partial);
+                whole.extend_from_slice(line);
+                let event = self.line(&String::from_utf8_lossy(&whole));
+                whole.clear();
+                self.partial = whole;
+                event
+            };
+            events.extend(event);
+        }
+        self.partial.extend_from_slice(rest);
         let data = self.data.as_ref().map_or(0, String::len);
-        if self.buffer.len() > MAX_LINE_BYTES || data > MAX_LINE_BYTES {
+        if self.partial.len() > MAX_LINE_BYTES || data > MAX_LINE_BYTES {
             return Err(LineTooLong);
         }
         Ok(events)
@@ -74,12 +82,10 @@ impl Decoder {
 
     /// The end of the stream: a last event not followed by a blank line still counts.
     pub fn finish(&mut self) -> Option<Event> {
-        let rest = std::mem::take(&mut self.buffer);
-        self.scanned = 0;
-        let line = String::from_utf8_lossy(&rest).into_owned();
-        let line = line.trim_end_matches('\r');
-        if !line.is_empty() {
-            if let Some(event) = self.line(line) {
+        let rest = std::mem::take(&mut self.partial);
+        self.skip_lf = false;
+        if !rest.is_empty() {
+            if let Some(event) = self.line(&String::from_utf8_lossy(&rest)) {
                 return Some(event);
             }
         }
@@ -117,15 +123,19 @@ impl Decoder {
     }
 }
 
-/// One Anthropic SSE event: `event: <name>\ndata: <compact json>\n\n`.
+/// One Anthropic SSE event: `event: <name>\ndata: <compact json>\n\n`, written into one
+/// buffer.
 pub fn encode(name: &str, data: &impl Serialize) -> Bytes {
-    let json = serde_json::to_string(data).unwrap_or_else(|_| "{}".to_string());
-    let mut out = String::with_capacity(json.len() + name.len() + 16);
-    out.push_str("event: ");
-    out.push_str(name);
-    out.push_str("\ndata: ");
-    out.push_str(&json);
-    out.push_str("\n\n");
+    let mut out = Vec::with_capacity(256);
+    out.extend_from_slice(b"event: ");
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\ndata: ");
+    let head = out.len();
+    if serde_json::to_writer(&mut out, data).is_err() {
+        out.truncate(head);
+        out.extend_from_slice(b"{}");
+    }
+    out.extend_from_slice(b"\n\n");
     Bytes::from(out)
 }
 

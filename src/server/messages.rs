@@ -19,7 +19,6 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use futures_util::stream::{self, Stream, StreamExt};
 
 use super::middleware::RequestId;
@@ -39,15 +38,15 @@ const UNSTATED_MAX_TOKENS: u64 = 4096;
 /// events: https://docs.anthropic.com/en/docs/build-with-claude/streaming).
 const PING_INTERVAL: Duration = Duration::from_secs(10);
 
-pub async fn create(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    let mut finish = Finish::start(state.clone(), &request);
+pub async fn create(State(state): State<Arc<AppState>>, mut request: Request) -> Response {
+    let mut finish = Finish::start(state.clone(), &mut request);
     let config = finish.config.clone();
     let developer = request.extensions().get::<Developer>().cloned();
     let team = (&state, developer.as_ref(), &mut finish.ticket);
     match handle(&state, &config, request, &mut finish.record, team).await {
         Ok((answer, served, rule)) => {
             let mut response = match answer {
-                Answer::Message(message) => Json(message).into_response(),
+                Answer::Message(message) => message_response(&message),
                 Answer::Relay(response) => response,
                 Answer::RelayStream(stream) => stream.respond(finish),
                 Answer::Stream(first, events) => {
@@ -219,11 +218,11 @@ struct Finish {
 }
 
 impl Finish {
-    fn start(state: Arc<AppState>, request: &Request) -> Self {
+    fn start(state: Arc<AppState>, request: &mut Request) -> Self {
         let id = request
-            .extensions()
-            .get::<RequestId>()
-            .map(|id| id.0.clone())
+            .extensions_mut()
+            .remove::<RequestId>()
+            .map(|id| id.0)
             .unwrap_or_default();
         Self {
             config: state.config(),
@@ -261,6 +260,31 @@ impl Drop for Finish {
         }
         self.state.stats.record(record, &self.config.prices);
     }
+}
+
+/// The headers a message answer carries: its content type, who served it (three) and the
+/// request id (two, added by the middleware), so the map is sized once.
+const MESSAGE_HEADERS: usize = 6;
+
+/// A whole message as a JSON response. Written into a buffer sized for a typical answer
+/// and with a header map sized for every header it will carry: axum's `Json` starts from
+/// 128 bytes and an empty map, and grows both several times per request (BENCHMARKS.md).
+fn message_response(message: &anthropic::MessageResponse) -> Response {
+    let mut body = Vec::with_capacity(512);
+    if let Err(error) = serde_json::to_writer(&mut body, message) {
+        return ProxyError::Internal {
+            message: format!("cannot write the answer: {error}"),
+        }
+        .into_response();
+    }
+    let mut headers = axum::http::HeaderMap::with_capacity(MESSAGE_HEADERS);
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let mut response = Response::new(Body::from(body));
+    *response.headers_mut() = headers;
+    response
 }
 
 /// Headers that say which provider, model and routing rule served the request (the

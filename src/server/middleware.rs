@@ -34,11 +34,19 @@ impl RequestId {
     }
 }
 
-pub async fn request_id(mut request: Request, next: Next) -> Response {
+/// The one middleware (a single layer: each layer costs every request a boxed future):
+/// gives the request its id, lets it in or refuses it ([`authenticate`]), and stamps the
+/// id on whatever answer comes back, refusals included.
+pub async fn admit(
+    State(state): State<Arc<AppState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let id = RequestId::generate();
-    request.extensions_mut().insert(id.clone());
-    let mut response = next.run(request).await;
-    if let Ok(value) = HeaderValue::from_str(&id.0) {
+    let value = HeaderValue::from_str(&id.0);
+    request.extensions_mut().insert(id);
+    let mut response = authenticate(&state, request, next).await;
+    if let Ok(value) = value {
         // Anthropic's own request id, when the pass-through relays one, is the id that
         // matters to its support; ours stays in `x-request-id`.
         if !response.headers().contains_key("request-id") {
@@ -89,15 +97,11 @@ fn is_metered(path: &str) -> bool {
     )
 }
 
-pub async fn authenticate(
-    State(state): State<Arc<AppState>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+async fn authenticate(state: &AppState, mut request: Request, next: Next) -> Response {
     if is_public(request.method(), request.uri().path()) {
         return next.run(request).await;
     }
-    if let Some(error) = looped(&state, request.headers()) {
+    if let Some(error) = looped(state, request.headers()) {
         return error.into_response();
     }
     if state.team.active() && is_metered(request.uri().path()) {

@@ -161,7 +161,7 @@ pub enum StartError {
     Serve(std::io::Error),
 }
 
-/// The application: routes, then request ids (outermost) and authentication.
+/// The application: routes, behind one middleware (request ids and authentication).
 pub fn app(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", get(info::root))
@@ -200,9 +200,8 @@ pub fn app(state: Arc<AppState>) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            middleware::authenticate,
+            middleware::admit,
         ))
-        .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state)
 }
 

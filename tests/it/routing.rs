@@ -114,6 +114,9 @@ async fn each_kind_of_request_goes_to_its_route() {
         assert_eq!(response.headers()["x-ccproxy-route"], route, "{name}");
         assert_eq!(response.headers()["x-ccproxy-provider"], "mock", "{name}");
         assert_eq!(response.headers()["x-ccproxy-model"], model, "{name}");
+        // The answer is built by hand (messages::message_response), not by axum's `Json`.
+        assert_eq!(response.headers()["content-type"], "application/json");
+        assert!(response.headers().contains_key("x-request-id"), "{name}");
         let sent = upstream.requests()[i].json();
         assert_eq!(sent["model"], model, "{name}");
     }
