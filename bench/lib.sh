@@ -10,3 +10,46 @@ free_port() {
   done
   return 1
 }
+
+# The scripts that source this keep the background processes they start in PIDS and their
+# files in OUT; stop_started ends the processes (each script's exit trap calls it).
+stop_started() {
+  local p
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+}
+
+# PIN_PROXY and PIN_CLIENT: taskset prefixes putting the proxy on PROXY_CORE and the client
+# and upstream on CLIENT_CORE; both empty without taskset or a second core.
+pin_cores() {
+  PIN_PROXY=() PIN_CLIENT=()
+  if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+    PIN_PROXY=(taskset -c "${PROXY_CORE:-0}") PIN_CLIENT=(taskset -c "${CLIENT_CORE:-1}")
+  fi
+}
+
+# start_fixed_upstream [ARGS...]: fixed-upstream in the background (under PIN_CLIENT), its
+# address in UPSTREAM.
+start_fixed_upstream() {
+  "${PIN_CLIENT[@]}" "$BIN/fixed-upstream" --port 0 "$@" > "$OUT/upstream.addr" 2> "$OUT/upstream.log" &
+  PIDS+=($!)
+  for _ in $(seq 200); do [ -s "$OUT/upstream.addr" ] && break; sleep 0.01; done
+  UPSTREAM="$(head -n1 "$OUT/upstream.addr")"
+}
+
+# measuring_script NAME: the set-up callgrind.sh, perf.sh and team.sh share: the binaries'
+# paths (ROOT, BIN, CCPROXY_BIN), a temporary directory (OUT), the list of started processes
+# (PIDS) and log()'s prefix. Each script then sets its exit trap (stop_started and its own
+# handling of OUT) and calls require_binaries.
+measuring_script() {
+  SCRIPT_NAME="$1"
+  ROOT="$(dirname "$BENCH_DIR")"
+  BIN="$BENCH_DIR/target/release"
+  CCPROXY_BIN="${CCPROXY_BIN:-$ROOT/target/release/ccproxy}"
+  OUT="$(mktemp -d)"
+  PIDS=()
+}
+log() { echo "${SCRIPT_NAME:-bench}: $*" >&2; }
+require_binaries() {
+  [ -x "$CCPROXY_BIN" ] && [ -x "$BIN/loadgen" ] || { log "build first: bench/run.sh builds the release binaries"; exit 1; }
+}

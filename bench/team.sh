@@ -18,35 +18,22 @@ set -euo pipefail
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=bench/lib.sh
 . "$BENCH_DIR/lib.sh"
-ROOT="$(dirname "$BENCH_DIR")"
-BIN="$BENCH_DIR/target/release"
-CCPROXY_BIN="${CCPROXY_BIN:-$ROOT/target/release/ccproxy}"
+measuring_script team.sh
 ROUNDS="${ROUNDS:-3}" N="${N:-2000}" WARMUP=200
-PROXY_CORE="${PROXY_CORE:-0}" CLIENT_CORE="${CLIENT_CORE:-1}"
 ADMIN=bench-admin-key-0123456789
-OUT="$(mktemp -d)"
-PIDS=()
-log() { echo "team.sh: $*" >&2; }
 cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  stop_started
   rm -rf "$OUT"
 }
 trap cleanup EXIT
-[ -x "$CCPROXY_BIN" ] && [ -x "$BIN/loadgen" ] || { log "build first: bench/run.sh builds the release binaries"; exit 1; }
-PIN_PROXY=() PIN_CLIENT=()
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-  PIN_PROXY=(taskset -c "$PROXY_CORE") PIN_CLIENT=(taskset -c "$CLIENT_CORE")
-fi
+require_binaries
+pin_cores
 wait_http() { # url
   for _ in $(seq 200); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.05; done
   log "no answer from $1"; return 1
 }
 
-"${PIN_CLIENT[@]}" "$BIN/fixed-upstream" --port 0 > "$OUT/upstream.addr" 2> "$OUT/upstream.log" &
-PIDS+=($!)
-for _ in $(seq 200); do [ -s "$OUT/upstream.addr" ] && break; sleep 0.01; done
-UPSTREAM="$(head -n1 "$OUT/upstream.addr")"
+start_fixed_upstream
 
 # start_proxy NAME [ENV...]: a ccproxy for the bench provider with its own home; sets PORT.
 start_proxy() {
