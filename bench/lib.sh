@@ -53,3 +53,24 @@ log() { echo "${SCRIPT_NAME:-bench}: $*" >&2; }
 require_binaries() {
   [ -x "$CCPROXY_BIN" ] && [ -x "$BIN/loadgen" ] || { log "build first: bench/run.sh builds the release binaries"; exit 1; }
 }
+
+# served ADDR: how many requests the fixed-upstream at ADDR has answered so far.
+served() { curl -s "http://$1/stats" 2>/dev/null | sed -n 's/.*"served":\([0-9]*\).*/\1/p'; }
+
+# tree_pids PID: the process and its descendants.
+tree_pids() { local p="$1" c; echo "$p"; for c in $(pgrep -P "$p" 2>/dev/null); do tree_pids "$c"; done; }
+
+# cpu_ticks PID: CPU time (user + system, clock ticks) of the process and its descendants so
+# far; nothing without a pid (a target with no proxy process).
+CLK_TCK="$(getconf CLK_TCK)"
+cpu_ticks() { # pid
+  [ -n "$1" ] || return 0
+  local sum=0 p v
+  for p in $(tree_pids "$1"); do
+    # utime and stime are fields 14 and 15 of /proc/<pid>/stat; the name (field 2) may
+    # hold spaces, so count from after its closing parenthesis.
+    v=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }' || true)
+    sum=$(( sum + ${v:-0} ))
+  done
+  echo "$sum"
+}

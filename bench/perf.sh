@@ -28,8 +28,6 @@ command -v perf >/dev/null || { log "perf is not installed (apt-get install linu
 require_binaries
 pin_cores
 start_fixed_upstream
-served() { curl -s "http://$UPSTREAM/stats" | sed -n 's/.*"served":\([0-9]*\).*/\1/p'; }
-cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 
 for target in $TARGETS; do
   PORT="$(free_port)"
@@ -53,18 +51,18 @@ for target in $TARGETS; do
       --target "$target" -H "x-api-key: x" -H "anthropic-version: 2023-06-01" > /dev/null 2>&1
   }
   load 1 # warm the pools and the allocator before anything is counted
-  t0="$(cpu_ticks "$PROXY")" s0="$(served)"
+  t0="$(cpu_ticks "$PROXY")" s0="$(served "$UPSTREAM")"
   load "$(( D + 2 ))" & # the profile (D s), then the syscall count (1 s)
   LOAD=$!
   perf record -q -g -p "$PROXY" -o "$OUT/$target.data" -- sleep "$D" 2> /dev/null
-  s_mid="$(served)"
+  s_mid="$(served "$UPSTREAM")"
   perf stat -e raw_syscalls:sys_enter -p "$PROXY" -x, -o "$OUT/$target.syscalls" -- sleep 1
-  s_end="$(served)"
+  s_end="$(served "$UPSTREAM")"
   wait "$LOAD"
-  t1="$(cpu_ticks "$PROXY")" s1="$(served)"
+  t1="$(cpu_ticks "$PROXY")" s1="$(served "$UPSTREAM")"
   echo
   echo "== $target"
-  awk -v t="$(( t1 - t0 ))" -v n="$(( s1 - s0 ))" -v hz="$(getconf CLK_TCK)" \
+  awk -v t="$(( t1 - t0 ))" -v n="$(( s1 - s0 ))" -v hz="$CLK_TCK" \
     'BEGIN { printf "CPU per request: %.1f µs (%d requests)\n", t * 1e6 / hz / n, n }'
   # The system calls of the one second after the profile, over the requests the upstream
   # answered in that second (give or take the time to read its counter).

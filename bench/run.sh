@@ -134,7 +134,6 @@ UP_FAST="$UP_ADDR"
 start_upstream up-long --chunks "$LONG_CHUNKS" --chunk-delay-us "$LONG_DELAY_US"
 UP_LONG="$UP_ADDR"
 log "upstreams: fast http://$UP_FAST, long-stream http://$UP_LONG"
-served() { curl -s "http://$1/stats" 2>/dev/null | sed -n 's/.*"served":\([0-9]*\).*/\1/p'; }
 
 # --- the suite: one target, one base URL each for the fast and long upstreams ---
 # suite TARGET FAST_URL LONG_URL SUFFIX HEADER...
@@ -161,20 +160,6 @@ suite() {
     -d "$TPUT_D" --warmup-secs "$TPUT_W" "${common[@]}" || log "$target: throughput 64 failed"
 }
 
-# CPU time (user + system, clock ticks) of a process and its descendants so far; empty
-# without a pid (the direct target has no proxy).
-CLK_TCK="$(getconf CLK_TCK)"
-cpu_ticks() { # pid
-  [ -n "$1" ] || return 0
-  local sum=0 p v
-  for p in $(tree_pids "$1"); do
-    # utime and stime are fields 14 and 15 of /proc/<pid>/stat; the name (field 2) may
-    # hold spaces, so count from after its closing parenthesis.
-    v=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }' || true)
-    sum=$(( sum + ${v:-0} ))
-  done
-  echo "$sum"
-}
 # cpu_per_request TARGET LABEL TICKS_BEFORE SERVED_BEFORE: the proxy's CPU over the window
 # divided by the requests the upstream answered in it (warm-up included on both sides).
 cpu_per_request() {
@@ -197,7 +182,6 @@ streams64() {
 }
 
 # Sum of VmRSS / VmHWM (KiB) over a process and its descendants.
-tree_pids() { local p="$1" c; echo "$p"; for c in $(pgrep -P "$p" 2>/dev/null); do tree_pids "$c"; done; }
 mem_kib() { # pid field
   local sum=0 p v
   for p in $(tree_pids "$1"); do
